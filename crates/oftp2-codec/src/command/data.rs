@@ -1,0 +1,64 @@
+//! Data transfer and direction: DATA, CDT, CD, RTR (RFC 5024 §5.3.6, §5.3.7, §5.3.12,
+//! §5.3.15).
+
+use bytes::{Bytes, BytesMut};
+
+use super::{CommandCode, Wire, unit_command};
+use crate::error::DecodeError;
+use crate::parse::{Cursor, put_spaces};
+
+/// DATA, Data Exchange Buffer (RFC 5024 §5.3.6): `D` followed by subrecords (§7).
+///
+/// The payload is kept as received; [`crate::buffer::BufferReader`] turns it into records.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Data {
+    /// DATABUF, pos 1, V U(n): the subrecords (headers and data) of §7.2.
+    pub payload: Bytes,
+}
+
+impl Wire for Data {
+    const CODE: CommandCode = CommandCode::Data;
+    fn encoded_len(&self) -> usize {
+        1 + self.payload.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        dst.extend_from_slice(&self.payload);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let n = c.remaining();
+        Ok(Self {
+            payload: Bytes::copy_from_slice(c.take(n, "DATABUF")?),
+        })
+    }
+}
+
+/// CDT, Set Credit (RFC 5024 §5.3.7): `C` + two reserved spaces; gives the Speaker a new
+/// credit window.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Cdt;
+
+impl Wire for Cdt {
+    const CODE: CommandCode = CommandCode::Cdt;
+    fn encoded_len(&self) -> usize {
+        3
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_spaces(dst, 2);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        c.reserved(2, "CDTRSV1")?;
+        Ok(Self)
+    }
+}
+
+unit_command!(
+    /// CD, Change Direction (RFC 5024 §5.3.12): `R`, hands the Speaker role over.
+    Cd,
+    Cd
+);
+
+unit_command!(
+    /// RTR, Ready To Receive (RFC 5024 §5.3.15): `P`, acknowledges an EERP or NERP (§4.3.8).
+    Rtr,
+    Rtr
+);

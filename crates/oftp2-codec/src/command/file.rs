@@ -1,0 +1,263 @@
+//! Start and end of a file: SFID, SFPA, SFNA, EFID, EFPA, EFNA (RFC 5024 §5.3.3-5.3.5,
+//! §5.3.8-5.3.10).
+
+use bytes::{BufMut, BytesMut};
+
+use super::{CommandCode, Wire};
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::field::{
+    Blocks13, CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat,
+    FileTime, OdetteId, SecurityLevel, UserData, Utf8Text, VirtualFileName,
+};
+use crate::parse::{Cursor, put_digits, put_spaces, put_text, put_yes_no};
+use crate::reason::{EfnaReason, SfnaReason};
+
+/// SFID, Start File (RFC 5024 §5.3.3): 165 octets plus the description.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Sfid {
+    /// SFIDDSN, pos 1, V X(26): virtual file dataset name. (SFIDRSV1, pos 27, X(3), reserved.)
+    pub dataset_name: VirtualFileName,
+    /// SFIDDATE, pos 30, V 9(8): CCYYMMDD.
+    pub date: FileDate,
+    /// SFIDTIME, pos 38, V 9(10): HHMMSScccc.
+    pub time: FileTime,
+    /// SFIDUSER, pos 48, V X(8): user data.
+    pub user_data: UserData,
+    /// SFIDDEST, pos 56, V X(25): the final recipient, which creates the EERP.
+    pub destination: OdetteId,
+    /// SFIDORIG, pos 81, V X(25): the originator, which created the file.
+    pub originator: OdetteId,
+    /// SFIDFMT, pos 106, F X(1): the format of the original file.
+    pub format: FileFormat,
+    /// SFIDLRECL, pos 107, V 9(5): maximum record length; `00000` for T and U.
+    pub max_record_len: Decimal<5>,
+    /// SFIDFSIZ, pos 112, V 9(13): transmitted size in 1K blocks (an estimate).
+    pub file_size: Blocks13,
+    /// SFIDOSIZ, pos 125, V 9(13): original size in 1K blocks (0 if unknown).
+    pub original_size: Blocks13,
+    /// SFIDREST, pos 138, V 9(17): restart position (records for F/V, 1K blocks for U/T).
+    pub restart: Count17,
+    /// SFIDSEC, pos 155, F 9(2): security level.
+    pub security: SecurityLevel,
+    /// SFIDCIPH, pos 157, F 9(2): cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// SFIDCOMP, pos 159, F 9(1): file compression algorithm.
+    pub compression: FileCompression,
+    /// SFIDENV, pos 160, F 9(1): file enveloping format.
+    pub enveloping: Enveloping,
+    /// SFIDSIGN, pos 161, F X(1): whether the EERP must be signed.
+    pub signed_eerp: bool,
+    /// SFIDDESCL, pos 162, V 9(3) and SFIDDESC, pos 165, V T(n): description.
+    pub description: Utf8Text,
+}
+
+impl Wire for Sfid {
+    const CODE: CommandCode = CommandCode::Sfid;
+    fn encoded_len(&self) -> usize {
+        165 + self.description.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        dst.put_slice(self.dataset_name.as_bytes());
+        put_spaces(dst, 3);
+        dst.put_slice(self.date.as_bytes());
+        dst.put_slice(self.time.as_bytes());
+        dst.put_slice(self.user_data.as_bytes());
+        dst.put_slice(self.destination.as_bytes());
+        dst.put_slice(self.originator.as_bytes());
+        dst.put_u8(self.format.to_byte());
+        put_digits(dst, 5, self.max_record_len.get());
+        put_digits(dst, 13, self.file_size.get());
+        put_digits(dst, 13, self.original_size.get());
+        put_digits(dst, 17, self.restart.get());
+        put_digits(dst, 2, u64::from(self.security.code()));
+        put_digits(dst, 2, u64::from(self.cipher_suite.0));
+        put_digits(dst, 1, u64::from(self.compression.0));
+        put_digits(dst, 1, u64::from(self.enveloping.0));
+        put_yes_no(dst, self.signed_eerp);
+        put_text(dst, &self.description);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let dataset_name = VirtualFileName::from_alnum(c.alnum("SFIDDSN")?);
+        c.reserved(3, "SFIDRSV1")?;
+        let date = c.date("SFIDDATE")?;
+        let time = c.time("SFIDTIME")?;
+        let user_data = UserData::from_alnum(c.alnum("SFIDUSER")?);
+        let destination = OdetteId::from_alnum(c.alnum("SFIDDEST")?);
+        let originator = OdetteId::from_alnum(c.alnum("SFIDORIG")?);
+        let (at, b) = c.byte("SFIDFMT")?;
+        let format = FileFormat::from_byte(b).ok_or_else(|| {
+            c.err(
+                "SFIDFMT",
+                at,
+                DecodeErrorKind::BadValue {
+                    expected: "F, V, U or T",
+                },
+            )
+        })?;
+        let max_record_len = Decimal::saturating(c.digits(5, "SFIDLRECL")?);
+        let file_size = Decimal::saturating(c.digits(13, "SFIDFSIZ")?);
+        let original_size = Decimal::saturating(c.digits(13, "SFIDOSIZ")?);
+        let restart = Decimal::saturating(c.digits(17, "SFIDREST")?);
+        let at = c.pos();
+        let security =
+            SecurityLevel::from_code(c.digits(2, "SFIDSEC")? as u8).ok_or_else(|| {
+                c.err(
+                    "SFIDSEC",
+                    at,
+                    DecodeErrorKind::BadValue {
+                        expected: "00, 01, 02 or 03",
+                    },
+                )
+            })?;
+        let cipher_suite = CipherSuite(c.digits(2, "SFIDCIPH")? as u8);
+        let compression = FileCompression(c.digits(1, "SFIDCOMP")? as u8);
+        let enveloping = Enveloping(c.digits(1, "SFIDENV")? as u8);
+        let signed_eerp = c.yes_no("SFIDSIGN")?;
+        let description = c.text("SFIDDESCL", "SFIDDESC")?;
+        Ok(Self {
+            dataset_name,
+            date,
+            time,
+            user_data,
+            destination,
+            originator,
+            format,
+            max_record_len,
+            file_size,
+            original_size,
+            restart,
+            security,
+            cipher_suite,
+            compression,
+            enveloping,
+            signed_eerp,
+            description,
+        })
+    }
+}
+
+/// SFPA, Start File Positive Answer (RFC 5024 §5.3.4): 18 octets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Sfpa {
+    /// SFPAACNT, pos 1, V 9(17): the restart count, at most SFIDREST (0 without restart).
+    pub answer_count: Count17,
+}
+
+impl Wire for Sfpa {
+    const CODE: CommandCode = CommandCode::Sfpa;
+    fn encoded_len(&self) -> usize {
+        18
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_digits(dst, 17, self.answer_count.get());
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            answer_count: Decimal::saturating(c.digits(17, "SFPAACNT")?),
+        })
+    }
+}
+
+/// SFNA, Start File Negative Answer (RFC 5024 §5.3.5): 7 octets plus the text.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Sfna {
+    /// SFNAREAS, pos 1, F 9(2).
+    pub reason: SfnaReason,
+    /// SFNARRTR, pos 3, F X(1): whether the file may be retried later.
+    pub retry: bool,
+    /// SFNAREASL, pos 4, V 9(3) and SFNAREAST, pos 7, V T(n).
+    pub text: Utf8Text,
+}
+
+impl Wire for Sfna {
+    const CODE: CommandCode = CommandCode::Sfna;
+    fn encoded_len(&self) -> usize {
+        7 + self.text.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_digits(dst, 2, u64::from(self.reason.0));
+        put_yes_no(dst, self.retry);
+        put_text(dst, &self.text);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            reason: SfnaReason(c.digits(2, "SFNAREAS")? as u8),
+            retry: c.yes_no("SFNARRTR")?,
+            text: c.text("SFNAREASL", "SFNAREAST")?,
+        })
+    }
+}
+
+/// EFID, End File (RFC 5024 §5.3.8): 35 octets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Efid {
+    /// EFIDRCNT, pos 1, V 9(17): exact record count for F/V, zero for U/T.
+    pub record_count: Count17,
+    /// EFIDUCNT, pos 18, V 9(17): exact number of octets of the file.
+    pub unit_count: Count17,
+}
+
+impl Wire for Efid {
+    const CODE: CommandCode = CommandCode::Efid;
+    fn encoded_len(&self) -> usize {
+        35
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_digits(dst, 17, self.record_count.get());
+        put_digits(dst, 17, self.unit_count.get());
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            record_count: Decimal::saturating(c.digits(17, "EFIDRCNT")?),
+            unit_count: Decimal::saturating(c.digits(17, "EFIDUCNT")?),
+        })
+    }
+}
+
+/// EFPA, End File Positive Answer (RFC 5024 §5.3.9): 2 octets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Efpa {
+    /// EFPACD, pos 1, F X(1): the Listener asks for a Change Direction.
+    pub change_direction: bool,
+}
+
+impl Wire for Efpa {
+    const CODE: CommandCode = CommandCode::Efpa;
+    fn encoded_len(&self) -> usize {
+        2
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_yes_no(dst, self.change_direction);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            change_direction: c.yes_no("EFPACD")?,
+        })
+    }
+}
+
+/// EFNA, End File Negative Answer (RFC 5024 §5.3.10): 6 octets plus the text.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Efna {
+    /// EFNAREAS, pos 1, F 9(2).
+    pub reason: EfnaReason,
+    /// EFNAREASL, pos 3, V 9(3) and EFNAREAST, pos 6, V T(n).
+    pub text: Utf8Text,
+}
+
+impl Wire for Efna {
+    const CODE: CommandCode = CommandCode::Efna;
+    fn encoded_len(&self) -> usize {
+        6 + self.text.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        put_digits(dst, 2, u64::from(self.reason.0));
+        put_text(dst, &self.text);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        Ok(Self {
+            reason: EfnaReason(c.digits(2, "EFNAREAS")? as u8),
+            text: c.text("EFNAREASL", "EFNAREAST")?,
+        })
+    }
+}

@@ -1,0 +1,372 @@
+//! The 18 OFTP2 commands (RFC 5024 §5.3) and their exchange buffer layouts (level 5).
+//!
+//! [`Command::decode`] reads one whole exchange buffer (the Stream Transmission Header already
+//! removed, see [`crate::stb`]); [`Command::encode`] writes one. Encoding cannot fail: every
+//! field type validates on construction.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::leniency::{Deviations, Leniency};
+use crate::parse::Cursor;
+
+mod data;
+mod file;
+mod receipt;
+mod session;
+
+pub use data::{Cd, Cdt, Data, Rtr};
+pub use file::{Efid, Efna, Efpa, Sfid, Sfna, Sfpa};
+pub use receipt::{Eerp, Nerp, VirtualFileKey};
+pub use session::{Auch, Aurp, Esid, Secd, Ssid, Ssrm};
+
+/// The command identifier, the first octet of every exchange buffer (RFC 5024 §5.2).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum CommandCode {
+    /// `I`: Start Session Ready Message (§5.3.1).
+    Ssrm,
+    /// `X`: Start Session (§5.3.2).
+    Ssid,
+    /// `H`: Start File (§5.3.3).
+    Sfid,
+    /// `2`: Start File Positive Answer (§5.3.4).
+    Sfpa,
+    /// `3`: Start File Negative Answer (§5.3.5).
+    Sfna,
+    /// `D`: Data Exchange Buffer (§5.3.6).
+    Data,
+    /// `C`: Set Credit (§5.3.7).
+    Cdt,
+    /// `T`: End File (§5.3.8).
+    Efid,
+    /// `4`: End File Positive Answer (§5.3.9).
+    Efpa,
+    /// `5`: End File Negative Answer (§5.3.10).
+    Efna,
+    /// `F`: End Session (§5.3.11).
+    Esid,
+    /// `R`: Change Direction (§5.3.12).
+    Cd,
+    /// `E`: End to End Response (§5.3.13).
+    Eerp,
+    /// `N`: Negative End Response (§5.3.14).
+    Nerp,
+    /// `P`: Ready To Receive (§5.3.15).
+    Rtr,
+    /// `J`: Security Change Direction (§5.3.16).
+    Secd,
+    /// `A`: Authentication Challenge (§5.3.17).
+    Auch,
+    /// `S`: Authentication Response (§5.3.18).
+    Aurp,
+}
+
+impl CommandCode {
+    /// All 18 codes.
+    pub const ALL: [Self; 18] = [
+        Self::Ssrm,
+        Self::Ssid,
+        Self::Sfid,
+        Self::Sfpa,
+        Self::Sfna,
+        Self::Data,
+        Self::Cdt,
+        Self::Efid,
+        Self::Efpa,
+        Self::Efna,
+        Self::Esid,
+        Self::Cd,
+        Self::Eerp,
+        Self::Nerp,
+        Self::Rtr,
+        Self::Secd,
+        Self::Auch,
+        Self::Aurp,
+    ];
+
+    /// The identifier octet.
+    #[must_use]
+    pub const fn to_byte(self) -> u8 {
+        match self {
+            Self::Ssrm => b'I',
+            Self::Ssid => b'X',
+            Self::Sfid => b'H',
+            Self::Sfpa => b'2',
+            Self::Sfna => b'3',
+            Self::Data => b'D',
+            Self::Cdt => b'C',
+            Self::Efid => b'T',
+            Self::Efpa => b'4',
+            Self::Efna => b'5',
+            Self::Esid => b'F',
+            Self::Cd => b'R',
+            Self::Eerp => b'E',
+            Self::Nerp => b'N',
+            Self::Rtr => b'P',
+            Self::Secd => b'J',
+            Self::Auch => b'A',
+            Self::Aurp => b'S',
+        }
+    }
+
+    /// The code for an identifier octet.
+    #[must_use]
+    pub const fn from_byte(b: u8) -> Option<Self> {
+        Some(match b {
+            b'I' => Self::Ssrm,
+            b'X' => Self::Ssid,
+            b'H' => Self::Sfid,
+            b'2' => Self::Sfpa,
+            b'3' => Self::Sfna,
+            b'D' => Self::Data,
+            b'C' => Self::Cdt,
+            b'T' => Self::Efid,
+            b'4' => Self::Efpa,
+            b'5' => Self::Efna,
+            b'F' => Self::Esid,
+            b'R' => Self::Cd,
+            b'E' => Self::Eerp,
+            b'N' => Self::Nerp,
+            b'P' => Self::Rtr,
+            b'J' => Self::Secd,
+            b'A' => Self::Auch,
+            b'S' => Self::Aurp,
+            _ => return None,
+        })
+    }
+
+    /// The RFC's name, e.g. `SSID`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Ssrm => "SSRM",
+            Self::Ssid => "SSID",
+            Self::Sfid => "SFID",
+            Self::Sfpa => "SFPA",
+            Self::Sfna => "SFNA",
+            Self::Data => "DATA",
+            Self::Cdt => "CDT",
+            Self::Efid => "EFID",
+            Self::Efpa => "EFPA",
+            Self::Efna => "EFNA",
+            Self::Esid => "ESID",
+            Self::Cd => "CD",
+            Self::Eerp => "EERP",
+            Self::Nerp => "NERP",
+            Self::Rtr => "RTR",
+            Self::Secd => "SECD",
+            Self::Auch => "AUCH",
+            Self::Aurp => "AURP",
+        }
+    }
+}
+
+impl core::fmt::Display for CommandCode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One layout: how a command's fields are read from and written to an exchange buffer.
+pub(crate) trait Wire: Sized {
+    /// The command identifier.
+    const CODE: CommandCode;
+    /// The encoded length, command octet included.
+    fn encoded_len(&self) -> usize;
+    /// Writes the fields after the command octet.
+    fn encode_fields(&self, dst: &mut BytesMut);
+    /// Reads the fields after the command octet; the caller checks for trailing octets.
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError>;
+}
+
+/// One OFTP2 command: an exchange buffer's content (RFC 5024 §5.3).
+///
+/// The enum is exhaustive on purpose: RFC 5024 defines exactly these 18 commands.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "commands are short-lived values moved once"
+)]
+pub enum Command {
+    /// Start Session Ready Message.
+    Ssrm(Ssrm),
+    /// Start Session.
+    Ssid(Ssid),
+    /// Start File.
+    Sfid(Sfid),
+    /// Start File Positive Answer.
+    Sfpa(Sfpa),
+    /// Start File Negative Answer.
+    Sfna(Sfna),
+    /// Data Exchange Buffer.
+    Data(Data),
+    /// Set Credit.
+    Cdt(Cdt),
+    /// End File.
+    Efid(Efid),
+    /// End File Positive Answer.
+    Efpa(Efpa),
+    /// End File Negative Answer.
+    Efna(Efna),
+    /// End Session.
+    Esid(Esid),
+    /// Change Direction.
+    Cd(Cd),
+    /// End to End Response.
+    Eerp(Eerp),
+    /// Negative End Response.
+    Nerp(Nerp),
+    /// Ready To Receive.
+    Rtr(Rtr),
+    /// Security Change Direction.
+    Secd(Secd),
+    /// Authentication Challenge.
+    Auch(Auch),
+    /// Authentication Response.
+    Aurp(Aurp),
+}
+
+macro_rules! dispatch {
+    ($self:expr, $c:ident => $body:expr) => {
+        match $self {
+            Command::Ssrm($c) => $body,
+            Command::Ssid($c) => $body,
+            Command::Sfid($c) => $body,
+            Command::Sfpa($c) => $body,
+            Command::Sfna($c) => $body,
+            Command::Data($c) => $body,
+            Command::Cdt($c) => $body,
+            Command::Efid($c) => $body,
+            Command::Efpa($c) => $body,
+            Command::Efna($c) => $body,
+            Command::Esid($c) => $body,
+            Command::Cd($c) => $body,
+            Command::Eerp($c) => $body,
+            Command::Nerp($c) => $body,
+            Command::Rtr($c) => $body,
+            Command::Secd($c) => $body,
+            Command::Auch($c) => $body,
+            Command::Aurp($c) => $body,
+        }
+    };
+}
+
+fn decode_as<T: Wire>(c: &mut Cursor<'_>) -> Result<T, DecodeError> {
+    T::decode_fields(c)
+}
+
+impl Command {
+    /// The command identifier.
+    #[must_use]
+    pub fn code(&self) -> CommandCode {
+        fn code_of<T: Wire>(_: &T) -> CommandCode {
+            T::CODE
+        }
+        dispatch!(self, c => code_of(c))
+    }
+
+    /// The length of the encoded exchange buffer, command octet included (no STH).
+    #[must_use]
+    pub fn encoded_len(&self) -> usize {
+        dispatch!(self, c => c.encoded_len())
+    }
+
+    /// Appends the exchange buffer to `dst` (without the Stream Transmission Header).
+    pub fn encode(&self, dst: &mut BytesMut) {
+        dst.reserve(self.encoded_len());
+        dst.extend_from_slice(&[self.code().to_byte()]);
+        dispatch!(self, c => c.encode_fields(dst));
+    }
+
+    /// The exchange buffer as a new [`Bytes`].
+    #[must_use]
+    pub fn to_bytes(&self) -> Bytes {
+        let mut b = BytesMut::with_capacity(self.encoded_len());
+        self.encode(&mut b);
+        b.freeze()
+    }
+
+    /// Decodes one whole exchange buffer, tolerating the deviations of [`Leniency::lenient`].
+    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_with(buf, Leniency::lenient()).map(|(c, _)| c)
+    }
+
+    /// Decodes one whole exchange buffer with the given leniency and reports the deviations
+    /// it tolerated.
+    pub fn decode_with(buf: &[u8], leniency: Leniency) -> Result<(Self, Deviations), DecodeError> {
+        let Some(&first) = buf.first() else {
+            return Err(DecodeError::new(
+                None,
+                "command identifier",
+                0,
+                DecodeErrorKind::Empty,
+            ));
+        };
+        let Some(code) = CommandCode::from_byte(first) else {
+            return Err(DecodeError::new(
+                None,
+                "command identifier",
+                0,
+                DecodeErrorKind::UnknownCommand { byte: first },
+            ));
+        };
+        let mut c = Cursor::new(buf, code, leniency);
+        let cmd = match code {
+            CommandCode::Ssrm => Self::Ssrm(decode_as(&mut c)?),
+            CommandCode::Ssid => Self::Ssid(decode_as(&mut c)?),
+            CommandCode::Sfid => Self::Sfid(decode_as(&mut c)?),
+            CommandCode::Sfpa => Self::Sfpa(decode_as(&mut c)?),
+            CommandCode::Sfna => Self::Sfna(decode_as(&mut c)?),
+            CommandCode::Data => Self::Data(decode_as(&mut c)?),
+            CommandCode::Cdt => Self::Cdt(decode_as(&mut c)?),
+            CommandCode::Efid => Self::Efid(decode_as(&mut c)?),
+            CommandCode::Efpa => Self::Efpa(decode_as(&mut c)?),
+            CommandCode::Efna => Self::Efna(decode_as(&mut c)?),
+            CommandCode::Esid => Self::Esid(decode_as(&mut c)?),
+            CommandCode::Cd => Self::Cd(decode_as(&mut c)?),
+            CommandCode::Eerp => Self::Eerp(decode_as(&mut c)?),
+            CommandCode::Nerp => Self::Nerp(decode_as(&mut c)?),
+            CommandCode::Rtr => Self::Rtr(decode_as(&mut c)?),
+            CommandCode::Secd => Self::Secd(decode_as(&mut c)?),
+            CommandCode::Auch => Self::Auch(decode_as(&mut c)?),
+            CommandCode::Aurp => Self::Aurp(decode_as(&mut c)?),
+        };
+        let deviations = c.finish()?;
+        Ok((cmd, deviations))
+    }
+}
+
+macro_rules! into_command {
+    ($($t:ident),*) => {$(
+        impl From<$t> for Command {
+            fn from(c: $t) -> Self {
+                Command::$t(c)
+            }
+        }
+    )*};
+}
+into_command!(
+    Ssrm, Ssid, Sfid, Sfpa, Sfna, Data, Cdt, Efid, Efpa, Efna, Esid, Cd, Eerp, Nerp, Rtr, Secd,
+    Auch, Aurp
+);
+
+/// Implements [`Wire`] for a command of one fixed octet.
+macro_rules! unit_command {
+    ($(#[$meta:meta])* $name:ident, $code:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+        pub struct $name;
+
+        impl crate::command::Wire for $name {
+            const CODE: crate::command::CommandCode = crate::command::CommandCode::$code;
+            fn encoded_len(&self) -> usize {
+                1
+            }
+            fn encode_fields(&self, _dst: &mut bytes::BytesMut) {}
+            fn decode_fields(_c: &mut crate::parse::Cursor<'_>) -> Result<Self, crate::DecodeError> {
+                Ok(Self)
+            }
+        }
+    };
+}
+pub(crate) use unit_command;

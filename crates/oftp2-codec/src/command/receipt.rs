@@ -1,0 +1,255 @@
+//! End-to-end responses: EERP and NERP (RFC 5024 §5.3.13, §5.3.14), their signing payloads
+//! and the key that matches them to the file they answer.
+
+use bytes::{BufMut, BytesMut};
+
+use super::{CommandCode, Sfid, Wire};
+use crate::error::DecodeError;
+use crate::field::{Binary, FileDate, FileTime, OdetteId, UserData, Utf8Text, VirtualFileName};
+use crate::parse::{Cursor, put_binary, put_digits, put_spaces, put_text};
+use crate::reason::NerpReason;
+
+/// The identity of a virtual file (RFC 5024 §1.5.2): dataset name, date and time stamp as
+/// sent, and the originator and final recipient named in its SFID.
+///
+/// EERP and NERP carry the same identity with destination and originator swapped (the
+/// receipt travels back); [`Eerp::file_key`] and [`Nerp::file_key`] swap them back, so a
+/// receipt arriving in a later session, possibly under another SSID, finds its file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct VirtualFileKey {
+    /// SFIDDSN.
+    pub dataset_name: VirtualFileName,
+    /// SFIDDATE.
+    pub date: FileDate,
+    /// SFIDTIME.
+    pub time: FileTime,
+    /// SFIDORIG: the file's originator (the receipt's destination).
+    pub originator: OdetteId,
+    /// SFIDDEST: the file's final recipient (the receipt's originator).
+    pub destination: OdetteId,
+}
+
+impl Sfid {
+    /// The file's identity, to match its EERP or NERP later.
+    #[must_use]
+    pub fn key(&self) -> VirtualFileKey {
+        VirtualFileKey {
+            dataset_name: self.dataset_name,
+            date: self.date,
+            time: self.time,
+            originator: self.originator,
+            destination: self.destination,
+        }
+    }
+}
+
+/// EERP, End to End Response (RFC 5024 §5.3.13): 110 octets plus hash and signature.
+///
+/// EERPDEST is the file's *originator* and EERPORIG its *final recipient*, the reverse of
+/// SFID. Build it with [`Eerp::acknowledging`] to get that right.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Eerp {
+    /// EERPDSN, pos 1, V X(26). (EERPRSV1, pos 27, X(3), reserved.)
+    pub dataset_name: VirtualFileName,
+    /// EERPDATE, pos 30, V 9(8).
+    pub date: FileDate,
+    /// EERPTIME, pos 38, V 9(10).
+    pub time: FileTime,
+    /// EERPUSER, pos 48, V X(8).
+    pub user_data: UserData,
+    /// EERPDEST, pos 56, V X(25): the originator of the file.
+    pub destination: OdetteId,
+    /// EERPORIG, pos 81, V X(25): the final recipient of the file, which creates the EERP.
+    pub originator: OdetteId,
+    /// EERPHSHL, pos 106, U(2) and EERPHSH, pos 108, U(n): hash of the file as transmitted.
+    pub hash: Binary,
+    /// EERPSIGL, U(2) and EERPSIG, U(n): CMS SignedData over [`Eerp::signature_input`].
+    pub signature: Binary,
+}
+
+impl Eerp {
+    /// The EERP for a received file: dataset name, date and time copied byte for byte,
+    /// destination = SFIDORIG, originator = SFIDDEST (RFC 5024 §5.3.13). Hash and signature
+    /// are empty; an application that signs sets them.
+    #[must_use]
+    pub fn acknowledging(sfid: &Sfid, user_data: UserData) -> Self {
+        Self {
+            dataset_name: sfid.dataset_name,
+            date: sfid.date,
+            time: sfid.time,
+            user_data,
+            destination: sfid.originator,
+            originator: sfid.destination,
+            hash: Binary::empty(),
+            signature: Binary::empty(),
+        }
+    }
+
+    /// The identity of the file this EERP acknowledges.
+    #[must_use]
+    pub fn file_key(&self) -> VirtualFileKey {
+        VirtualFileKey {
+            dataset_name: self.dataset_name,
+            date: self.date,
+            time: self.time,
+            originator: self.destination,
+            destination: self.originator,
+        }
+    }
+
+    /// The content EERPSIG signs: EERPDSN | EERPDATE | EERPTIME | EERPDEST | EERPORIG |
+    /// EERPHSH, each field in its entirety with padding (RFC 5024 §5.3.13). With a SHA-1
+    /// hash that is 114 octets.
+    #[must_use]
+    pub fn signature_input(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(94 + self.hash.len());
+        v.extend_from_slice(self.dataset_name.as_bytes());
+        v.extend_from_slice(self.date.as_bytes());
+        v.extend_from_slice(self.time.as_bytes());
+        v.extend_from_slice(self.destination.as_bytes());
+        v.extend_from_slice(self.originator.as_bytes());
+        v.extend_from_slice(self.hash.as_bytes());
+        v
+    }
+}
+
+impl Wire for Eerp {
+    const CODE: CommandCode = CommandCode::Eerp;
+    fn encoded_len(&self) -> usize {
+        110 + self.hash.len() + self.signature.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        dst.put_slice(self.dataset_name.as_bytes());
+        put_spaces(dst, 3);
+        dst.put_slice(self.date.as_bytes());
+        dst.put_slice(self.time.as_bytes());
+        dst.put_slice(self.user_data.as_bytes());
+        dst.put_slice(self.destination.as_bytes());
+        dst.put_slice(self.originator.as_bytes());
+        put_binary(dst, &self.hash);
+        put_binary(dst, &self.signature);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let dataset_name = VirtualFileName::from_alnum(c.alnum("EERPDSN")?);
+        c.reserved(3, "EERPRSV1")?;
+        Ok(Self {
+            dataset_name,
+            date: c.date("EERPDATE")?,
+            time: c.time("EERPTIME")?,
+            user_data: UserData::from_alnum(c.alnum("EERPUSER")?),
+            destination: OdetteId::from_alnum(c.alnum("EERPDEST")?),
+            originator: OdetteId::from_alnum(c.alnum("EERPORIG")?),
+            hash: c.binary("EERPHSHL", "EERPHSH")?,
+            signature: c.binary("EERPSIGL", "EERPSIG")?,
+        })
+    }
+}
+
+/// NERP, Negative End Response (RFC 5024 §5.3.14): 135 octets plus text, hash and
+/// signature. Unlike EERP it has a 6-octet reserved field, no user data, and the creator.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Nerp {
+    /// NERPDSN, pos 1, V X(26). (NERPRSV1, pos 27, X(6), reserved.)
+    pub dataset_name: VirtualFileName,
+    /// NERPDATE, pos 33, V 9(8).
+    pub date: FileDate,
+    /// NERPTIME, pos 41, V 9(10).
+    pub time: FileTime,
+    /// NERPDEST, pos 51, V X(25): the originator of the file.
+    pub destination: OdetteId,
+    /// NERPORIG, pos 76, V X(25): the final recipient of the file.
+    pub originator: OdetteId,
+    /// NERPCREA, pos 101, V X(25): the location that created this NERP.
+    pub creator: OdetteId,
+    /// NERPREAS, pos 126, F 9(2).
+    pub reason: NerpReason,
+    /// NERPREASL, pos 128, V 9(3) and NERPREAST, pos 131, V T(n).
+    pub text: Utf8Text,
+    /// NERPHSHL, U(2) and NERPHSH, U(n): hash of the file as transmitted.
+    pub hash: Binary,
+    /// NERPSIGL, U(2) and NERPSIG, U(n): CMS SignedData over [`Nerp::signature_input`].
+    pub signature: Binary,
+}
+
+impl Nerp {
+    /// The NERP for a file: identity copied from its SFID with destination = SFIDORIG and
+    /// originator = SFIDDEST (RFC 5024 §5.3.14); `creator` is the location sending it.
+    #[must_use]
+    pub fn refusing(sfid: &Sfid, creator: OdetteId, reason: NerpReason, text: Utf8Text) -> Self {
+        Self {
+            dataset_name: sfid.dataset_name,
+            date: sfid.date,
+            time: sfid.time,
+            destination: sfid.originator,
+            originator: sfid.destination,
+            creator,
+            reason,
+            text,
+            hash: Binary::empty(),
+            signature: Binary::empty(),
+        }
+    }
+
+    /// The identity of the file this NERP refers to.
+    #[must_use]
+    pub fn file_key(&self) -> VirtualFileKey {
+        VirtualFileKey {
+            dataset_name: self.dataset_name,
+            date: self.date,
+            time: self.time,
+            originator: self.destination,
+            destination: self.originator,
+        }
+    }
+
+    /// The content NERPSIG signs: NERPDSN | NERPDATE | NERPTIME | NERPDEST | NERPORIG |
+    /// NERPCREA | NERPHSH, each field in its entirety with padding (RFC 5024 §5.3.14).
+    #[must_use]
+    pub fn signature_input(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(119 + self.hash.len());
+        v.extend_from_slice(self.dataset_name.as_bytes());
+        v.extend_from_slice(self.date.as_bytes());
+        v.extend_from_slice(self.time.as_bytes());
+        v.extend_from_slice(self.destination.as_bytes());
+        v.extend_from_slice(self.originator.as_bytes());
+        v.extend_from_slice(self.creator.as_bytes());
+        v.extend_from_slice(self.hash.as_bytes());
+        v
+    }
+}
+
+impl Wire for Nerp {
+    const CODE: CommandCode = CommandCode::Nerp;
+    fn encoded_len(&self) -> usize {
+        135 + self.text.len() + self.hash.len() + self.signature.len()
+    }
+    fn encode_fields(&self, dst: &mut BytesMut) {
+        dst.put_slice(self.dataset_name.as_bytes());
+        put_spaces(dst, 6);
+        dst.put_slice(self.date.as_bytes());
+        dst.put_slice(self.time.as_bytes());
+        dst.put_slice(self.destination.as_bytes());
+        dst.put_slice(self.originator.as_bytes());
+        dst.put_slice(self.creator.as_bytes());
+        put_digits(dst, 2, u64::from(self.reason.0));
+        put_text(dst, &self.text);
+        put_binary(dst, &self.hash);
+        put_binary(dst, &self.signature);
+    }
+    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let dataset_name = VirtualFileName::from_alnum(c.alnum("NERPDSN")?);
+        c.reserved(6, "NERPRSV1")?;
+        Ok(Self {
+            dataset_name,
+            date: c.date("NERPDATE")?,
+            time: c.time("NERPTIME")?,
+            destination: OdetteId::from_alnum(c.alnum("NERPDEST")?),
+            originator: OdetteId::from_alnum(c.alnum("NERPORIG")?),
+            creator: OdetteId::from_alnum(c.alnum("NERPCREA")?),
+            reason: NerpReason(c.digits(2, "NERPREAS")? as u8),
+            text: c.text("NERPREASL", "NERPREAST")?,
+            hash: c.binary("NERPHSHL", "NERPHSH")?,
+            signature: c.binary("NERPSIGL", "NERPSIG")?,
+        })
+    }
+}
