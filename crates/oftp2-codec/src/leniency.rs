@@ -32,10 +32,13 @@ impl Deviations {
     pub const NON_UTF8_TEXT: Self = Self(1 << 5);
     /// Non-space octets in a reserved field (§5.3: reserved fields are spaces).
     pub const RESERVED_NOT_SPACES: Self = Self(1 << 6);
+    /// The 4-octet OFTP 1.x ESID `F` + reason 9(2) + CR (RFC 2204 §5.3.11), recognised by
+    /// its length.
+    pub const V1_ESID: Self = Self(1 << 7);
     /// Every deviation this crate knows.
-    pub const ALL: Self = Self(0x7F);
+    pub const ALL: Self = Self(0xFF);
 
-    const NAMES: [(Self, &'static str); 7] = [
+    const NAMES: [(Self, &'static str); 8] = [
         (Self::LINE_FEED_AS_CR, "line feed as carriage return"),
         (Self::MISSING_CR, "missing carriage return"),
         (Self::TIME_COUNTER_ZERO, "time counter 0000"),
@@ -43,6 +46,7 @@ impl Deviations {
         (Self::NON_ISO646, "characters outside the ISO 646 subset"),
         (Self::NON_UTF8_TEXT, "text that is not UTF-8"),
         (Self::RESERVED_NOT_SPACES, "reserved field not blank"),
+        (Self::V1_ESID, "OFTP 1.x ESID layout"),
     ];
 
     /// Whether every deviation in `other` is in `self`.

@@ -33,9 +33,16 @@
 //! the RFC's tables; the 4-octet Stream Transmission Header is not counted.
 #![forbid(unsafe_code)]
 
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 pub mod command;
 mod error;
 pub mod field;
+#[doc(hidden)]
+pub mod fuzzing;
 mod leniency;
 mod parse;
 pub mod reason;

@@ -57,6 +57,22 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The whole buffer's length.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Accepts the deviation `d` at the current position if the leniency allows it.
+    pub(crate) fn tolerate(
+        &mut self,
+        d: Deviations,
+        field: &'static str,
+        kind: DecodeErrorKind,
+    ) -> Result<(), DecodeError> {
+        let at = self.pos;
+        self.deviate(d, field, at, kind)
+    }
+
     /// Octets left after the current position.
     pub(crate) fn remaining(&self) -> usize {
         self.buf.len().saturating_sub(self.pos)

@@ -9,6 +9,7 @@ use crate::field::{
     AuthResponse, Binary, BufferSize, Credit, OdetteId, Password, ProtocolLevel, SendReceive,
     UserData, Utf8Text,
 };
+use crate::leniency::Deviations;
 use crate::parse::{Cursor, put_binary, put_digits, put_spaces, put_text, put_yes_no};
 use crate::reason::EsidReason;
 
@@ -193,6 +194,22 @@ impl Wire for Esid {
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         let reason = EsidReason(c.digits(2, "ESIDREAS")? as u8);
+        if c.len() == 4 && c.remaining() == 1 {
+            // `F` + 9(2) + CR: the OFTP 1.x layout (RFC 2204), recognised by its length.
+            c.tolerate(
+                Deviations::V1_ESID,
+                "ESIDREASL",
+                DecodeErrorKind::TooShort {
+                    expected: 7,
+                    actual: 4,
+                },
+            )?;
+            c.carriage_return("ESIDCR")?;
+            return Ok(Self {
+                reason,
+                text: Utf8Text::empty(),
+            });
+        }
         let text = c.text("ESIDREASL", "ESIDREAST")?;
         c.optional_carriage_return("ESIDCR")?;
         Ok(Self { reason, text })

@@ -224,6 +224,9 @@ write("esid_no_cr", "ESID without its final CR (some peers)", "§5.3.11",
 write("esid_lf", "ESID ending in a line feed", "§5.3.11",
       [("ESIDCMD", b"F"), ("ESIDREAS", b"00"), ("ESIDREASL", b"000"), ("ESIDCR", b"\x0a", "0x0A")],
       expect="lenient", deviations="line feed as carriage return", reencode="46 30 30 30 30 30 0D")
+write("esid_v1_layout", "the 4-octet OFTP 1.x ESID (RFC 2204), decoded by its length", "§5.3.11; RFC 2204",
+      [("ESIDCMD", b"F"), ("ESIDREAS", b"03"), ("ESIDCR", CR, "0x0D")], expect="lenient",
+      deviations="OFTP 1.x ESID layout", reencode="46 30 33 30 30 30 0D")
 write("esid_bad_cr", "ESID whose final octet is not a CR", "§5.3.11",
       [("ESIDCMD", b"F"), ("ESIDREAS", b"00"), ("ESIDREASL", b"000"), ("ESIDCR", b"X")],
       expect="error", command="ESID", field="ESIDCR", offset=6, esid="06")
