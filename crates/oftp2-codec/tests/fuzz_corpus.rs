@@ -1,6 +1,13 @@
 //! Replays the committed fuzz corpus and regressions (`fuzz/corpus/<target>/`,
 //! `fuzz/regressions/<target>/`) through the fuzz target bodies on stable Rust.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use std::path::{Path, PathBuf};
 
 fn inputs(target: &str) -> Vec<PathBuf> {

@@ -1,5 +1,12 @@
 //! Property tests of the command codec (RFC 5024 §5.3).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use oftp2_codec::strategy;
 use oftp2_codec::{Command, Leniency};
 use proptest::prelude::*;

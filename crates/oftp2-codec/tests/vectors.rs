@@ -3,6 +3,13 @@
 //! is refused by a strict decoder and accepted with the named deviations, and every invalid
 //! one fails with the command, field, offset and ESID reason the vector names.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -1,0 +1,33 @@
+//! Encode and decode of every command, with a plain copy of the same octets as the baseline.
+
+use bytes::BytesMut;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use oftp2_codec::Command;
+use std::hint::black_box;
+
+fn commands(c: &mut Criterion) {
+    let mut group = c.benchmark_group("command");
+    for cmd in oftp2_benches::sample_commands() {
+        let wire = cmd.to_bytes();
+        let name = cmd.code().name();
+        group.throughput(Throughput::Bytes(wire.len() as u64));
+        group.bench_with_input(BenchmarkId::new("copy_baseline", name), &wire, |b, w| {
+            b.iter(|| black_box(w.to_vec()));
+        });
+        group.bench_with_input(BenchmarkId::new("decode", name), &wire, |b, w| {
+            b.iter(|| black_box(Command::decode(black_box(w)).ok()));
+        });
+        let mut buf = BytesMut::with_capacity(wire.len());
+        group.bench_with_input(BenchmarkId::new("encode", name), &cmd, |b, c| {
+            b.iter(|| {
+                buf.clear();
+                black_box(c).encode(&mut buf);
+                black_box(buf.len())
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, commands);
+criterion_main!(benches);
