@@ -38,18 +38,24 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+pub mod buffer;
 pub mod command;
 mod error;
 pub mod field;
+mod framing_error;
 #[doc(hidden)]
 pub mod fuzzing;
 mod leniency;
 mod parse;
 pub mod reason;
+pub mod stb;
+pub mod subrecord;
+pub mod vformat;
 
 #[cfg(any(test, feature = "proptest"))]
 pub mod strategy;
 
+pub use buffer::{BufferReader, BufferWriter, Counts, DataChunk, RecordFormat};
 pub use command::{
     Auch, Aurp, Cd, Cdt, Command, CommandCode, Data, Eerp, Efid, Efna, Efpa, Esid, Nerp, Rtr, Secd,
     Sfid, Sfna, Sfpa, Ssid, Ssrm, VirtualFileKey,
@@ -60,5 +66,7 @@ pub use field::{
     Enveloping, FileCompression, FileDate, FileFormat, FileTime, OdetteId, Password, ProtocolLevel,
     SecurityLevel, SendReceive, UserData, Utf8Text, VirtualFileName,
 };
+pub use framing_error::{BufferError, FrameError, FrameErrorKind, VFormatError};
 pub use leniency::{Deviations, Leniency};
 pub use reason::{EfnaReason, EsidReason, NerpReason, SfnaReason};
+pub use stb::{RecordFramer, StbDecoder};

@@ -9,7 +9,7 @@ use crate::parse::{Cursor, put_spaces};
 
 /// DATA, Data Exchange Buffer (RFC 5024 §5.3.6): `D` followed by subrecords (§7).
 ///
-/// The payload is kept as received; `BufferReader` (module `buffer`) turns it into records.
+/// The payload is kept as received; [`crate::buffer::BufferReader`] turns it into records.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Data {
     /// DATABUF, pos 1, V U(n): the subrecords (headers and data) of §7.2.

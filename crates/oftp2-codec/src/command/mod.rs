@@ -1,7 +1,7 @@
 //! The 18 OFTP2 commands (RFC 5024 §5.3) and their exchange buffer layouts (level 5).
 //!
 //! [`Command::decode`] reads one whole exchange buffer (the Stream Transmission Header already
-//! removed, see the `stb` module); [`Command::encode`] writes one. Encoding cannot fail: every
+//! removed, see [`crate::stb`]); [`Command::encode`] writes one. Encoding cannot fail: every
 //! field type validates on construction.
 
 use bytes::{Bytes, BytesMut};
