@@ -1,0 +1,77 @@
+//! # oftp2-session
+//!
+//! The OFTP2 protocol state machine of RFC 5024 §9, Sans-IO: a [`Session`] never touches a
+//! socket, a file, a clock or a random number generator. The driver feeds it bytes, time
+//! and the application's decisions, and drains what it produces.
+//!
+//! ## The run loop
+//!
+//! 1. Feed one input: [`Session::handle_connected`], [`Session::handle_input`] (bytes from
+//!    the transport, split anywhere), [`Session::handle_timeout`],
+//!    [`Session::handle_disconnect`], or an application request named after the RFC's
+//!    service primitive ([`Session::start_file`] is F_START_FILE_RQ, and so on).
+//! 2. Drain [`Session::poll_output`] until [`Output::Wait`]: write each
+//!    [`Output::Transmit`] to the transport, handle each [`Output::Event`] (requests are
+//!    allowed while draining: outputs are queued), close the transport on
+//!    [`Output::Close`].
+//! 3. Sleep until new input or the deadline of [`Output::Wait`]; then go to 1.
+//!
+//! ```
+//! use std::time::Instant;
+//! use oftp2_codec::{OdetteId, Password};
+//! use oftp2_session::{Config, Output, Session};
+//!
+//! let config = Config::new(OdetteId::new("O0013000000BRAVO")?, Password::new("SECRET")?);
+//! let mut responder = Session::responder(config, None)?;
+//! let now = Instant::now(); // the driver owns the clock
+//! responder.handle_connected(now); // N_CON_IND: the Responder speaks first
+//! let Output::Transmit(ssrm) = responder.poll_output() else { unreachable!() };
+//! assert_eq!(&ssrm[..], b"\x10\x00\x00\x17IODETTE FTP READY \r");
+//! let Output::Wait(Some(deadline)) = responder.poll_output() else { unreachable!() };
+//! assert_eq!(responder.state_name(), "A_NC_ONLY");
+//! assert_eq!(deadline.state, "A_NC_ONLY");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Two sessions wired together in memory, as this crate's tests do, run whole transfers.
+//!
+//! ## What the session guarantees
+//!
+//! - Nothing received is acknowledged before the application says it is stored: EFPA goes
+//!   out only on [`Session::confirm_file`], RTR only on [`Session::ready_to_receive`], CDT
+//!   only when the application has taken the data ([`CreditPolicy`]).
+//! - The Speaker never exceeds its credit and never sends EFID while waiting for credit
+//!   (§9.11.3 note 1).
+//! - Every protocol violation is answered with the ESID reason of RFC 5024 §5.3.11
+//!   ([`SessionError::esid_reason`]) and reported as [`Event::Aborted`] with the state,
+//!   command, field and offset. A failed secure authentication sends only ESID 11; the
+//!   application gets the [`AuthFailure`] that explains it.
+//! - Deadlines are returned, never slept on; time passed in that runs backwards is clamped.
+//!
+//! ## Where this follows its own reading of the RFC
+//!
+//! - 9.8 E closes without ESID when both sides can only send (or only receive); we send
+//!   ESID 10 first so the partner learns why.
+//! - For an AUCH we cannot open we send ESID 11 (the RFC is silent).
+//! - A normal ESID outside IDLELICD, and any error ESID, end the session as an abort
+//!   (§9.12 D, §3.4.2); an ESID is never answered.
+//! - SSIDSDEB bounds DATA buffers only; commands (a signed EERP can exceed 1.6 KB) may use
+//!   the full Stream Transmission Buffer.
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod event;
+mod output;
+mod security;
+mod session;
+mod state;
+
+pub use config::{Config, CreditPolicy, Framing, Timeouts};
+pub use error::{ApiMisuse, SessionError};
+pub use event::{AbortOrigin, Event, FileId, Negotiated};
+pub use output::{Deadline, Output, Timer};
+#[cfg(feature = "insecure-test-crypto")]
+pub use security::FakeSecurity;
+pub use security::{AuthFailure, SessionSecurity};
+pub use session::{Role, Session};

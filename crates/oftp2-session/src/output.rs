@@ -1,0 +1,57 @@
+//! What the session hands to its driver: bytes, events, close, and the next deadline.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::event::Event;
+
+/// One item from [`crate::Session::poll_output`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Output {
+    /// Send these bytes (one Stream Transmission Buffer, or one exchange buffer with
+    /// [`crate::Framing::Records`]).
+    Transmit(Bytes),
+    /// Tell the application.
+    Event(Event),
+    /// Close the connection (N_DISC_RQ).
+    Close,
+    /// Nothing more for now: wait for input, an application request, or this deadline
+    /// (then call [`crate::Session::handle_timeout`]).
+    Wait(Option<Deadline>),
+}
+
+/// When [`crate::Session::handle_timeout`] must be called, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline {
+    /// The instant.
+    pub at: Instant,
+    /// Which timer.
+    pub timer: Timer,
+    /// The RFC name of the state that armed it.
+    pub state: &'static str,
+}
+
+/// The session's timers: the RFC's inactivity timer (§4.7.2, §9 "Action 2") named by whom
+/// we wait for, and the wait for the peer to close after ESID (WF_NDISC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Timer {
+    /// Waiting for the peer's next command.
+    PeerResponse,
+    /// Waiting for the application's decision or data.
+    ApplicationDecision,
+    /// ESID sent, waiting for the peer to disconnect.
+    DisconnectLinger,
+}
+
+impl core::fmt::Display for Timer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::PeerResponse => "no response from the partner",
+            Self::ApplicationDecision => "no decision from the application",
+            Self::DisconnectLinger => "the partner did not close after ESID",
+        })
+    }
+}
