@@ -83,6 +83,8 @@ pub struct Pair {
     /// Cut the link once this many more octets went from `a` to `b` (None: never).
     pub cut_a_to_b_after: Option<usize>,
     pub link_cut: bool,
+    /// Deliver every transmission in random fragments (xorshift state).
+    pub fragment_seed: Option<u64>,
 }
 
 impl Pair {
@@ -93,6 +95,7 @@ impl Pair {
             now: Instant::now(),
             cut_a_to_b_after: None,
             link_cut: false,
+            fragment_seed: None,
         };
         let now = p.now;
         p.a.session.handle_connected(now);
@@ -150,7 +153,12 @@ impl Pair {
                         }
                         None => bytes,
                     };
-                    self.b.session.handle_input(self.now, &deliver);
+                    deliver_in_fragments(
+                        &mut self.b.session,
+                        self.now,
+                        &deliver,
+                        &mut self.fragment_seed,
+                    );
                     if self.link_cut {
                         self.a.session.handle_disconnect(self.now);
                         self.b.session.handle_disconnect(self.now);
@@ -181,7 +189,12 @@ impl Pair {
                     moved = true;
                     record(&mut self.b, &bytes);
                     if !self.link_cut {
-                        self.a.session.handle_input(self.now, &bytes);
+                        deliver_in_fragments(
+                            &mut self.a.session,
+                            self.now,
+                            &bytes,
+                            &mut self.fragment_seed,
+                        );
                     }
                 }
                 Output::Event(e) => {
@@ -234,6 +247,27 @@ impl Pair {
         self.a.session.handle_timeout(now);
         self.b.session.handle_timeout(now);
         self.drive();
+    }
+}
+
+fn deliver_in_fragments(s: &mut Session, now: Instant, bytes: &[u8], seed: &mut Option<u64>) {
+    let Some(x) = seed.as_mut() else {
+        s.handle_input(now, bytes);
+        return;
+    };
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        let n = match *x % 4 {
+            0 => 1,
+            1 => (*x >> 8) as usize % 16 + 1,
+            _ => (*x >> 8) as usize % 9000 + 1,
+        }
+        .min(rest.len());
+        s.handle_input(now, &rest[..n]);
+        rest = &rest[n..];
     }
 }
 
