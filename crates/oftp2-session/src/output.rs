@@ -10,8 +10,10 @@ use crate::event::Event;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Output {
-    /// Send these bytes (one Stream Transmission Buffer, or one exchange buffer with
-    /// [`crate::Framing::Records`]).
+    /// Send these bytes, in order. With [`crate::Framing::Stream`] they are the next piece
+    /// of the byte stream (a command is one piece; a DATA buffer comes as its header and its
+    /// buffer, so that file data is never copied); with [`crate::Framing::Records`] each is
+    /// one whole exchange buffer.
     Transmit(Bytes),
     /// Tell the application.
     Event(Event),

@@ -1470,10 +1470,11 @@ impl Session {
         match self.config.framing {
             Framing::Records => self.queue.push_back(Output::Transmit(buffer.clone())),
             Framing::Stream => {
-                let mut buf = BytesMut::with_capacity(buffer.len() + 4);
-                put_sth(&mut buf, buffer.len());
-                buf.extend_from_slice(buffer);
-                self.queue.push_back(Output::Transmit(buf.freeze()));
+                // The header and the buffer go out as two pieces: no copy of the data.
+                let mut header = BytesMut::with_capacity(4);
+                put_sth(&mut header, buffer.len());
+                self.queue.push_back(Output::Transmit(header.freeze()));
+                self.queue.push_back(Output::Transmit(buffer.clone()));
             }
         }
     }

@@ -1,0 +1,450 @@
+//! A sending and a receiving application, as a real product would run them: the sender
+//! reads its file in large chunks, the receiver writes to a temporary file, syncs it and
+//! renames it before it confirms the file (so EFPA means "durably stored").
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use oftp2_codec::{
+    Counts, Eerp, EfnaReason, EsidReason, Nerp, Password, Sfid, SfnaReason, UserData, Utf8Text,
+    VirtualFileKey,
+};
+use oftp2_session::{AbortOrigin, Event, FileId, Negotiated, Session, SessionError};
+use sha2::{Digest, Sha256};
+
+use crate::driver::Application;
+
+fn api(e: oftp2_session::ApiMisuse) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// How a session ended, for the summary and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Still running.
+    Running,
+    /// Ended normally (ESID 00).
+    Released,
+    /// Ended abnormally.
+    Aborted {
+        /// Who ended it.
+        local: bool,
+        /// The explained error.
+        error: String,
+        /// The ESID reason, if one was sent or received.
+        esid: Option<EsidReason>,
+    },
+}
+
+fn outcome_of(origin: AbortOrigin, error: &SessionError) -> Outcome {
+    let esid = match error {
+        SessionError::PeerEnded { reason, .. } => Some(*reason),
+        e => e.esid_reason(),
+    };
+    Outcome::Aborted {
+        local: origin == AbortOrigin::Local,
+        error: error.to_string(),
+        esid,
+    }
+}
+
+/// One file to send.
+pub struct OutgoingFile {
+    /// The SFID to offer (its SFIDREST is the restart position offered).
+    pub sfid: Sfid,
+    /// The file's content, read in large chunks.
+    pub source: Box<dyn Read + Send>,
+}
+
+/// What happened to a file we sent.
+#[derive(Debug, Clone)]
+pub struct SentFile {
+    /// Its identity.
+    pub key: VirtualFileKey,
+    /// Octets sent in this session.
+    pub octets: u64,
+    /// SHA-256 of the octets sent in this session.
+    pub sha256: [u8; 32],
+    /// Whether the partner confirmed storage (EFPA).
+    pub delivered: bool,
+    /// The refusal, if any.
+    pub refused: Option<String>,
+    /// The EERP received for it (maybe in this session).
+    pub eerp: Option<Eerp>,
+}
+
+struct Sending {
+    id: FileId,
+    key: VirtualFileKey,
+    source: Box<dyn Read + Send>,
+    accepted: bool,
+    closing: bool,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    octets: u64,
+    hash: Sha256,
+}
+
+/// The Initiator's application: sends files, waits for their EERPs, ends the session.
+pub struct Sender {
+    queue: VecDeque<OutgoingFile>,
+    current: Option<Sending>,
+    /// The files sent, in order.
+    pub sent: Vec<SentFile>,
+    /// NERPs received.
+    pub nerps: Vec<Nerp>,
+    /// Whether to wait for an EERP for every delivered file before ending.
+    pub wait_for_eerps: bool,
+    /// The negotiated parameters.
+    pub negotiated: Option<Negotiated>,
+    /// How the session ended.
+    pub outcome: Outcome,
+    /// When the first file was accepted and when the last one was delivered.
+    pub transfer_time: Option<(Instant, Instant)>,
+    /// Progress: octets handed to the session so far.
+    pub progress: Option<Box<dyn FnMut(u64) + Send>>,
+    /// Whether to hash the octets while sending (off when the caller knows the hash).
+    pub hash_while_sending: bool,
+    chunk: usize,
+}
+
+impl Sender {
+    /// A sender for `files`.
+    #[must_use]
+    pub fn new(files: Vec<OutgoingFile>) -> Self {
+        Self {
+            queue: files.into(),
+            current: None,
+            sent: Vec::new(),
+            nerps: Vec::new(),
+            wait_for_eerps: false,
+            negotiated: None,
+            outcome: Outcome::Running,
+            transfer_time: None,
+            progress: None,
+            hash_while_sending: true,
+            chunk: 4 << 20,
+        }
+    }
+
+    fn start_next(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
+        let Some(f) = self.queue.pop_front() else {
+            return Ok(false);
+        };
+        let key = f.sfid.key();
+        let id = s.start_file(now, f.sfid).map_err(api)?;
+        self.current = Some(Sending {
+            id,
+            key,
+            source: f.source,
+            accepted: false,
+            closing: false,
+            buf: vec![0; self.chunk],
+            start: 0,
+            end: 0,
+            octets: 0,
+            hash: Sha256::new(),
+        });
+        Ok(true)
+    }
+
+    fn eerps_pending(&self) -> bool {
+        self.wait_for_eerps && self.sent.iter().any(|f| f.delivered && f.eerp.is_none())
+    }
+
+    /// Speaker with nothing to send: next file, or hand the turn over.
+    fn idle_speaker(&mut self, s: &mut Session, now: Instant, unsolicited: bool) -> io::Result<()> {
+        if self.start_next(s, now)? {
+            return Ok(());
+        }
+        if unsolicited && !self.eerps_pending() {
+            s.end_session(now).map_err(api)
+        } else {
+            s.change_direction(now).map_err(api)
+        }
+    }
+
+    fn finish_file(&mut self, delivered: bool, refused: Option<String>) {
+        if let Some(c) = self.current.take() {
+            self.sent.push(SentFile {
+                key: c.key,
+                octets: c.octets,
+                sha256: c.hash.finalize().into(),
+                delivered,
+                refused,
+                eerp: None,
+            });
+        }
+    }
+}
+
+impl Application for Sender {
+    fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
+        match event {
+            Event::Connected(n) => {
+                self.negotiated = Some(n);
+                self.idle_speaker(s, now, false)?;
+            }
+            Event::FileAccepted { restart_at, .. } => {
+                if let Some(c) = self.current.as_mut() {
+                    c.accepted = true;
+                    // Skip what the partner already has (1K blocks for U/T files, §1.5.4).
+                    let skip = restart_at.saturating_mul(1024);
+                    io::copy(&mut (&mut c.source).take(skip), &mut io::sink())?;
+                }
+                if self.transfer_time.is_none() {
+                    self.transfer_time = Some((now, now));
+                }
+            }
+            Event::FileRefused { reason, text, .. } => {
+                self.finish_file(false, Some(format!("SFNA {reason} {text}")));
+                self.idle_speaker(s, now, false)?;
+            }
+            Event::FileDelivered { speaker, .. } => {
+                self.finish_file(true, None);
+                if let Some(t) = self.transfer_time.as_mut() {
+                    t.1 = now;
+                }
+                if speaker {
+                    self.idle_speaker(s, now, false)?;
+                }
+            }
+            Event::FileFailed { reason, text, .. } => {
+                self.finish_file(false, Some(format!("EFNA {reason} {text}")));
+                self.idle_speaker(s, now, false)?;
+            }
+            Event::EerpReceived(eerp) => {
+                let key = eerp.file_key();
+                if let Some(f) = self.sent.iter_mut().find(|f| f.key == key) {
+                    f.eerp = Some(*eerp);
+                }
+                s.ready_to_receive(now).map_err(api)?;
+            }
+            Event::NerpReceived(nerp) => {
+                self.nerps.push(*nerp);
+                s.ready_to_receive(now).map_err(api)?;
+            }
+            Event::BecameSpeaker { unsolicited } => self.idle_speaker(s, now, unsolicited)?,
+            Event::Released => self.outcome = Outcome::Released,
+            Event::Aborted { origin, error } => self.outcome = outcome_of(origin, &error),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn pump(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
+        let Some(c) = self.current.as_mut() else {
+            return Ok(false);
+        };
+        if !c.accepted || c.closing {
+            return Ok(false);
+        }
+        let mut progressed = false;
+        loop {
+            if c.start == c.end {
+                let n = c.source.read(&mut c.buf)?;
+                if n == 0 {
+                    s.close_file(now, c.id, None).map_err(api)?;
+                    c.closing = true;
+                    return Ok(true);
+                }
+                if self.hash_while_sending {
+                    c.hash.update(c.buf.get(..n).unwrap_or_default());
+                }
+                c.start = 0;
+                c.end = n;
+            }
+            let pending = c.buf.get(c.start..c.end).unwrap_or_default();
+            let n = s.send_data(now, c.id, pending, false).map_err(api)?;
+            c.start += n;
+            c.octets += n as u64;
+            if n > 0 {
+                progressed = true;
+                if let Some(p) = self.progress.as_mut() {
+                    p(c.octets);
+                }
+            }
+            if c.start < c.end {
+                // Out of credit: read the partner's CDT first.
+                return Ok(progressed);
+            }
+        }
+    }
+}
+
+/// A file we received and stored.
+#[derive(Debug, Clone)]
+pub struct ReceivedFile {
+    /// Its identity.
+    pub key: VirtualFileKey,
+    /// Where it was stored.
+    pub path: PathBuf,
+    /// Octets received.
+    pub octets: u64,
+    /// SHA-256 of the octets received (zero when not hashed while receiving).
+    pub sha256: [u8; 32],
+    /// EFID's counts.
+    pub counts: Counts,
+}
+
+struct Receiving {
+    id: FileId,
+    sfid: Box<Sfid>,
+    file: tempfile::NamedTempFile,
+    hash: Sha256,
+    octets: u64,
+}
+
+/// Builds the EERP for a stored file; the default leaves it unsigned.
+pub type EerpBuilder = Box<dyn FnMut(&Sfid) -> Eerp + Send>;
+
+/// The Responder's application: checks the partner, stores files, sends EERPs.
+pub struct Receiver {
+    inbox: PathBuf,
+    /// The partner's expected code and password; `None` accepts anyone.
+    pub partner: Option<(String, Password)>,
+    current: Option<Receiving>,
+    /// The files stored.
+    pub received: Vec<ReceivedFile>,
+    /// Whether to send an EERP for every stored file.
+    pub send_eerps: bool,
+    /// How EERPs are made (e.g. signed).
+    pub eerp_builder: Option<EerpBuilder>,
+    pending_eerps: VecDeque<Eerp>,
+    /// EERPs the partner acknowledged (RTR).
+    pub eerps_acknowledged: usize,
+    /// The negotiated parameters.
+    pub negotiated: Option<Negotiated>,
+    /// How the session ended.
+    pub outcome: Outcome,
+    /// Whether to hash while receiving (off: hash the stored file afterwards).
+    pub hash_while_receiving: bool,
+}
+
+impl Receiver {
+    /// A receiver storing into `inbox`.
+    #[must_use]
+    pub fn new(inbox: &Path) -> Self {
+        Self {
+            inbox: inbox.to_path_buf(),
+            partner: None,
+            current: None,
+            received: Vec::new(),
+            send_eerps: true,
+            eerp_builder: None,
+            pending_eerps: VecDeque::new(),
+            eerps_acknowledged: 0,
+            negotiated: None,
+            outcome: Outcome::Running,
+            hash_while_receiving: true,
+        }
+    }
+
+    fn idle_speaker(&mut self, s: &mut Session, now: Instant, unsolicited: bool) -> io::Result<()> {
+        if let Some(e) = self.pending_eerps.pop_front() {
+            s.send_eerp(now, e).map_err(api)
+        } else if unsolicited {
+            s.end_session(now).map_err(api)
+        } else {
+            s.change_direction(now).map_err(api)
+        }
+    }
+}
+
+impl Application for Receiver {
+    fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
+        match event {
+            Event::SessionRequested { ssid } => match &self.partner {
+                Some((code, _)) if ssid.code.as_str() != code => s
+                    .refuse_session(now, EsidReason::USER_CODE_NOT_KNOWN, Utf8Text::empty())
+                    .map_err(api)?,
+                Some((_, pw)) if ssid.password.expose() != pw.expose() => s
+                    .refuse_session(now, EsidReason::INVALID_PASSWORD, Utf8Text::empty())
+                    .map_err(api)?,
+                _ => s.accept_session(now).map_err(api)?,
+            },
+            Event::Connected(n) => self.negotiated = Some(n),
+            Event::FileOffered { id, sfid } => match tempfile::NamedTempFile::new_in(&self.inbox) {
+                Ok(file) => {
+                    self.current = Some(Receiving {
+                        id,
+                        sfid,
+                        file,
+                        hash: Sha256::new(),
+                        octets: 0,
+                    });
+                    s.accept_file(now, id, 0).map_err(api)?;
+                }
+                Err(e) => s
+                    .refuse_file(
+                        now,
+                        id,
+                        SfnaReason::ACCESS_METHOD_FAILURE,
+                        true,
+                        Utf8Text::truncated(&e.to_string()),
+                    )
+                    .map_err(api)?,
+            },
+            Event::DataReceived { chunk, .. } => {
+                if let Some(c) = self.current.as_mut() {
+                    c.file.write_all(&chunk.data)?;
+                    if self.hash_while_receiving {
+                        c.hash.update(&chunk.data);
+                    }
+                    c.octets += chunk.data.len() as u64;
+                }
+            }
+            Event::FileEnded {
+                declared, received, ..
+            } => {
+                let Some(c) = self.current.take() else {
+                    return Ok(());
+                };
+                if declared.units != received.units {
+                    return s
+                        .reject_file(now, c.id, EfnaReason::INVALID_BYTE_COUNT, Utf8Text::empty())
+                        .map_err(api);
+                }
+                // Durable before EFPA: sync, then rename into place.
+                c.file.as_file().sync_all()?;
+                let path = self.inbox.join(c.sfid.dataset_name.as_str());
+                c.file.persist(&path).map_err(|e| e.error)?;
+                if let Ok(dir) = File::open(&self.inbox) {
+                    let _ = dir.sync_all();
+                }
+                self.received.push(ReceivedFile {
+                    key: c.sfid.key(),
+                    path,
+                    octets: c.octets,
+                    sha256: c.hash.finalize().into(),
+                    counts: received,
+                });
+                if self.send_eerps {
+                    let eerp = match self.eerp_builder.as_mut() {
+                        Some(b) => b(&c.sfid),
+                        None => Eerp::acknowledging(&c.sfid, UserData::default()),
+                    };
+                    self.pending_eerps.push_back(eerp);
+                }
+                s.confirm_file(now, c.id, !self.pending_eerps.is_empty())
+                    .map_err(api)?;
+            }
+            Event::BecameSpeaker { unsolicited } => self.idle_speaker(s, now, unsolicited)?,
+            Event::ReceiptAcknowledged => {
+                self.eerps_acknowledged += 1;
+                self.idle_speaker(s, now, false)?;
+            }
+            Event::EerpReceived(_) | Event::NerpReceived(_) => {
+                s.ready_to_receive(now).map_err(api)?
+            }
+            Event::Released => self.outcome = Outcome::Released,
+            Event::Aborted { origin, error } => self.outcome = outcome_of(origin, &error),
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,606 @@
+//! `oftp2-peer`: OFTP2 (RFC 5024) over TCP and TLS from the command line.
+//!
+//! - `demo`: a Responder and an Initiator in one process on 127.0.0.1, TLS with throw-away
+//!   certificates, a generated file sent with an EERP requested; prints the session summary
+//!   and the throughput next to a raw TCP copy of the same bytes.
+//! - `listen`: a Responder that stores received files in an inbox.
+//! - `send`: an Initiator that sends files and waits for their EERPs.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use oftp2_codec::{
+    BufferSize, CipherSuite, Count17, Credit, Decimal, Enveloping, FileCompression, FileDate,
+    FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
+    VirtualFileName,
+};
+use oftp2_examples::apps::{Outcome, OutgoingFile, Receiver, Sender};
+use oftp2_examples::{clock, driver, tls};
+use oftp2_session::{Config, Session};
+use sha2::{Digest, Sha256};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Parser)]
+#[command(
+    name = "oftp2-peer",
+    version,
+    about = "OFTP2 (RFC 5024) over TCP and TLS"
+)]
+struct Cli {
+    /// More logging: -v shows sessions, -vv the RFC state transitions.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Unstructured.
+    U,
+    /// Text.
+    T,
+    /// Fixed records of 1024 octets.
+    F,
+    /// Variable records of up to 4096 octets.
+    V,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a complete session on loopback with generated identities and a generated file.
+    Demo {
+        /// File size in MiB.
+        #[arg(long, default_value_t = 256)]
+        size: u64,
+        /// Number of files.
+        #[arg(long, default_value_t = 1)]
+        files: u32,
+        /// Plain TCP instead of TLS.
+        #[arg(long)]
+        no_tls: bool,
+        /// Negotiate OFTP buffer compression.
+        #[arg(long)]
+        compress: bool,
+        /// Record format of the files.
+        #[arg(long, value_enum, default_value_t = Format::U)]
+        record_format: Format,
+        /// Exchange buffer size (SSIDSDEB).
+        #[arg(long, default_value_t = 99_999)]
+        buffer_size: u32,
+        /// Credit window (SSIDCRED).
+        #[arg(long, default_value_t = 999)]
+        credit: u16,
+    },
+    /// Accept sessions and store received files.
+    Listen {
+        /// Address to listen on.
+        #[arg(long, default_value = "0.0.0.0:3305")]
+        bind: SocketAddr,
+        /// Our ODETTE ID.
+        #[arg(long)]
+        ssid: String,
+        /// Our password.
+        #[arg(long)]
+        password: String,
+        /// The partner's ODETTE ID (any partner when omitted).
+        #[arg(long)]
+        partner: Option<String>,
+        /// The partner's password.
+        #[arg(long, default_value = "")]
+        partner_password: String,
+        /// Where received files go.
+        #[arg(long, default_value = ".")]
+        inbox: PathBuf,
+        /// Serve one session, then exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Send files to a partner and wait for their EERPs.
+    Send {
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The partner's address.
+        #[arg(long, default_value = "127.0.0.1:3305")]
+        connect: SocketAddr,
+        /// Our ODETTE ID.
+        #[arg(long)]
+        ssid: String,
+        /// Our password.
+        #[arg(long)]
+        password: String,
+        /// The partner's ODETTE ID (SFIDDEST).
+        #[arg(long)]
+        partner: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = match cli.verbose {
+        0 => "warn",
+        1 => "info,oftp2_session=info",
+        _ => "debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(io::stderr)
+        .init();
+    let result = match cli.command {
+        Cmd::Demo {
+            size,
+            files,
+            no_tls,
+            compress,
+            record_format,
+            buffer_size,
+            credit,
+        } => demo(&DemoOptions {
+            size: size * 1024 * 1024,
+            files,
+            tls: !no_tls,
+            compress,
+            format: record_format,
+            buffer_size,
+            credit,
+        }),
+        Cmd::Listen {
+            bind,
+            ssid,
+            password,
+            partner,
+            partner_password,
+            inbox,
+            once,
+        } => listen(
+            bind,
+            &ssid,
+            &password,
+            partner,
+            &partner_password,
+            &inbox,
+            once,
+        ),
+        Cmd::Send {
+            files,
+            connect,
+            ssid,
+            password,
+            partner,
+        } => send(&files, connect, &ssid, &password, &partner),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "oftp2-peer: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Deterministic file content with some runs, generated while it is read.
+struct Generated {
+    remaining: u64,
+    state: u64,
+    counter: u64,
+}
+
+impl Read for Generated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = (buf.len() as u64).min(self.remaining) as usize;
+        let out = buf.get_mut(..n).unwrap_or_default();
+        for chunk in out.chunks_mut(8) {
+            self.counter += 1;
+            if self.counter % 64 < 8 {
+                chunk.fill(b' ');
+                continue;
+            }
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            let bytes = self.state.to_le_bytes();
+            chunk.copy_from_slice(bytes.get(..chunk.len()).unwrap_or_default());
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+fn generated(size: u64, seed: u64) -> Generated {
+    Generated {
+        remaining: size,
+        state: seed | 1,
+        counter: 0,
+    }
+}
+
+struct DemoOptions {
+    size: u64,
+    files: u32,
+    tls: bool,
+    compress: bool,
+    format: Format,
+    buffer_size: u32,
+    credit: u16,
+}
+
+const ALPHA: &str = "O0013000000ALPHA";
+const BRAVO: &str = "O0013000000BRAVO";
+
+fn config(id: &str, password: &str, o: Option<&DemoOptions>) -> Result<Config, BoxError> {
+    let mut c = Config::new(OdetteId::new(id)?, Password::new(password)?);
+    if let Some(o) = o {
+        c.buffer_size = BufferSize::new(o.buffer_size)?;
+        c.credit = Credit::new(o.credit)?;
+        c.compression = o.compress;
+    }
+    Ok(c)
+}
+
+fn sfid_for(name: &str, from: &str, to: &str, format: Format, size: u64) -> Result<Sfid, BoxError> {
+    let (format, lrecl) = match format {
+        Format::U => (FileFormat::Unstructured, 0),
+        Format::T => (FileFormat::Text, 0),
+        Format::F => (FileFormat::Fixed, 1024),
+        Format::V => (FileFormat::Variable, 4096),
+    };
+    let kib = size.div_ceil(1024);
+    Ok(Sfid {
+        dataset_name: VirtualFileName::new_uppercased(name)?,
+        date: FileDate::new(2026, 11, 23)?,
+        time: FileTime::new(12, 0, 0, 1)?,
+        user_data: UserData::default(),
+        destination: OdetteId::new(to)?,
+        originator: OdetteId::new(from)?,
+        format,
+        max_record_len: Decimal::new(lrecl)?,
+        file_size: Decimal::saturating(kib),
+        original_size: Decimal::saturating(kib),
+        restart: Count17::ZERO,
+        security: SecurityLevel::None,
+        cipher_suite: CipherSuite::NONE,
+        compression: FileCompression::NONE,
+        enveloping: Enveloping::NONE,
+        signed_eerp: false,
+        description: Utf8Text::new("oftp2-peer demo file")?,
+    })
+}
+
+/// Copies `size` generated octets over a loopback TCP connection into a synced temporary
+/// file: the throughput baseline. Returns MB/s.
+fn raw_tcp_baseline(size: u64, files: u32) -> Result<f64, BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().to_path_buf();
+    let receiver = thread::spawn(move || -> io::Result<()> {
+        let (mut s, _) = listener.accept()?;
+        let mut f = tempfile::NamedTempFile::new_in(&path)?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = s.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            f.write_all(buf.get(..n).unwrap_or_default())?;
+        }
+        f.as_file().sync_all()
+    });
+    let start = clock::now();
+    let mut s = TcpStream::connect(addr)?;
+    let mut buf = vec![0u8; 4 << 20];
+    for i in 0..files {
+        let mut g = generated(size, u64::from(i) + 1);
+        loop {
+            let n = g.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            s.write_all(buf.get(..n).unwrap_or_default())?;
+        }
+    }
+    s.shutdown(std::net::Shutdown::Write)?;
+    receiver
+        .join()
+        .map_err(|_| "baseline receiver panicked")??;
+    Ok(mb_per_s(size * u64::from(files), clock::now() - start))
+}
+
+fn mb_per_s(octets: u64, d: Duration) -> f64 {
+    octets as f64 / 1e6 / d.as_secs_f64().max(1e-9)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
+    println!(
+        "oftp2-peer demo: {} file(s) of {} MiB, {} ",
+        o.files,
+        o.size >> 20,
+        if o.tls {
+            "TLS (mutual, throw-away certificates)"
+        } else {
+            "plain TCP"
+        }
+    );
+    let baseline = raw_tcp_baseline(o.size, o.files)?;
+    let tls = if o.tls { Some(tls::throwaway()?) } else { None };
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let inbox = tempfile::tempdir()?;
+    let inbox_path = inbox.path().to_path_buf();
+    let server_tls = tls.as_ref().map(|t| t.server.clone());
+    let responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
+    let responder = thread::spawn(move || -> Result<Receiver, BoxError> {
+        let (tcp, _) = listener.accept()?;
+        tcp.set_nodelay(true)?;
+        let mut session = Session::responder(responder_config, None)?;
+        let mut app = Receiver::new(&inbox_path);
+        // Hash the stored file after the session (what is on disk), not on the data path.
+        app.hash_while_receiving = false;
+        app.partner = Some((ALPHA.to_string(), Password::new("ALPHAPW")?));
+        match server_tls {
+            Some(cfg) => {
+                let conn = rustls::ServerConnection::new(cfg)?;
+                let mut stream = rustls::StreamOwned::new(conn, tcp);
+                driver::run(&mut stream, &mut session, &mut app)?;
+            }
+            None => {
+                let mut tcp = tcp;
+                driver::run(&mut tcp, &mut session, &mut app)?;
+            }
+        }
+        Ok(app)
+    });
+
+    let mut files = Vec::new();
+    let mut expected = Vec::new();
+    for i in 0..o.files {
+        let name = format!("DEMO{:04}.DAT", i + 1);
+        files.push(OutgoingFile {
+            sfid: sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?,
+            source: Box::new(generated(o.size, u64::from(i) + 1)),
+        });
+        let mut h = Sha256::new();
+        io::copy(
+            &mut generated(o.size, u64::from(i) + 1),
+            &mut HashWriter(&mut h),
+        )?;
+        expected.push(<[u8; 32]>::from(h.finalize()));
+    }
+    let mut sender = Sender::new(files);
+    sender.wait_for_eerps = true;
+    sender.hash_while_sending = false;
+    let start = clock::now();
+    let tcp = TcpStream::connect(addr)?;
+    tcp.set_nodelay(true)?;
+    let mut session = Session::initiator(config(ALPHA, "ALPHAPW", Some(o))?, None)?;
+    let mut tls_info = String::from("none");
+    match tls.as_ref() {
+        Some(t) => {
+            let conn = rustls::ClientConnection::new(t.client.clone(), "localhost".try_into()?)?;
+            let mut stream = rustls::StreamOwned::new(conn, tcp);
+            driver::run(&mut stream, &mut session, &mut sender)?;
+            if let (Some(v), Some(s)) = (
+                stream.conn.protocol_version(),
+                stream.conn.negotiated_cipher_suite(),
+            ) {
+                tls_info = format!("{v:?} {:?}", s.suite());
+            }
+        }
+        None => {
+            let mut tcp = tcp;
+            driver::run(&mut tcp, &mut session, &mut sender)?;
+        }
+    }
+    let elapsed = clock::now() - start;
+    let receiver = responder.join().map_err(|_| "responder panicked")??;
+
+    let total = o.size * u64::from(o.files);
+    let mut ok = sender.outcome == Outcome::Released && receiver.outcome == Outcome::Released;
+    println!();
+    if let Some(n) = &sender.negotiated {
+        println!(
+            "session      {ALPHA} -> {BRAVO}, OFTP level {}",
+            n.level.get()
+        );
+        println!(
+            "negotiated   buffer {} octets, credit {}, compression {}, restart {}, secure authentication {}",
+            n.buffer_size,
+            n.credit,
+            yes(n.compression),
+            yes(n.restart),
+            yes(n.secure_authentication)
+        );
+    }
+    println!("tls          {tls_info}");
+    for (i, f) in sender.sent.iter().enumerate() {
+        let r = receiver.received.iter().find(|r| r.key == f.key);
+        let sent_hash = expected.get(i).copied().unwrap_or_default();
+        let stored_hash = match r {
+            Some(r) => Some(file_sha256(&r.path)?),
+            None => None,
+        };
+        let same = stored_hash == Some(sent_hash);
+        ok &= same && f.delivered && f.eerp.is_some();
+        println!("file         {} ({} octets)", f.key.dataset_name, f.octets);
+        println!("  sent       sha256 {}", hex(&sent_hash));
+        if let Some(h) = stored_hash {
+            println!(
+                "  stored     sha256 {} {}",
+                hex(&h),
+                if same {
+                    "(identical, read back from disk)"
+                } else {
+                    "(DIFFERENT)"
+                }
+            );
+        }
+        println!(
+            "  receipt    {}",
+            match &f.eerp {
+                Some(e) if e.signature.is_empty() =>
+                    "EERP received (unsigned), acknowledged with RTR".to_string(),
+                Some(_) => "EERP received (signed)".to_string(),
+                None => "no EERP".to_string(),
+            }
+        );
+    }
+    let rate = mb_per_s(total, elapsed);
+    println!(
+        "outcome      initiator {:?}, responder {:?}",
+        sender.outcome, receiver.outcome
+    );
+    println!(
+        "throughput   {rate:.1} MB/s for {total} octets in {:.2} s (session start to release)",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "baseline     {baseline:.1} MB/s raw TCP copy of the same octets on loopback ({:.0} %)",
+        100.0 * rate / baseline
+    );
+    println!("verdict      {}", if ok { "OK" } else { "FAILED" });
+    Ok(ok)
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn file_sha256(path: &std::path::Path) -> io::Result<[u8; 32]> {
+    let mut h = Sha256::new();
+    io::copy(&mut std::fs::File::open(path)?, &mut HashWriter(&mut h))?;
+    Ok(h.finalize().into())
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+impl Write for HashWriter<'_> {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.0.update(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn listen(
+    bind: SocketAddr,
+    ssid: &str,
+    password: &str,
+    partner: Option<String>,
+    partner_password: &str,
+    inbox: &std::path::Path,
+    once: bool,
+) -> Result<bool, BoxError> {
+    let listener = TcpListener::bind(bind)?;
+    eprintln!("listening on {}", listener.local_addr()?);
+    let config = config(ssid, password, None)?;
+    let partner = match partner {
+        Some(p) => Some((p, Password::new(partner_password)?)),
+        None => None,
+    };
+    let mut all_ok = true;
+    for conn in listener.incoming() {
+        let mut tcp = conn?;
+        let mut session = Session::responder(config.clone(), None)?;
+        let mut app = Receiver::new(inbox);
+        app.partner.clone_from(&partner);
+        driver::run(&mut tcp, &mut session, &mut app)?;
+        for r in &app.received {
+            println!(
+                "received {} -> {} ({} octets)",
+                r.key.dataset_name,
+                r.path.display(),
+                r.octets
+            );
+        }
+        let ok = app.outcome == Outcome::Released;
+        if !ok {
+            eprintln!("session failed: {:?}", app.outcome);
+            for line in session.transcript() {
+                eprintln!("  {line}");
+            }
+        }
+        all_ok &= ok;
+        if once {
+            break;
+        }
+    }
+    Ok(all_ok)
+}
+
+fn send(
+    paths: &[PathBuf],
+    connect: SocketAddr,
+    ssid: &str,
+    password: &str,
+    partner: &str,
+) -> Result<bool, BoxError> {
+    let mut files = Vec::new();
+    for p in paths {
+        let size = std::fs::metadata(p)?.len();
+        let name = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("the file name is not UTF-8")?;
+        files.push(OutgoingFile {
+            sfid: sfid_for(name, ssid, partner, Format::U, size)?,
+            source: Box::new(io::BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(p)?,
+            )),
+        });
+    }
+    let mut sender = Sender::new(files);
+    sender.wait_for_eerps = true;
+    let mut tcp = TcpStream::connect(connect)?;
+    tcp.set_nodelay(true)?;
+    let mut session = Session::initiator(config(ssid, password, None)?, None)?;
+    let start = Instant::now;
+    let _ = start;
+    driver::run(&mut tcp, &mut session, &mut sender)?;
+    for f in &sender.sent {
+        println!(
+            "{} {} octets: {}{}",
+            f.key.dataset_name,
+            f.octets,
+            if f.delivered {
+                "delivered"
+            } else {
+                "not delivered"
+            },
+            if f.eerp.is_some() {
+                ", EERP received"
+            } else {
+                ""
+            }
+        );
+    }
+    let ok = sender.outcome == Outcome::Released && sender.sent.iter().all(|f| f.delivered);
+    if !ok {
+        eprintln!("session failed: {:?}", sender.outcome);
+        for line in session.transcript() {
+            eprintln!("  {line}");
+        }
+    }
+    Ok(ok)
+}
+
+#[allow(dead_code, reason = "the TLS ports are the defaults a user expects")]
+const PORTS: (u16, u16) = (tls::PLAIN_PORT, tls::TLS_PORT);
+#[allow(dead_code, reason = "kept for the demo's configuration")]
+fn _arc<T>(t: T) -> Arc<T> {
+    Arc::new(t)
+}

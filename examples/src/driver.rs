@@ -1,0 +1,185 @@
+//! A blocking driver: the run loop of `oftp2_session` over a `Read + Write` transport.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use oftp2_session::{Event, Output, Session};
+
+use crate::clock;
+
+/// A byte stream whose reads can time out (so the session's deadlines are honoured).
+pub trait Transport: Read + Write {
+    /// Sets the read timeout (`None`: block).
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    /// Shuts the connection down after the session closed it.
+    fn shutdown(&mut self);
+}
+
+impl Transport for TcpStream {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        TcpStream::set_read_timeout(self, timeout)
+    }
+    fn shutdown(&mut self) {
+        let _ = TcpStream::shutdown(self, std::net::Shutdown::Both);
+    }
+}
+
+impl<C, D> Transport for rustls::StreamOwned<C, TcpStream>
+where
+    C: core::ops::DerefMut<Target = rustls::ConnectionCommon<D>>,
+    D: rustls::SideData,
+{
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.sock.set_read_timeout(timeout)
+    }
+    fn shutdown(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        let _ = self.sock.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// What the application does with the session's events.
+pub trait Application {
+    /// Handles one event; the application may call the session's request methods.
+    fn on_event(&mut self, session: &mut Session, now: Instant, event: Event) -> io::Result<()>;
+
+    /// Called whenever the session waits: feed file data here. Returns whether anything
+    /// was done (then the driver drains the session again before reading).
+    fn pump(&mut self, session: &mut Session, now: Instant) -> io::Result<bool> {
+        let _ = (session, now);
+        Ok(false)
+    }
+}
+
+/// Bytes written and read by [`run`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traffic {
+    /// Octets written to the transport.
+    pub written: u64,
+    /// Octets read from the transport.
+    pub read: u64,
+}
+
+/// Runs `session` over `transport` until it is over.
+///
+/// The loop: drain `poll_output` (writes are batched and flushed once per drain), let the
+/// application pump data, then read with a timeout set to the session's deadline.
+pub fn run<T: Transport>(
+    transport: &mut T,
+    session: &mut Session,
+    app: &mut impl Application,
+) -> io::Result<Traffic> {
+    let mut traffic = Traffic::default();
+    let mut out = Pending::default();
+    let mut buf = vec![0u8; 256 * 1024];
+    session.handle_connected(clock::now());
+    loop {
+        // Drain.
+        let deadline = loop {
+            match session.poll_output() {
+                Output::Transmit(bytes) => {
+                    out.len += bytes.len();
+                    out.pieces.push(bytes);
+                    if out.len >= 1 << 20 {
+                        write_out(transport, &mut out, &mut traffic)?;
+                    }
+                }
+                Output::Event(e) => app.on_event(session, clock::now(), e)?,
+                Output::Close => {
+                    write_out(transport, &mut out, &mut traffic)?;
+                    transport.shutdown();
+                    return Ok(traffic);
+                }
+                Output::Wait(d) => break d,
+                _ => {}
+            }
+        };
+        write_out(transport, &mut out, &mut traffic)?;
+        if session.is_closed() {
+            return Ok(traffic);
+        }
+        if app.pump(session, clock::now())? {
+            continue;
+        }
+        // Read until input or the deadline.
+        let now = clock::now();
+        let timeout = deadline.map(|d| {
+            d.at.saturating_duration_since(now)
+                .max(Duration::from_millis(1))
+        });
+        transport.set_read_timeout(timeout)?;
+        match transport.read(&mut buf) {
+            Ok(0) => session.handle_disconnect(clock::now()),
+            Ok(n) => {
+                traffic.read += n as u64;
+                session.handle_input(clock::now(), buf.get(..n).unwrap_or_default());
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                session.handle_timeout(clock::now());
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => session.handle_disconnect(clock::now()),
+        }
+    }
+}
+
+/// Pieces to write, gathered during one drain.
+#[derive(Default)]
+struct Pending {
+    pieces: Vec<bytes::Bytes>,
+    len: usize,
+}
+
+/// Writes all pieces with vectored writes (no copy into one buffer).
+fn write_out<T: Write>(t: &mut T, out: &mut Pending, traffic: &mut Traffic) -> io::Result<()> {
+    if out.pieces.is_empty() {
+        return Ok(());
+    }
+    let mut first = 0; // first piece not completely written
+    let mut offset = 0; // octets of that piece already written
+    while first < out.pieces.len() {
+        let slices: Vec<io::IoSlice<'_>> = out
+            .pieces
+            .iter()
+            .skip(first)
+            .take(512)
+            .enumerate()
+            .map(|(i, p)| {
+                io::IoSlice::new(if i == 0 {
+                    p.get(offset..).unwrap_or_default()
+                } else {
+                    p
+                })
+            })
+            .collect();
+        let mut n = match t.write_vectored(&slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        traffic.written += n as u64;
+        while n > 0 {
+            let left = out.pieces.get(first).map_or(0, |p| p.len() - offset);
+            if n >= left {
+                n -= left;
+                first += 1;
+                offset = 0;
+            } else {
+                offset += n;
+                n = 0;
+            }
+        }
+    }
+    t.flush()?;
+    out.pieces.clear();
+    out.len = 0;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Drivers for the Sans-IO `oftp2-session` over real transports, and the pieces of the
+//! `oftp2-peer` command-line tool.
+//!
+//! - [`driver`]: a blocking driver for any `Read + Write` transport (plain TCP, or TLS
+//!   through rustls), one thread per session. OFTP is half duplex with bounded credit, so
+//!   writing everything the session produced and then reading is safe.
+//! - [`apps`]: a sending and a receiving application on top of it.
+//! - [`tls`]: throw-away certificates and rustls configurations (TLS 1.2 minimum, RFC 8996).
+//! - [`clock`]: the one place that reads the clock.
+
+pub mod apps;
+pub mod clock;
+pub mod driver;
+pub mod tls;
