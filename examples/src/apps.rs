@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::driver::Application;
 
+#[allow(clippy::needless_pass_by_value, reason = "used as map_err(api)")]
 fn api(e: oftp2_session::ApiMisuse) -> io::Error {
     io::Error::other(e.to_string())
 }
@@ -439,7 +440,7 @@ impl Application for Receiver {
                 self.idle_speaker(s, now, false)?;
             }
             Event::EerpReceived(_) | Event::NerpReceived(_) => {
-                s.ready_to_receive(now).map_err(api)?
+                s.ready_to_receive(now).map_err(api)?;
             }
             Event::Released => self.outcome = Outcome::Released,
             Event::Aborted { origin, error } => self.outcome = outcome_of(origin, &error),

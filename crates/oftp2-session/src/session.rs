@@ -36,8 +36,10 @@ struct Outgoing {
     sfid: Sfid,
     writer: Option<BufferWriter>,
     credit: u16,
-    /// `Some(totals)` once F_CLOSE_FILE_RQ was made.
-    close: Option<Option<Counts>>,
+    /// Whether F_CLOSE_FILE_RQ was made.
+    closing: bool,
+    /// The totals the application gave with F_CLOSE_FILE_RQ.
+    totals: Option<Counts>,
 }
 
 /// A file we receive.
@@ -220,12 +222,12 @@ impl Session {
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         let now = self.clock(now);
         match self.config.framing {
-            Framing::Records => self.on_buffer(now, Bytes::copy_from_slice(bytes)),
+            Framing::Records => self.on_buffer(now, bytes),
             Framing::Stream => {
                 self.stb.push(bytes);
                 while !matches!(self.state, State::Closed | State::WfNdisc) {
                     match self.stb.next_buffer() {
-                        Ok(Some(buffer)) => self.on_buffer(now, buffer),
+                        Ok(Some(buffer)) => self.on_buffer(now, &buffer),
                         Ok(None) => break,
                         Err(error) => {
                             // 9.9 I: invalid buffer.
@@ -239,7 +241,7 @@ impl Session {
     }
 
     /// One whole exchange buffer from a transport that keeps message boundaries.
-    pub fn handle_exchange_buffer(&mut self, now: Instant, buffer: Bytes) {
+    pub fn handle_exchange_buffer(&mut self, now: Instant, buffer: &[u8]) {
         let now = self.clock(now);
         self.on_buffer(now, buffer);
     }
@@ -434,7 +436,7 @@ impl Session {
             State::Opo => {}
             _ => return Err(self.misuse("F_DATA_RQ", "wait for Event::FileAccepted")),
         }
-        if self.outgoing.as_ref().is_some_and(|o| o.close.is_some()) {
+        if self.outgoing.as_ref().is_some_and(|o| o.closing) {
             return Err(self.misuse("F_DATA_RQ", "the file is being closed"));
         }
         let mut taken = 0;
@@ -482,7 +484,7 @@ impl Session {
         let Some(out) = self.outgoing.as_mut() else {
             return Err(self.misuse("F_CLOSE_FILE_RQ", "no file is open"));
         };
-        if out.close.is_some() {
+        if out.closing {
             return Err(self.misuse("F_CLOSE_FILE_RQ", "the file is already being closed"));
         }
         if let Some(w) = out.writer.as_mut() {
@@ -492,7 +494,8 @@ impl Session {
                 hint: "an F or V record is unfinished: end it with end_of_record first",
             })?;
         }
-        out.close = Some(totals);
+        out.closing = true;
+        out.totals = totals;
         self.continue_close(now);
         Ok(())
     }
@@ -747,16 +750,16 @@ impl Session {
 
     // ------------------------------------------------------------------ received buffers
 
-    fn on_buffer(&mut self, now: Instant, buffer: Bytes) {
+    fn on_buffer(&mut self, now: Instant, buffer: &[u8]) {
         if matches!(self.state, State::WfNdisc | State::Closed | State::Idle) {
             // 9.9 H: ignored while waiting for the disconnection.
             return;
         }
         if self.state == State::Opi && buffer.first() == Some(&b'D') {
-            self.on_data(now, &buffer);
+            self.on_data(now, buffer);
             return;
         }
-        match Command::decode_with(&buffer, self.config.leniency) {
+        match Command::decode_with(buffer, self.config.leniency) {
             Ok((cmd, deviations)) => {
                 if !deviations.is_empty() {
                     tracing::debug!(command = cmd.code().name(), %deviations, "tolerated deviation");
@@ -820,7 +823,7 @@ impl Session {
                     let id = out.id;
                     self.enter(now, "CDT", State::Opo);
                     self.emit(Event::ReadyForData { id });
-                    if self.outgoing.as_ref().is_some_and(|o| o.close.is_some()) {
+                    if self.outgoing.as_ref().is_some_and(|o| o.closing) {
                         self.continue_close(now);
                     }
                 }
@@ -1117,7 +1120,8 @@ impl Session {
             sfid,
             writer: None,
             credit: 0,
-            close: None,
+            closing: false,
+            totals: None,
         });
         self.enter(now, input, State::Opop);
     }
@@ -1146,17 +1150,15 @@ impl Session {
         }
         let restart_at = sfpa.answer_count.get();
         let format = transfer_format(&out.sfid);
-        match BufferWriter::new(format, buffer_size, compression) {
-            Ok(w) => out.writer = Some(w.with_counts(initial_counts(&out.sfid, restart_at))),
-            Err(_) => {
-                self.fail(
-                    now,
-                    "SFPA",
-                    SessionError::Negotiation("invalid buffer size"),
-                );
-                return;
-            }
-        }
+        let Ok(writer) = BufferWriter::new(format, buffer_size, compression) else {
+            self.fail(
+                now,
+                "SFPA",
+                SessionError::Negotiation("invalid buffer size"),
+            );
+            return;
+        };
+        out.writer = Some(writer.with_counts(initial_counts(&out.sfid, restart_at)));
         out.credit = window;
         let id = out.id;
         self.enter(now, "SFPA", State::Opo);
@@ -1198,7 +1200,7 @@ impl Session {
         if !w.is_done() {
             return;
         }
-        let counts = out.close.flatten().unwrap_or_else(|| w.counts());
+        let counts = out.totals.unwrap_or_else(|| w.counts());
         out.credit = 0;
         self.send(&Command::Efid(Efid {
             record_count: Count17::saturating(counts.records),
@@ -1489,27 +1491,24 @@ impl Session {
     fn fail(&mut self, now: Instant, input: &'static str, error: SessionError) {
         tracing::debug!(state = self.state.name(), %error, "session error");
         self.log(format!("{}: error: {error}", self.state.name()));
-        match error.esid_reason() {
-            Some(reason) => {
-                let text = match error {
-                    SessionError::Authentication(_) => Utf8Text::empty(),
-                    ref e => Utf8Text::truncated(&e.to_string()),
-                };
-                self.send_esid(reason, text);
-                self.emit(Event::Aborted {
-                    origin: AbortOrigin::Local,
-                    error,
-                });
-                self.enter(now, input, State::WfNdisc);
-            }
-            None => {
-                self.emit(Event::Aborted {
-                    origin: AbortOrigin::Local,
-                    error,
-                });
-                self.close();
-            }
-        }
+        let Some(reason) = error.esid_reason() else {
+            self.emit(Event::Aborted {
+                origin: AbortOrigin::Local,
+                error,
+            });
+            self.close();
+            return;
+        };
+        let text = match error {
+            SessionError::Authentication(_) => Utf8Text::empty(),
+            ref e => Utf8Text::truncated(&e.to_string()),
+        };
+        self.send_esid(reason, text);
+        self.emit(Event::Aborted {
+            origin: AbortOrigin::Local,
+            error,
+        });
+        self.enter(now, input, State::WfNdisc);
     }
 
     fn close(&mut self) {

@@ -7,6 +7,16 @@
 //! 15 s in a debug build); `OFTP2_CHAOS_MIB` and `OFTP2_CHAOS_CUTS` scale it.
 
 #![allow(
+    clippy::unnecessary_wraps,
+    clippy::struct_field_names,
+    clippy::manual_let_else,
+    reason = "test code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the virtual clock starts at an arbitrary instant"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

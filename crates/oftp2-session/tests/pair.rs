@@ -1,6 +1,16 @@
 //! Whole sessions: two `Session`s wired together in memory (RFC 5024 §9).
 
 #![allow(
+    clippy::unnecessary_wraps,
+    clippy::struct_field_names,
+    clippy::manual_let_else,
+    reason = "test code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the virtual clock starts at an arbitrary instant"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -211,7 +221,7 @@ fn an_unstructured_file_arrives_intact_with_small_credit() {
     let got = p.send_file(
         true,
         sfid("BIG.BIN", FileFormat::Unstructured, 0, 0),
-        &[content.clone()],
+        std::slice::from_ref(&content),
         0,
         10_000,
         false,
@@ -313,7 +323,7 @@ fn files_both_ways_then_receipts_then_a_normal_end() {
     let f1 = data(5000, 1);
     let s1 = sfid("ONE", FileFormat::Unstructured, 0, 0);
     assert_eq!(
-        p.send_file(true, s1.clone(), &[f1.clone()], 0, 4096, false)
+        p.send_file(true, s1.clone(), std::slice::from_ref(&f1), 0, 4096, false)
             .data,
         f1
     );
@@ -322,7 +332,7 @@ fn files_both_ways_then_receipts_then_a_normal_end() {
         p.send_file(
             true,
             sfid("TWO", FileFormat::Text, 0, 0),
-            &[f2.clone()],
+            std::slice::from_ref(&f2),
             0,
             4096,
             true
@@ -358,7 +368,8 @@ fn files_both_ways_then_receipts_then_a_normal_end() {
     s3.destination = id(ALPHA);
     let f3 = data(3000, 3);
     assert_eq!(
-        p.send_file(false, s3, &[f3.clone()], 0, 1000, false).data,
+        p.send_file(false, s3, std::slice::from_ref(&f3), 0, 1000, false)
+            .data,
         f3
     );
     // B gives the turn back; A may now end the session.

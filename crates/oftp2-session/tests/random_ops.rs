@@ -3,6 +3,16 @@
 //! `confirm_file` and no RTR without a `ready_to_receive` on that side.
 
 #![allow(
+    clippy::unnecessary_wraps,
+    clippy::struct_field_names,
+    clippy::manual_let_else,
+    reason = "test code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the virtual clock starts at an arbitrary instant"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -141,10 +151,10 @@ proptest! {
                 }
                 Op::Confirm(on_a, turn) => {
                     let (side, st) = if on_a { (&mut p.a, &mut sa) } else { (&mut p.b, &mut sb) };
-                    if let Some(id) = st.ended {
-                        if side.session.confirm_file(now, id, turn).is_ok() {
-                            st.confirms += 1;
-                        }
+                    if let Some(id) = st.ended
+                        && side.session.confirm_file(now, id, turn).is_ok()
+                    {
+                        st.confirms += 1;
                     }
                 }
                 Op::Reject(on_a) => {

@@ -2,6 +2,16 @@
 //! reasons it answers with are checked (RFC 5024 §5.3, §9).
 
 #![allow(
+    clippy::unnecessary_wraps,
+    clippy::struct_field_names,
+    clippy::manual_let_else,
+    reason = "test code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the virtual clock starts at an arbitrary instant"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

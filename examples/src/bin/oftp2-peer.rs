@@ -10,9 +10,8 @@ use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use oftp2_codec::{
@@ -315,12 +314,17 @@ fn raw_tcp_baseline(size: u64, files: u32) -> Result<f64, BoxError> {
     Ok(mb_per_s(size * u64::from(files), clock::now() - start))
 }
 
+#[allow(clippy::cast_precision_loss, reason = "a rate for display")]
 fn mb_per_s(octets: u64, d: Duration) -> f64 {
     octets as f64 / 1e6 / d.as_secs_f64().max(1e-9)
 }
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    use std::fmt::Write as _;
+    b.iter().fold(String::new(), |mut s, x| {
+        let _ = write!(s, "{x:02x}");
+        s
+    })
 }
 
 fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
@@ -568,8 +572,6 @@ fn send(
     let mut tcp = TcpStream::connect(connect)?;
     tcp.set_nodelay(true)?;
     let mut session = Session::initiator(config(ssid, password, None)?, None)?;
-    let start = Instant::now;
-    let _ = start;
     driver::run(&mut tcp, &mut session, &mut sender)?;
     for f in &sender.sent {
         println!(
@@ -596,11 +598,4 @@ fn send(
         }
     }
     Ok(ok)
-}
-
-#[allow(dead_code, reason = "the TLS ports are the defaults a user expects")]
-const PORTS: (u16, u16) = (tls::PLAIN_PORT, tls::TLS_PORT);
-#[allow(dead_code, reason = "kept for the demo's configuration")]
-fn _arc<T>(t: T) -> Arc<T> {
-    Arc::new(t)
 }
