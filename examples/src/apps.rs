@@ -88,6 +88,10 @@ struct Sending {
     end: usize,
     octets: u64,
     hash: Sha256,
+    /// F and V files: the file is cut into records of this length (the last V record may
+    /// be shorter).
+    record_len: Option<usize>,
+    in_record: usize,
 }
 
 /// The Initiator's application: sends files, waits for their EERPs, ends the session.
@@ -137,6 +141,14 @@ impl Sender {
             return Ok(false);
         };
         let key = f.sfid.key();
+        let record_len = match f.sfid.format {
+            oftp2_codec::FileFormat::Fixed | oftp2_codec::FileFormat::Variable => {
+                usize::try_from(f.sfid.max_record_len.get())
+                    .ok()
+                    .filter(|l| *l > 0)
+            }
+            _ => None,
+        };
         let id = s.start_file(now, f.sfid).map_err(api)?;
         self.current = Some(Sending {
             id,
@@ -149,6 +161,8 @@ impl Sender {
             end: 0,
             octets: 0,
             hash: Sha256::new(),
+            record_len,
+            in_record: 0,
         });
         Ok(true)
     }
@@ -249,6 +263,11 @@ impl Application for Sender {
             if c.start == c.end {
                 let n = c.source.read(&mut c.buf)?;
                 if n == 0 {
+                    if c.in_record > 0 {
+                        // A last, shorter V record.
+                        s.send_data(now, c.id, &[], true).map_err(api)?;
+                        c.in_record = 0;
+                    }
                     s.close_file(now, c.id, None).map_err(api)?;
                     c.closing = true;
                     return Ok(true);
@@ -259,17 +278,35 @@ impl Application for Sender {
                 c.start = 0;
                 c.end = n;
             }
-            let pending = c.buf.get(c.start..c.end).unwrap_or_default();
-            let n = s.send_data(now, c.id, pending, false).map_err(api)?;
+            let mut take = c.end - c.start;
+            let mut end_of_record = false;
+            if let Some(len) = c.record_len {
+                let room = len - c.in_record;
+                if take >= room {
+                    take = room;
+                    end_of_record = true;
+                }
+            }
+            let pending = c.buf.get(c.start..c.start + take).unwrap_or_default();
+            let n = s
+                .send_data(now, c.id, pending, end_of_record)
+                .map_err(api)?;
             c.start += n;
             c.octets += n as u64;
+            if c.record_len.is_some() {
+                c.in_record = if n == take && end_of_record {
+                    0
+                } else {
+                    c.in_record + n
+                };
+            }
             if n > 0 {
                 progressed = true;
                 if let Some(p) = self.progress.as_mut() {
                     p(c.octets);
                 }
             }
-            if c.start < c.end {
+            if n < take {
                 // Out of credit: read the partner's CDT first.
                 return Ok(progressed);
             }

@@ -1,0 +1,176 @@
+//! The `oftp2-peer` binary, run as a user would run it.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn peer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_oftp2-peer"))
+}
+
+#[test]
+fn demo_over_plain_tcp() {
+    let out = peer()
+        .args(["demo", "--size", "3", "--no-tls", "--files", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("verdict      OK"), "{stdout}");
+    assert_eq!(
+        stdout.matches("(identical, read back from disk)").count(),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("EERP received").count(), 2, "{stdout}");
+}
+
+#[test]
+fn demo_over_tls_with_compression_and_records() {
+    let out = peer()
+        .args([
+            "demo",
+            "--size",
+            "2",
+            "--compress",
+            "--record-format",
+            "f",
+            "--buffer-size",
+            "4096",
+            "--credit",
+            "7",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("TLSv1_3"), "{stdout}");
+    assert!(
+        stdout.contains("buffer 4096 octets, credit 7, compression yes"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("verdict      OK"), "{stdout}");
+}
+
+/// Starts `listen --once` on a free port; returns the child and the address.
+fn listen(inbox: &std::path::Path, partner: &str) -> (std::process::Child, String) {
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--once",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+        ])
+        .args([
+            "--partner",
+            partner,
+            "--partner-password",
+            "ALPHAPW",
+            "--inbox",
+        ])
+        .arg(inbox)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    (child, addr)
+}
+
+#[test]
+fn listen_and_send_a_file() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen(inbox.path(), "O0013000000ALPHA");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders.edi");
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &content).unwrap();
+    let out = peer()
+        .args([
+            "send",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("ORDERS.EDI 300000 octets: delivered, EERP received"),
+        "{stdout}"
+    );
+    let listened = child.wait_with_output().unwrap();
+    assert!(listened.status.success());
+    assert_eq!(
+        std::fs::read(inbox.path().join("ORDERS.EDI")).unwrap(),
+        content
+    );
+}
+
+#[test]
+fn an_unknown_partner_is_refused_with_esid_03() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen(inbox.path(), "O0013000000CHARLIE");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.bin");
+    std::fs::write(&file, b"x").unwrap();
+    let out = peer()
+        .args([
+            "send",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("03 (user code not known)"), "{stderr}");
+    let listened = child.wait_with_output().unwrap();
+    assert_eq!(listened.status.code(), Some(1));
+    assert!(
+        std::fs::read_dir(inbox.path()).unwrap().next().is_none(),
+        "nothing stored"
+    );
+}
