@@ -62,6 +62,9 @@
 mod config;
 mod error;
 mod event;
+#[cfg(feature = "insecure-test-crypto")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod output;
 mod security;
 mod session;

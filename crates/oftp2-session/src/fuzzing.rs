@@ -1,0 +1,119 @@
+//! Bodies of the session fuzz targets (`fuzz/fuzz_targets/session_*.rs`), here so that
+//! `cargo test` replays the committed corpus on stable. Not part of the supported API.
+//!
+//! Input: the first octet sets options (bit 0 secure authentication, bit 1 compression,
+//! bits 4-7 the size of the pieces the rest is fed in); the rest is what the peer sends.
+//! A cooperative application accepts everything. Asserted: no panic, every octet the session
+//! sends is a valid command, at most one ESID and nothing after it.
+
+use std::time::{Duration, Instant};
+
+use oftp2_codec::{Command, CommandCode, OdetteId, Password, StbDecoder};
+
+use crate::{Config, Event, FakeSecurity, Output, Session};
+
+/// Feeds `data` to a Responder.
+///
+/// # Panics
+///
+/// When a property above does not hold: that is the finding.
+pub fn session_responder(data: &[u8]) {
+    run(data, false);
+}
+
+/// Feeds `data` to an Initiator.
+///
+/// # Panics
+///
+/// When a property above does not hold: that is the finding.
+pub fn session_initiator(data: &[u8]) {
+    run(data, true);
+}
+
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "fuzz target body"
+)]
+fn run(data: &[u8], initiator: bool) {
+    let Some((&flags, stream)) = data.split_first() else {
+        return;
+    };
+    let me = OdetteId::new(if initiator {
+        "O0013000000ALPHA"
+    } else {
+        "O0013000000BRAVO"
+    })
+    .unwrap();
+    let mut config = Config::new(me, Password::new("SECRET").unwrap());
+    config.secure_authentication = flags & 1 != 0;
+    config.compression = flags & 2 != 0;
+    let security: Option<Box<dyn crate::SessionSecurity>> = if config.secure_authentication {
+        Some(Box::new(FakeSecurity::new(me, 7)))
+    } else {
+        None
+    };
+    let mut s = if initiator {
+        Session::initiator(config, security).unwrap()
+    } else {
+        Session::responder(config, security).unwrap()
+    };
+    // A fixed instant: fuzzing must not depend on the clock.
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "one arbitrary origin for virtual time"
+    )]
+    let mut now = Instant::now();
+    let mut sent = StbDecoder::new(99_999);
+    let mut esid_seen = false;
+    s.handle_connected(now);
+    drain(&mut s, now, &mut sent, &mut esid_seen);
+    let piece = usize::from(flags >> 4) * 7 + 1;
+    for chunk in stream.chunks(piece) {
+        s.handle_input(now, chunk);
+        drain(&mut s, now, &mut sent, &mut esid_seen);
+        now += Duration::from_millis(10);
+    }
+    now += Duration::from_secs(3600);
+    s.handle_timeout(now);
+    drain(&mut s, now, &mut sent, &mut esid_seen);
+    s.handle_disconnect(now);
+    drain(&mut s, now, &mut sent, &mut esid_seen);
+}
+
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "fuzz target body"
+)]
+fn drain(s: &mut Session, now: Instant, sent: &mut StbDecoder, esid_seen: &mut bool) {
+    loop {
+        match s.poll_output() {
+            Output::Transmit(b) => {
+                sent.push(&b);
+                while let Some(buf) = sent.next_buffer().expect("the session sent a bad STB") {
+                    let cmd = Command::decode(&buf).expect("the session sent an invalid command");
+                    assert!(!*esid_seen, "{} sent after ESID", cmd.code());
+                    if cmd.code() == CommandCode::Esid {
+                        *esid_seen = true;
+                    }
+                }
+            }
+            Output::Event(e) => {
+                // A cooperative application: errors are allowed (the state may have moved).
+                let _ = match e {
+                    Event::SessionRequested { .. } => s.accept_session(now),
+                    Event::FileOffered { id, sfid } => s.accept_file(now, id, sfid.restart.get()),
+                    Event::FileEnded { id, .. } => s.confirm_file(now, id, false),
+                    Event::EerpReceived(_) | Event::NerpReceived(_) => s.ready_to_receive(now),
+                    Event::BecameSpeaker { unsolicited: true } => s.end_session(now),
+                    _ => Ok(()),
+                };
+            }
+            Output::Close | Output::Wait(_) => return,
+            _ => {}
+        }
+    }
+}
