@@ -113,7 +113,6 @@ fn drain(s: &mut Session, now: Instant, sent: &mut StbDecoder, esid_seen: &mut b
                 };
             }
             Output::Close | Output::Wait(_) => return,
-            _ => {}
         }
     }
 }
