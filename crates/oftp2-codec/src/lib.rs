@@ -33,11 +33,6 @@
 //! the RFC's tables; the 4-octet Stream Transmission Header is not counted.
 #![forbid(unsafe_code)]
 
-// The README's Rust examples are compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
-
 pub mod buffer;
 pub mod command;
 mod error;

@@ -59,6 +59,11 @@
 //!   the full Stream Transmission Buffer.
 #![forbid(unsafe_code)]
 
+// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 mod config;
 mod error;
 mod event;
