@@ -61,8 +61,8 @@ fn ten_thousand_idle_session_pairs() {
         pairs.push((a, b));
     }
     let stats = region.change();
-    let held =
-        stats.bytes_allocated as isize - stats.bytes_deallocated as isize + stats.bytes_reallocated;
+    let held = stats.bytes_allocated.cast_signed() - stats.bytes_deallocated.cast_signed()
+        + stats.bytes_reallocated;
     let per_session = held.unsigned_abs() / (2 * PAIRS);
     assert!(held > 0);
     println!("{PAIRS} idle session pairs hold {held} heap octets: {per_session} per session");

@@ -1,0 +1,407 @@
+//! X.509 certificates (RFC 5280) as used by OFTP2 (RFC 5024 §10.4, §11): partner
+//! certificates for challenges, encryption and signature checks, and our own.
+
+use der::Decode as _;
+
+use crate::asn1::{self, Reader, Tlv, hex_upper, oids};
+use crate::error::CertError;
+
+/// A parsed X.509 certificate. Cheap accessors only; path validation is out of scope here.
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    subject: String,
+    issuer: String,
+    common_name: Option<String>,
+    issuer_der: Vec<u8>,
+    subject_der: Vec<u8>,
+    serial: Vec<u8>,
+    ski: Option<Vec<u8>>,
+    is_ca: bool,
+    spki_der: Vec<u8>,
+    tbs_der: Vec<u8>,
+    signature_alg: Vec<u8>,
+    signature: Vec<u8>,
+    not_before: u64,
+    not_after: u64,
+}
+
+impl Certificate {
+    /// Parses a DER certificate (RFC 5280 §4.1).
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let parsed = x509_cert::Certificate::from_der(der).map_err(|e| CertError::Malformed {
+            reason: e.to_string(),
+        })?;
+        let tbs = parsed.tbs_certificate();
+        let malformed = |reason: &str| CertError::Malformed {
+            reason: reason.to_owned(),
+        };
+        // Raw pieces, read directly so that comparisons use the received encoding.
+        let (outer, _) = asn1::parse_tlv(der).map_err(malformed)?;
+        let mut r = outer.reader();
+        let tbs_tlv = r.tagged(0x30, "tbsCertificate").map_err(malformed)?;
+        let mut t = tbs_tlv.reader();
+        t.optional(0xa0).map_err(malformed)?;
+        let serial = t.tagged(0x02, "serialNumber").map_err(malformed)?;
+        t.tagged(0x30, "signature").map_err(malformed)?;
+        let issuer = t.tagged(0x30, "issuer").map_err(malformed)?;
+        t.tagged(0x30, "validity").map_err(malformed)?;
+        let subject = t.tagged(0x30, "subject").map_err(malformed)?;
+        let spki = t.tagged(0x30, "subjectPublicKeyInfo").map_err(malformed)?;
+        let (key_id, is_ca) = read_extensions(&mut t).map_err(malformed)?;
+        let signature_alg = r
+            .tagged(0x30, "signatureAlgorithm")
+            .and_then(|a| a.reader().tagged(0x06, "algorithm"))
+            .map_err(malformed)?;
+        let signature = r.tagged(0x03, "signatureValue").map_err(malformed)?;
+        let signature = match signature.value {
+            [0, bits @ ..] => bits.to_vec(),
+            _ => return Err(malformed("signatureValue has unused bits")),
+        };
+        let validity = tbs.validity();
+        Ok(Self {
+            der: outer.raw.to_vec(),
+            subject: tbs.subject().to_string(),
+            issuer: tbs.issuer().to_string(),
+            common_name: common_name(subject.value),
+            issuer_der: issuer.raw.to_vec(),
+            subject_der: subject.raw.to_vec(),
+            serial: asn1::strip_int(serial.value).to_vec(),
+            ski: key_id,
+            is_ca,
+            spki_der: spki.raw.to_vec(),
+            tbs_der: tbs_tlv.raw.to_vec(),
+            signature_alg: signature_alg.value.to_vec(),
+            signature,
+            not_before: validity.not_before.to_unix_duration().as_secs(),
+            not_after: validity.not_after.to_unix_duration().as_secs(),
+        })
+    }
+
+    /// Parses a PEM certificate (`-----BEGIN CERTIFICATE-----`, RFC 7468 §5).
+    pub fn from_pem(pem: &[u8]) -> Result<Self, CertError> {
+        let (label, der) = der::pem::decode_vec(pem).map_err(|e| CertError::Malformed {
+            reason: format!("PEM: {e}"),
+        })?;
+        if label != "CERTIFICATE" {
+            return Err(CertError::Malformed {
+                reason: format!("PEM label is {label:?}, expected \"CERTIFICATE\""),
+            });
+        }
+        Self::from_der(&der)
+    }
+
+    /// Parses DER or PEM, whichever `input` is.
+    pub fn parse(input: &[u8]) -> Result<Self, CertError> {
+        if input.first() == Some(&0x30) {
+            Self::from_der(input)
+        } else {
+            Self::from_pem(input)
+        }
+    }
+
+    /// The DER encoding (RFC 5280 §4.1); what RFC 5024 §10.4 exchanges.
+    #[must_use]
+    pub fn to_der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Subject distinguished name (RFC 5280 §4.1.2.6) as an RFC 4514 string, for example
+    /// `CN=alice,O=Example,C=DE`.
+    #[must_use]
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Issuer distinguished name (RFC 5280 §4.1.2.4) as an RFC 4514 string.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The subject's commonName (RFC 5280 Appendix A, id-at-commonName), if any.
+    #[must_use]
+    pub fn common_name(&self) -> Option<&str> {
+        self.common_name.as_deref()
+    }
+
+    /// Serial number (RFC 5280 §4.1.2.2), upper-case hex without leading zero octets.
+    #[must_use]
+    pub fn serial_hex(&self) -> String {
+        hex_upper(&self.serial)
+    }
+
+    /// Serial number octets (RFC 5280 §4.1.2.2), big-endian, without leading zero octets.
+    #[must_use]
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// subjectKeyIdentifier extension value (RFC 5280 §4.2.1.2), if present.
+    #[must_use]
+    pub fn subject_key_identifier(&self) -> Option<&[u8]> {
+        self.ski.as_deref()
+    }
+
+    /// notBefore (RFC 5280 §4.1.2.5) as seconds since the Unix epoch.
+    #[must_use]
+    pub fn not_before(&self) -> u64 {
+        self.not_before
+    }
+
+    /// notAfter (RFC 5280 §4.1.2.5) as seconds since the Unix epoch.
+    #[must_use]
+    pub fn not_after(&self) -> u64 {
+        self.not_after
+    }
+
+    /// Whether `unix_time` (seconds) lies within notBefore..=notAfter (RFC 5280 §4.1.2.5).
+    #[must_use]
+    pub fn valid_at(&self, unix_time: u64) -> bool {
+        self.not_before <= unix_time && unix_time <= self.not_after
+    }
+
+    /// SHA-256 over the DER encoding: the fingerprint partners compare out of band
+    /// (RFC 5024 §10.4).
+    #[must_use]
+    pub fn fingerprint_sha256(&self) -> Vec<u8> {
+        crate::Digest::Sha256.hash(&self.der)
+    }
+
+    /// A printable description for diagnostics (RFC 5024 §11: surface certificate problems).
+    #[must_use]
+    pub fn summary(&self) -> CertSummary {
+        CertSummary {
+            subject: self.subject.clone(),
+            common_name: self.common_name.clone(),
+            issuer: self.issuer.clone(),
+            serial: self.serial_hex(),
+            subject_key_id: self.ski.as_deref().map(hex_upper),
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
+    }
+
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// Whether basicConstraints says cA TRUE (RFC 5280 §4.2.1.9).
+    #[must_use]
+    pub fn is_ca(&self) -> bool {
+        self.is_ca
+    }
+
+    /// Whether issuer and subject are the same name (RFC 5280 §6.1: self-issued).
+    #[must_use]
+    pub fn is_self_issued(&self) -> bool {
+        self.issuer_der == self.subject_der
+    }
+
+    /// Whether `issuer`'s subject is this certificate's issuer name.
+    pub(crate) fn named_issuer_is(&self, issuer: &Certificate) -> bool {
+        self.issuer_der == issuer.subject_der
+    }
+
+    /// Checks this certificate's signature with `issuer`'s public key (RFC 5280 §6.1.3).
+    pub(crate) fn signed_by(&self, issuer: &Certificate) -> Result<bool, String> {
+        crate::rsa_backend::verify_certificate_signature(
+            &issuer.spki_der,
+            &self.signature_alg,
+            &self.tbs_der,
+            &self.signature,
+        )
+    }
+
+    /// Dotted signature algorithm OID.
+    pub(crate) fn signature_algorithm(&self) -> String {
+        const_oid::ObjectIdentifier::from_bytes(&self.signature_alg)
+            .map_or_else(|_| "<invalid OID>".to_owned(), |o| o.to_string())
+    }
+
+    /// DER IssuerAndSerialNumber (RFC 5652 §10.2.4).
+    pub(crate) fn issuer_and_serial(&self) -> Vec<u8> {
+        let mut int = Vec::with_capacity(self.serial.len() + 1);
+        if self.serial.first().is_none_or(|b| b & 0x80 != 0) {
+            int.push(0);
+        }
+        int.extend_from_slice(&self.serial);
+        asn1::seq(&[&self.issuer_der, &asn1::tlv(0x02, &int)])
+    }
+
+    /// Whether a RecipientIdentifier / SignerIdentifier names this certificate.
+    pub(crate) fn matches(&self, id: &RawId<'_>) -> bool {
+        match id {
+            RawId::IssuerSerial { issuer, serial } => {
+                *issuer == self.issuer_der.as_slice() && asn1::strip_int(serial) == self.serial
+            }
+            RawId::Ski(ski) => self.ski.as_deref() == Some(*ski),
+        }
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
+
+impl core::fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject)
+            .field("issuer", &self.issuer)
+            .field("serial", &self.serial_hex())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate identifier as found in CMS (RFC 5652 §5.3 sid, §6.2.1 rid).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum RawId<'a> {
+    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
+    Ski(&'a [u8]),
+}
+
+impl<'a> RawId<'a> {
+    /// Reads `IssuerAndSerialNumber` or `[0] IMPLICIT SubjectKeyIdentifier`.
+    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, &'static str> {
+        let t = r.any()?;
+        match t.tag {
+            0x30 => {
+                let mut i = t.reader();
+                let issuer = i.tagged(0x30, "issuer Name")?;
+                let serial = i.tagged(0x02, "serialNumber")?;
+                Ok(RawId::IssuerSerial {
+                    issuer: issuer.raw,
+                    serial: serial.value,
+                })
+            }
+            0x80 => Ok(RawId::Ski(t.value)),
+            _ => Err("unknown certificate identifier choice"),
+        }
+    }
+
+    /// Public, printable form.
+    pub(crate) fn describe(&self) -> crate::RecipientId {
+        match self {
+            RawId::IssuerSerial { issuer, serial } => crate::RecipientId::IssuerSerial {
+                issuer: x509_cert::name::Name::from_der(issuer)
+                    .map_or_else(|_| "<unparsable name>".to_owned(), |n| n.to_string()),
+                serial: hex_upper(asn1::strip_int(serial)),
+            },
+            RawId::Ski(ski) => crate::RecipientId::SubjectKeyId(hex_upper(ski)),
+        }
+    }
+}
+
+/// Reads subjectKeyIdentifier and basicConstraints cA from the extensions, if any.
+fn read_extensions(t: &mut Reader<'_>) -> Result<(Option<Vec<u8>>, bool), &'static str> {
+    let mut ski = None;
+    let mut is_ca = false;
+    while !t.is_empty() {
+        let item: Tlv<'_> = t.any()?;
+        if item.tag != 0xa3 {
+            continue;
+        }
+        let mut e = item.reader();
+        let exts = e.tagged(0x30, "Extensions")?;
+        let mut list = exts.reader();
+        while !list.is_empty() {
+            let ext = list.tagged(0x30, "Extension")?;
+            let mut x = ext.reader();
+            let id = x.tagged(0x06, "extnID")?;
+            x.optional(0x01)?;
+            let value = x.tagged(0x04, "extnValue")?;
+            if id.is_oid(&oids::SUBJECT_KEY_ID) {
+                let (inner, _) = asn1::parse_tlv(value.value)?;
+                if inner.tag != 0x04 {
+                    return Err("subjectKeyIdentifier is not an OCTET STRING");
+                }
+                ski = Some(inner.value.to_vec());
+            } else if id.is_oid(&oids::BASIC_CONSTRAINTS) {
+                let (bc, _) = asn1::parse_tlv(value.value)?;
+                let mut b = bc.reader();
+                if let Some(flag) = b.optional(0x01)? {
+                    is_ca = flag.value.first().is_some_and(|&v| v != 0);
+                }
+            }
+        }
+    }
+    Ok((ski, is_ca))
+}
+
+fn common_name(name: &[u8]) -> Option<String> {
+    let mut rdns = Reader::new(name);
+    while let Ok(set) = rdns.any() {
+        let mut atvs = set.reader();
+        while let Ok(atv) = atvs.any() {
+            let mut a = atv.reader();
+            if let (Ok(t), Ok(v)) = (a.any(), a.any())
+                && t.is_oid(&oids::COMMON_NAME)
+            {
+                return Some(String::from_utf8_lossy(v.value).into_owned());
+            }
+        }
+    }
+    None
+}
+
+/// A certificate described for operators: who, by whom, serial, validity (DESIGN §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CertSummary {
+    /// Subject DN.
+    pub subject: String,
+    /// Subject commonName.
+    pub common_name: Option<String>,
+    /// Issuer DN.
+    pub issuer: String,
+    /// Serial, upper-case hex.
+    pub serial: String,
+    /// subjectKeyIdentifier, upper-case hex.
+    pub subject_key_id: Option<String>,
+    /// notBefore, Unix seconds.
+    pub not_before: u64,
+    /// notAfter, Unix seconds.
+    pub not_after: u64,
+}
+
+impl core::fmt::Display for CertSummary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "\"{}\" (CN {}, issuer \"{}\" serial {}, valid {} to {})",
+            self.subject,
+            self.common_name.as_deref().unwrap_or("-"),
+            self.issuer,
+            self.serial,
+            utc(self.not_before),
+            utc(self.not_after)
+        )
+    }
+}
+
+/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian).
+pub(crate) fn utc(secs: u64) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

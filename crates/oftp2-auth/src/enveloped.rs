@@ -1,0 +1,357 @@
+//! CMS EnvelopedData (RFC 5652 §6) with RSA PKCS#1 v1.5 key transport and AES-256-CBC or
+//! DES-EDE3-CBC content encryption (RFC 5024 §10.2), shared by challenges (§5.3.17) and
+//! encrypted files (§6.3).
+
+use cipher::block_padding::{NoPadding, Pkcs7};
+use cipher::{BlockModeDecrypt as _, BlockModeEncrypt as _, KeyIvInit as _};
+use rand_core::CryptoRng;
+use subtle::{ConstantTimeEq as _, ConstantTimeGreater as _, ConstantTimeLess as _};
+use zeroize::Zeroizing;
+
+use crate::CertSummary;
+use crate::asn1::{self, Reader, oids};
+use crate::cert::{Certificate, RawId};
+use crate::error::{AuthError, CertError, RecipientId};
+use crate::keys::PrivateKey;
+use crate::rsa_backend::RsaPublic;
+use crate::secret::SecretBytes;
+use crate::suite::ContentCipher;
+
+/// Why an envelope could not be opened; mapped to the public error of each use.
+#[derive(Debug)]
+pub(crate) enum OpenFailure {
+    Malformed(String),
+    Unsupported(String),
+    NotAddressed {
+        addressed_to: Vec<RecipientId>,
+        ours: Vec<CertSummary>,
+    },
+    CouldNotDecrypt,
+}
+
+/// Builds a DER ContentInfo(EnvelopedData) of `content` (id-data) for `recipients`,
+/// each addressed by issuerAndSerialNumber (KTRI version 0).
+pub(crate) fn seal(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    recipients: &[&Certificate],
+    cipher: ContentCipher,
+) -> Result<Vec<u8>, AuthError> {
+    let mut cek = Zeroizing::new(vec![0u8; cipher.key_len()]);
+    rng.fill_bytes(&mut cek);
+    if cipher == ContentCipher::DesEde3Cbc {
+        set_odd_parity(&mut cek);
+    }
+    let mut iv = vec![0u8; cipher.block_len()];
+    rng.fill_bytes(&mut iv);
+    let ct = encrypt(cipher, &cek, &iv, content);
+
+    let infos = recipient_infos(rng, &cek, recipients)?;
+    let eci = asn1::seq(&[
+        &asn1::oid(&oids::ID_DATA),
+        &asn1::seq(&[&asn1::oid(cipher_oid(cipher)), &asn1::tlv(0x04, &iv)]),
+        &asn1::tlv(0x80, &ct),
+    ]);
+    let ed = asn1::seq(&[&asn1::small_int(0), &infos, &eci]);
+    Ok(asn1::seq(&[
+        &asn1::oid(&oids::ID_ENVELOPED_DATA),
+        &asn1::cons(0xa0, &[&ed]),
+    ]))
+}
+
+/// Encrypts `cek` to each recipient; returns the DER `RecipientInfos` SET.
+pub(crate) fn recipient_infos(
+    rng: &mut dyn CryptoRng,
+    cek: &[u8],
+    recipients: &[&Certificate],
+) -> Result<Vec<u8>, AuthError> {
+    let mut infos = Vec::with_capacity(recipients.len());
+    for cert in recipients {
+        let public =
+            RsaPublic::from_spki_der(cert.spki_der()).map_err(|reason| CertError::NotRsa {
+                cert: Box::new(cert.summary()),
+                reason,
+            })?;
+        let ek = public
+            .encrypt(rng, cek)
+            .map_err(|reason| AuthError::Encrypt {
+                cert: Box::new(cert.summary()),
+                reason,
+            })?;
+        infos.push(asn1::seq(&[
+            &asn1::small_int(0),
+            &cert.issuer_and_serial(),
+            &asn1::alg_null(&oids::RSA_ENCRYPTION),
+            &asn1::tlv(0x04, &ek),
+        ]));
+    }
+    infos.sort(); // DER SET OF order
+    let infos: Vec<&[u8]> = infos.iter().map(Vec::as_slice).collect();
+    Ok(asn1::cons(0x31, &infos))
+}
+
+/// Opens a (BER or DER) ContentInfo(EnvelopedData) with the first of `keys` whose
+/// certificate a KeyTransRecipientInfo names (issuerAndSerialNumber or
+/// subjectKeyIdentifier). With `expected_len`, a plaintext of another length fails.
+///
+/// Once a recipient matched, every failure is [`OpenFailure::CouldNotDecrypt`] from one
+/// path: RSA errors, implicit-rejection output of the wrong length, bad CBC padding and a
+/// wrong plaintext length are folded into one constant-time flag.
+pub(crate) fn open(
+    rng: &mut dyn CryptoRng,
+    input: &[u8],
+    keys: &[&dyn PrivateKey],
+    expected_len: Option<usize>,
+) -> Result<SecretBytes, OpenFailure> {
+    let der = crate::ber::normalize(input).map_err(|e| OpenFailure::Malformed(e.to_string()))?;
+    let parsed = parse(&der).map_err(|e| OpenFailure::Malformed(e.to_owned()))?;
+
+    let mut chosen = None;
+    'outer: for ktri in &parsed.ktris {
+        for key in keys {
+            if key.certificate().matches(&ktri.rid) {
+                chosen = Some((ktri, *key));
+                break 'outer;
+            }
+        }
+    }
+    let Some((ktri, key)) = chosen else {
+        let mut addressed_to: Vec<RecipientId> =
+            parsed.ktris.iter().map(|k| k.rid.describe()).collect();
+        addressed_to.extend(parsed.others.iter().map(|o| RecipientId::Other(o)));
+        let ours = keys.iter().map(|k| k.certificate().summary()).collect();
+        return Err(OpenFailure::NotAddressed { addressed_to, ours });
+    };
+    if !ktri.alg_is_rsa {
+        return Err(OpenFailure::Unsupported(format!(
+            "{} (key transport; expected rsaEncryption)",
+            ktri.alg
+        )));
+    }
+    let cipher = parsed.cipher.map_err(|oid| {
+        OpenFailure::Unsupported(format!(
+            "{oid} (content encryption; expected AES-256-CBC or DES-EDE3-CBC)"
+        ))
+    })?;
+    if parsed.iv.len() != cipher.block_len() {
+        return Err(OpenFailure::Malformed(
+            "IV length does not match the cipher".into(),
+        ));
+    }
+    let ct = &parsed.ciphertext;
+    if ct.is_empty() || ct.len() % cipher.block_len() != 0 {
+        // Public property of the ciphertext; reveals nothing about the key.
+        return Err(OpenFailure::CouldNotDecrypt);
+    }
+
+    // ---- one code path from here on ----
+    let cek = key
+        .decrypt_key_transport(rng, ktri.encrypted_key)
+        .unwrap_or_else(|_| SecretBytes::new(Vec::new()));
+    let cek = cek.expose();
+    let key_len = cipher.key_len();
+    let mut ok = (cek.len() as u64).ct_eq(&(key_len as u64));
+    let mut key_buf = Zeroizing::new(vec![0u8; key_len]);
+    for (i, slot) in key_buf.iter_mut().enumerate() {
+        *slot = cek.get(i).copied().unwrap_or(0);
+    }
+    let mut pt = Zeroizing::new(decrypt_raw(cipher, &key_buf, &parsed.iv, ct));
+    let n = pt.len();
+    let pad = pt.last().copied().unwrap_or(0);
+    let bs = cipher.block_len() as u8;
+    ok &= pad.ct_gt(&0) & !pad.ct_gt(&bs);
+    for i in 0..cipher.block_len() {
+        let byte = pt.get(n.saturating_sub(1 + i)).copied().unwrap_or(0);
+        let in_pad = (i as u8).ct_lt(&pad);
+        ok &= !in_pad | byte.ct_eq(&pad);
+    }
+    let pt_len = n.wrapping_sub(usize::from(pad));
+    if let Some(expected) = expected_len {
+        ok &= (pt_len as u64).ct_eq(&(expected as u64));
+    }
+    // The only branch on secret-derived data, taken once all checks are combined.
+    if bool::from(ok) {
+        pt.truncate(pt_len);
+        Ok(SecretBytes::new(core::mem::take(&mut *pt)))
+    } else {
+        Err(OpenFailure::CouldNotDecrypt)
+    }
+}
+
+pub(crate) struct Ktri<'a> {
+    pub(crate) rid: RawId<'a>,
+    pub(crate) alg: String,
+    pub(crate) alg_is_rsa: bool,
+    pub(crate) encrypted_key: &'a [u8],
+}
+
+struct Parsed<'a> {
+    ktris: Vec<Ktri<'a>>,
+    others: Vec<&'static str>,
+    cipher: Result<ContentCipher, String>,
+    iv: Vec<u8>,
+    ciphertext: Vec<u8>,
+}
+
+fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
+    let (ci, rest) = asn1::parse_tlv(der)?;
+    if !rest.is_empty() || ci.tag != 0x30 {
+        return Err("not a ContentInfo");
+    }
+    let mut r = ci.reader();
+    let ct = r.tagged(0x06, "ContentInfo.contentType")?;
+    if !ct.is_oid(&oids::ID_ENVELOPED_DATA) {
+        return Err("content type is not id-envelopedData");
+    }
+    let wrapper = r.tagged(0xa0, "ContentInfo.content")?;
+    let ed = wrapper.reader().tagged(0x30, "EnvelopedData")?;
+    let mut e = ed.reader();
+    e.tagged(0x02, "EnvelopedData.version")?;
+    e.optional(0xa0)?; // originatorInfo
+    let ris = e.tagged(0x31, "recipientInfos")?;
+    let eci = e.tagged(0x30, "encryptedContentInfo")?;
+    let (ktris, others) = recipients(ris.reader())?;
+    let mut c = eci.reader();
+    c.tagged(0x06, "contentType")?;
+    let alg = c.tagged(0x30, "contentEncryptionAlgorithm")?;
+    let mut a = alg.reader();
+    let alg_oid = a.tagged(0x06, "algorithm")?;
+    let cipher = if alg_oid.is_oid(&oids::AES256_CBC) {
+        Ok(ContentCipher::Aes256Cbc)
+    } else if alg_oid.is_oid(&oids::DES_EDE3_CBC) {
+        Ok(ContentCipher::DesEde3Cbc)
+    } else {
+        Err(alg_oid.oid_string())
+    };
+    let iv = a
+        .optional(0x04)?
+        .map(|t| t.value.to_vec())
+        .unwrap_or_default();
+    let enc = c.any().map_err(|_| "encryptedContent is absent")?;
+    if enc.tag != 0x80 && enc.tag != 0xa0 {
+        return Err("encryptedContent has the wrong tag");
+    }
+    let ciphertext = enc.octets()?;
+    Ok(Parsed {
+        ktris,
+        others,
+        cipher,
+        iv,
+        ciphertext,
+    })
+}
+
+pub(crate) type Recipients<'a> = (Vec<Ktri<'a>>, Vec<&'static str>);
+
+pub(crate) fn recipients(mut r: Reader<'_>) -> Result<Recipients<'_>, &'static str> {
+    let mut ktris = Vec::new();
+    let mut others = Vec::new();
+    while !r.is_empty() {
+        let ri = r.any()?;
+        match ri.tag {
+            0x30 => {
+                let mut k = ri.reader();
+                k.tagged(0x02, "KeyTransRecipientInfo.version")?;
+                let rid = RawId::read(&mut k)?;
+                let alg = k.tagged(0x30, "keyEncryptionAlgorithm")?;
+                let alg_oid = alg.reader().tagged(0x06, "algorithm")?;
+                let encrypted_key = k.tagged(0x04, "encryptedKey")?.value;
+                ktris.push(Ktri {
+                    rid,
+                    alg: alg_oid.oid_string(),
+                    alg_is_rsa: alg_oid.is_oid(&oids::RSA_ENCRYPTION),
+                    encrypted_key,
+                });
+            }
+            0xa1 => others.push("KeyAgreeRecipientInfo"),
+            0xa2 => others.push("KEKRecipientInfo"),
+            0xa3 => others.push("PasswordRecipientInfo"),
+            _ => others.push("OtherRecipientInfo"),
+        }
+    }
+    Ok((ktris, others))
+}
+
+pub(crate) fn cipher_oid(cipher: ContentCipher) -> &'static const_oid::ObjectIdentifier {
+    match cipher {
+        ContentCipher::Aes256Cbc => &oids::AES256_CBC,
+        ContentCipher::DesEde3Cbc => &oids::DES_EDE3_CBC,
+    }
+}
+
+/// Sets odd parity in every octet of a DES key (FIPS 46-3 §3).
+pub(crate) fn set_odd_parity(key: &mut [u8]) {
+    for b in key {
+        let high = *b & 0xfe;
+        *b = high | u8::from(high.count_ones() % 2 == 0);
+    }
+}
+
+/// CBC encryption with PKCS#7 padding (RFC 5652 §6.3).
+pub(crate) fn encrypt(cipher: ContentCipher, key: &[u8], iv: &[u8], pt: &[u8]) -> Vec<u8> {
+    match cipher {
+        ContentCipher::Aes256Cbc => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .map(|c| c.encrypt_padded_vec::<Pkcs7>(pt))
+            .unwrap_or_default(),
+        ContentCipher::DesEde3Cbc => cbc::Encryptor::<des::TdesEde3>::new_from_slices(key, iv)
+            .map(|c| c.encrypt_padded_vec::<Pkcs7>(pt))
+            .unwrap_or_default(),
+    }
+}
+
+/// CBC decryption without padding removal (padding is checked in constant time by the
+/// caller). Key and IV lengths are fixed by the caller; a failure yields an empty vector,
+/// which the caller's padding check rejects.
+fn decrypt_raw(cipher: ContentCipher, key: &[u8], iv: &[u8], ct: &[u8]) -> Vec<u8> {
+    let r = match cipher {
+        ContentCipher::Aes256Cbc => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .ok()
+            .and_then(|c| c.decrypt_padded_vec::<NoPadding>(ct).ok()),
+        ContentCipher::DesEde3Cbc => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
+            .ok()
+            .and_then(|c| c.decrypt_padded_vec::<NoPadding>(ct).ok()),
+    };
+    r.unwrap_or_default()
+}
+
+/// Reads a DER contentEncryptionAlgorithm: AES-256-CBC or DES-EDE3-CBC with its IV.
+pub(crate) fn parse_cipher_alg(
+    der: &[u8],
+) -> Result<(ContentCipher, Vec<u8>), crate::error::EnvelopeError> {
+    let malformed = |reason: &str| crate::error::EnvelopeError::Malformed {
+        reason: reason.to_owned(),
+    };
+    let (alg, _) = asn1::parse_tlv(der).map_err(malformed)?;
+    let mut a = alg.reader();
+    let oid = a.tagged(0x06, "algorithm").map_err(malformed)?;
+    let cipher = if oid.is_oid(&oids::AES256_CBC) {
+        ContentCipher::Aes256Cbc
+    } else if oid.is_oid(&oids::DES_EDE3_CBC) {
+        ContentCipher::DesEde3Cbc
+    } else {
+        return Err(crate::error::EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!(
+                "{} (content encryption; expected AES-256-CBC or DES-EDE3-CBC)",
+                oid.oid_string()
+            ),
+        });
+    };
+    let iv = a
+        .optional(0x04)
+        .map_err(malformed)?
+        .map(|t| t.value.to_vec())
+        .unwrap_or_default();
+    Ok((cipher, iv))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_odd_parity;
+
+    #[test]
+    fn odd_parity() {
+        let mut k = [0u8, 1, 2, 3, 0xfe, 0xff];
+        set_odd_parity(&mut k);
+        assert!(k.iter().all(|b| b.count_ones() % 2 == 1));
+    }
+}

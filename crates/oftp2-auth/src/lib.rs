@@ -1,0 +1,108 @@
+//! Cryptography for OFTP2 (RFC 5024): certificates, RSA keys behind a trait, cipher suites,
+//! secure authentication, signed receipts and file envelopes, all as CMS (RFC 5652) over
+//! RSA PKCS#1 v1.5 (RFC 5024 §10.2).
+//!
+//! **Sans-IO.** No sockets, files, clocks or global RNG. Every operation that needs
+//! randomness takes `&mut dyn CryptoRng` (rand_core 0.10); every validity check takes Unix
+//! seconds. Public types never expose `der`, `x509-cert` or `rsa` types (DESIGN §2).
+//!
+//! | RFC 5024 | API |
+//! |---|---|
+//! | §5.3.3 SFIDCIPH, §10.2 | [`Suite`], [`ContentCipher`], [`Digest`], [`UnsupportedSuite`] (SFNA/EFNA 15) |
+//! | §4.2.3-4.2.4, §5.3.16-18 (SECD/AUCH/AURP) | [`issue_challenge`], [`PendingChallenge::check`], [`answer_challenge`] |
+//! | §5.3.13-14 (EERPSIG/NERPSIG, EERPHSH) | [`sign_receipt`], [`verify_receipt`], [`verify_detached`], [`FileDigest`] |
+//! | §6.1-6.4 (file envelopes) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`EnvelopeWriter`], [`EnvelopeReader`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §10.4, §11 (certificates) | [`Certificate`], [`TrustAnchors`], [`PrivateKey`], [`SoftwareRsaKey`] |
+//!
+//! # Secure authentication in one page
+//!
+//! ```
+//! use oftp2_auth::{answer_challenge, issue_challenge, Certificate, ContentCipher, SoftwareRsaKey};
+//! use rand::{SeedableRng, rngs::StdRng};
+//!
+//! let alice_cert = Certificate::from_pem(include_bytes!("../tests/data/alice.cert.pem"))?;
+//! let alice = SoftwareRsaKey::from_pem(include_bytes!("../tests/data/alice.key.pem"), alice_cert.clone())?;
+//! let mut rng = StdRng::seed_from_u64(7); // production: an OS-seeded CSPRNG
+//!
+//! // Responder: challenge the initiator with its configured certificate (AUCH).
+//! let (pending, auchchal) = issue_challenge(&mut rng, &alice_cert, ContentCipher::Aes256Cbc)?;
+//! // Initiator: decrypt with its key(s) and answer (AURP).
+//! let aurprsp = answer_challenge(&mut rng, &auchchal, &[&alice])?;
+//! // Responder: one attempt, constant-time comparison; failure means ESID 11.
+//! pending.check(aurprsp.expose())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Side channels
+//!
+//! Decrypting a peer's AUCHCHAL happens before the peer is authenticated, so
+//! [`answer_challenge`] is built against padding oracles (Marvin, RUSTSEC-2023-0071): rsa
+//! 0.10 decrypts with blinding from the caller's RNG and implicit rejection (bad padding
+//! yields deterministic synthetic bytes), and every failure after the recipient match (RSA,
+//! key length, CBC padding, plaintext length) is folded into one constant-time flag and
+//! reported as one [`ChallengeFailure::CouldNotDecrypt`]. Secrets are [`Secret`]s: redacted
+//! `Debug`, zeroized on drop.
+//!
+//! # Dependencies and deviations from DESIGN.md §5
+//!
+//! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`),
+//! x509-cert 0.3.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1 0.11.0,
+//! sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1, zeroize 1,
+//! flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
+//!
+//! - **No `cms` crate.** `cms 0.3.0-rc.0` resolves with this set, but only offers ASN.1
+//!   structs, and every CMS operation OFTP2 needs is on DESIGN §5's "what `cms` lacks" list.
+//!   Its `der`-derived types also reject the BER forms peers send (constructed `[0]`
+//!   encryptedContent) and re-encode SET OF, while signatures must cover the attribute bytes
+//!   as received. A ~200-line private DER reader/writer (`asn1.rs`) after
+//!   [`ber::normalize`] does the job with fewer moving parts and one fewer RC pin.
+//!   `x509-cert` still parses certificates. `spki` is reached through `rsa`'s re-exports.
+//! - [`EnvelopeError::efna_reason`] returns the EFNA code as `u8` instead of
+//!   `From<&EnvelopeError> for EfnaReason`, so this crate does not depend on the codec yet.
+//! - Layered envelopes ([`seal_file`]/[`open_file`]) work in memory. Streaming exists for
+//!   the encryption layer only: [`EnvelopeWriter`] (BER, indefinite lengths) and
+//!   [`EnvelopeReader`] (DER or BER split anywhere). DESIGN §3.2's plan-driven streaming
+//!   writer/reader over all three layers (with SFIDFSIZ/SFIDOSIZ and the transmitted
+//!   digest) is not written yet; use [`FileDigest`] on the writer's output meanwhile.
+//! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
+//!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
+//! - Not written yet: `Identity`, `PartnerStore` and `FakeSecurity`.
+#![forbid(unsafe_code)]
+
+mod asn1;
+pub mod ber;
+mod cert;
+mod challenge;
+mod compressed;
+mod digest;
+mod envelope;
+mod enveloped;
+mod error;
+mod keys;
+mod receipt;
+mod rsa_backend;
+mod secret;
+mod signed;
+mod stream;
+mod suite;
+mod trust;
+
+pub use cert::{CertSummary, Certificate};
+pub use challenge::{CHALLENGE_LEN, PendingChallenge, answer_challenge, issue_challenge};
+pub use digest::FileDigest;
+pub use envelope::{
+    DEFAULT_MAX_DECOMPRESSED, FileLayers, OpenOptions, OpenedFile, SealPlan, compress, decompress,
+    open_enveloped, open_file, seal_enveloped, seal_file, sign_file, verify_file,
+};
+pub use error::{
+    AuthError, BerError, CertError, ChallengeFailure, EnvelopeError, KeyOpError, PathError,
+    ReceiptError, RecipientId, UnsupportedSuite,
+};
+pub use keys::{PrivateKey, SoftwareRsaKey};
+pub use rand_core::CryptoRng;
+pub use receipt::{sign_receipt, verify_detached, verify_receipt};
+pub use secret::{ChallengeResponse, Secret, SecretBytes};
+pub use signed::VerifiedReceipt;
+pub use stream::{EnvelopeReader, EnvelopeWriter};
+pub use suite::{ContentCipher, Digest, Suite};
+pub use trust::TrustAnchors;

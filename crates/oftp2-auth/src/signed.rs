@@ -1,0 +1,412 @@
+//! CMS SignedData (RFC 5652 §5) with RSA PKCS#1 v1.5 signatures: signed receipts
+//! (RFC 5024 §5.3.13-14) and signed files (§6.2).
+
+use rand_core::CryptoRng;
+
+use crate::asn1::{self, Reader, Tlv, oids};
+use crate::cert::{Certificate, RawId};
+use crate::error::{AuthError, ReceiptError};
+use crate::keys::PrivateKey;
+use crate::rsa_backend::RsaPublic;
+use crate::suite::Digest;
+
+/// Builds a DER ContentInfo(SignedData) with `content` attached as id-data, signed
+/// attributes contentType and messageDigest (DER order), the signer named by
+/// issuerAndSerialNumber, and the signer certificate included if `include_certificate`.
+pub(crate) fn sign(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+) -> Result<Vec<u8>, AuthError> {
+    let content_hash = digest.hash(content);
+    let mut attrs = vec![
+        asn1::seq(&[
+            &asn1::oid(&oids::CONTENT_TYPE),
+            &asn1::cons(0x31, &[&asn1::oid(&oids::ID_DATA)]),
+        ]),
+        asn1::seq(&[
+            &asn1::oid(&oids::MESSAGE_DIGEST),
+            &asn1::cons(0x31, &[&asn1::tlv(0x04, &content_hash)]),
+        ]),
+    ];
+    attrs.sort(); // DER SET OF order (X.690 §11.6)
+    sign_with_attrs(rng, content, digest, key, include_certificate, &attrs)
+}
+
+/// [`sign`] with the signed attributes given, in the order given.
+fn sign_with_attrs(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+    attrs: &[Vec<u8>],
+) -> Result<Vec<u8>, AuthError> {
+    let cert = key.certificate();
+    let parts: Vec<&[u8]> = attrs.iter().map(Vec::as_slice).collect();
+    let attrs_set = asn1::cons(0x31, &parts);
+    let signature = key.sign_digest(rng, digest, &digest.hash(&attrs_set))?;
+    let mut signed_attrs = attrs_set;
+    if let Some(tag) = signed_attrs.first_mut() {
+        *tag = 0xa0; // [0] IMPLICIT SET OF Attribute
+    }
+    let digest_alg = asn1::alg_no_params(digest_oid(digest));
+    let signer_info = asn1::seq(&[
+        &asn1::small_int(1),
+        &cert.issuer_and_serial(),
+        &digest_alg,
+        &signed_attrs,
+        &asn1::alg_null(&oids::RSA_ENCRYPTION),
+        &asn1::tlv(0x04, &signature),
+    ]);
+    let encap = asn1::seq(&[
+        &asn1::oid(&oids::ID_DATA),
+        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
+    ]);
+    let certs = if include_certificate {
+        asn1::cons(0xa0, &[cert.to_der()])
+    } else {
+        Vec::new()
+    };
+    let sd = asn1::seq(&[
+        &asn1::small_int(1),
+        &asn1::cons(0x31, &[&digest_alg]),
+        &encap,
+        &certs,
+        &asn1::cons(0x31, &[&signer_info]),
+    ]);
+    Ok(asn1::seq(&[
+        &asn1::oid(&oids::ID_SIGNED_DATA),
+        &asn1::cons(0xa0, &[&sd]),
+    ]))
+}
+
+/// A SignedData whose signature verified (RFC 5652 §5.6).
+#[derive(Clone, Debug)]
+pub struct VerifiedReceipt {
+    content: Vec<u8>,
+    digest: Digest,
+    signer: Certificate,
+    signed_attributes: bool,
+    signing_time: Option<u64>,
+}
+
+impl VerifiedReceipt {
+    /// The signed content (for receipts, the EERP/NERP fields of RFC 5024 §5.3.13-14).
+    #[must_use]
+    pub fn content(&self) -> &[u8] {
+        &self.content
+    }
+
+    /// Takes the signed content.
+    #[must_use]
+    pub fn into_content(self) -> Vec<u8> {
+        self.content
+    }
+
+    /// The digest algorithm the signer used; compare with the suite's (SFIDCIPH).
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// Which configured certificate verified the signature.
+    #[must_use]
+    pub fn signer(&self) -> &Certificate {
+        &self.signer
+    }
+
+    /// The signingTime signed attribute (RFC 5652 §11.3) in Unix seconds, if present.
+    /// It is the signer's claim, not a trusted timestamp.
+    #[must_use]
+    pub fn signing_time(&self) -> Option<u64> {
+        self.signing_time
+    }
+
+    /// Whether the signature covered signed attributes (RFC 5652 §5.4) or the content
+    /// directly.
+    #[must_use]
+    pub fn had_signed_attributes(&self) -> bool {
+        self.signed_attributes
+    }
+}
+
+/// Verifies BER or DER `input`. The content is the attached eContent, or `detached` when
+/// given (then an attached eContent, if any, must equal it).
+pub(crate) fn verify(
+    input: &[u8],
+    detached: Option<&[u8]>,
+    signers: &[Certificate],
+    at: Option<u64>,
+) -> Result<VerifiedReceipt, ReceiptError> {
+    let malformed = |reason: &str| ReceiptError::Malformed {
+        reason: reason.to_owned(),
+    };
+    let der = crate::ber::normalize(input).map_err(|e| ReceiptError::Malformed {
+        reason: e.to_string(),
+    })?;
+    let parsed = parse(&der).map_err(malformed)?;
+    let content = match (parsed.content, detached) {
+        (None, None) => return Err(ReceiptError::DetachedContent),
+        (Some(c), None) => c,
+        (None, Some(d)) => d.to_vec(),
+        (Some(c), Some(d)) => {
+            if c != d {
+                return Err(ReceiptError::ContentMismatch {
+                    got: c.len(),
+                    expected: d.len(),
+                });
+            }
+            c
+        }
+    };
+    let Some((si, cert)) = parsed
+        .signer_infos
+        .iter()
+        .find_map(|si| signers.iter().find(|c| c.matches(&si.sid)).map(|c| (si, c)))
+    else {
+        return Err(ReceiptError::SignerNotConfigured {
+            signer: parsed
+                .signer_infos
+                .iter()
+                .map(|s| s.sid.describe())
+                .collect(),
+            configured: signers.iter().map(Certificate::summary).collect(),
+        });
+    };
+    let digest =
+        digest_from_oid(&si.digest_alg).ok_or_else(|| ReceiptError::UnsupportedAlgorithm {
+            algorithm: format!("{} (digest)", si.digest_alg.oid_string()),
+        })?;
+    check_signature_alg(&si.sig_alg, digest)?;
+    let content_hash = digest.hash(&content);
+    let signed_hash = match &si.signed_attrs {
+        Some(attrs) => {
+            let (ctype, md) = read_attrs(attrs).map_err(malformed)?;
+            if !ctype.is_oid(&oids::ID_DATA) {
+                return Err(malformed("contentType attribute is not id-data"));
+            }
+            if md != content_hash.as_slice() {
+                return Err(ReceiptError::DigestMismatch);
+            }
+            // Hash the attributes as received, re-tagged as SET OF (RFC 5652 §5.4).
+            let mut tbs = attrs.raw.to_vec();
+            if let Some(t) = tbs.first_mut() {
+                *t = 0x31;
+            }
+            digest.hash(&tbs)
+        }
+        None => content_hash,
+    };
+    let public = RsaPublic::from_spki_der(cert.spki_der()).map_err(|reason| {
+        ReceiptError::UnsupportedAlgorithm {
+            algorithm: format!("certificate key is not RSA ({reason})"),
+        }
+    })?;
+    if !public.verify(digest, &signed_hash, si.signature) {
+        return Err(ReceiptError::BadSignature {
+            signer: Box::new(cert.summary()),
+        });
+    }
+    if let Some(at) = at {
+        if at > cert.not_after() {
+            return Err(ReceiptError::CertificateExpired {
+                signer: Box::new(cert.summary()),
+                not_after: cert.not_after(),
+                at,
+            });
+        }
+        if at < cert.not_before() {
+            return Err(ReceiptError::CertificateNotYetValid {
+                signer: Box::new(cert.summary()),
+                not_before: cert.not_before(),
+                at,
+            });
+        }
+    }
+    Ok(VerifiedReceipt {
+        content,
+        digest,
+        signer: cert.clone(),
+        signed_attributes: si.signed_attrs.is_some(),
+        signing_time: si.signed_attrs.as_ref().and_then(signing_time),
+    })
+}
+
+struct SignerInfo<'a> {
+    sid: RawId<'a>,
+    digest_alg: Tlv<'a>,
+    signed_attrs: Option<Tlv<'a>>,
+    sig_alg: Tlv<'a>,
+    signature: &'a [u8],
+}
+
+struct Parsed<'a> {
+    content: Option<Vec<u8>>,
+    signer_infos: Vec<SignerInfo<'a>>,
+}
+
+/// Reads the content type of a DER ContentInfo.
+pub(crate) fn content_type(der: &[u8]) -> Result<Tlv<'_>, &'static str> {
+    let (ci, _) = asn1::parse_tlv(der)?;
+    if ci.tag != 0x30 {
+        return Err("not a ContentInfo SEQUENCE");
+    }
+    ci.reader().tagged(0x06, "ContentInfo.contentType")
+}
+
+fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
+    let (ci, rest) = asn1::parse_tlv(der)?;
+    if !rest.is_empty() || ci.tag != 0x30 {
+        return Err("not a ContentInfo");
+    }
+    let mut r = ci.reader();
+    if !r
+        .tagged(0x06, "ContentInfo.contentType")?
+        .is_oid(&oids::ID_SIGNED_DATA)
+    {
+        return Err("content type is not id-signedData");
+    }
+    let sd = r
+        .tagged(0xa0, "ContentInfo.content")?
+        .reader()
+        .tagged(0x30, "SignedData")?;
+    let mut s = sd.reader();
+    s.tagged(0x02, "SignedData.version")?;
+    s.tagged(0x31, "digestAlgorithms")?;
+    let encap = s.tagged(0x30, "encapContentInfo")?;
+    let mut e = encap.reader();
+    if !e.tagged(0x06, "eContentType")?.is_oid(&oids::ID_DATA) {
+        return Err("eContentType is not id-data (RFC 5024 §5.3.13, §6.2)");
+    }
+    let content = match e.optional(0xa0)? {
+        Some(wrapper) => {
+            let mut w = wrapper.reader();
+            let octets = w.any()?;
+            if octets.tag & 0xdf != 0x04 {
+                return Err("eContent is not an OCTET STRING");
+            }
+            Some(octets.octets()?)
+        }
+        None => None,
+    };
+    s.optional(0xa0)?; // certificates: signers come from configuration
+    s.optional(0xa1)?; // crls
+    let infos = s.tagged(0x31, "signerInfos")?;
+    let mut signer_infos = Vec::new();
+    let mut i = infos.reader();
+    while !i.is_empty() {
+        signer_infos.push(signer_info(&mut i.tagged(0x30, "SignerInfo")?.reader())?);
+    }
+    if signer_infos.is_empty() {
+        return Err("no SignerInfo");
+    }
+    Ok(Parsed {
+        content,
+        signer_infos,
+    })
+}
+
+fn signer_info<'a>(r: &mut Reader<'a>) -> Result<SignerInfo<'a>, &'static str> {
+    r.tagged(0x02, "SignerInfo.version")?;
+    let sid = RawId::read(r)?;
+    let digest_alg = r
+        .tagged(0x30, "digestAlgorithm")?
+        .reader()
+        .tagged(0x06, "algorithm")?;
+    let signed_attrs = r.optional(0xa0)?;
+    let sig_alg = r
+        .tagged(0x30, "signatureAlgorithm")?
+        .reader()
+        .tagged(0x06, "algorithm")?;
+    let signature = r.tagged(0x04, "signature")?.value;
+    Ok(SignerInfo {
+        sid,
+        digest_alg,
+        signed_attrs,
+        sig_alg,
+        signature,
+    })
+}
+
+/// Returns the contentType value and messageDigest octets of signed attributes.
+fn read_attrs<'a>(attrs: &Tlv<'a>) -> Result<(Tlv<'a>, &'a [u8]), &'static str> {
+    let mut ctype = None;
+    let mut md = None;
+    let mut r = attrs.reader();
+    while !r.is_empty() {
+        let attr = r.tagged(0x30, "Attribute")?;
+        let mut a = attr.reader();
+        let id = a.tagged(0x06, "attrType")?;
+        let mut values = a.tagged(0x31, "attrValues")?.reader();
+        let first = values.any()?;
+        if !values.is_empty()
+            && (id.is_oid(&oids::CONTENT_TYPE) || id.is_oid(&oids::MESSAGE_DIGEST))
+        {
+            return Err("contentType/messageDigest attribute with several values");
+        }
+        if id.is_oid(&oids::CONTENT_TYPE) {
+            if ctype.replace(first).is_some() || first.tag != 0x06 {
+                return Err("bad or repeated contentType attribute");
+            }
+        } else if id.is_oid(&oids::MESSAGE_DIGEST)
+            && (md.replace(first.value).is_some() || first.tag != 0x04)
+        {
+            return Err("bad or repeated messageDigest attribute");
+        }
+    }
+    match (ctype, md) {
+        (Some(c), Some(m)) => Ok((c, m)),
+        _ => Err("signed attributes lack contentType or messageDigest (RFC 5652 §5.3)"),
+    }
+}
+
+/// Reads the signingTime attribute, ignoring it if it is malformed (it is informative).
+fn signing_time(attrs: &Tlv<'_>) -> Option<u64> {
+    use der::Decode as _;
+    let mut r = attrs.reader();
+    while let Ok(attr) = r.any() {
+        let mut a = attr.reader();
+        if a.any().ok()?.is_oid(&oids::SIGNING_TIME) {
+            let value = a.any().ok()?.reader().any().ok()?;
+            let time = x509_cert::time::Time::from_der(value.raw).ok()?;
+            return Some(time.to_unix_duration().as_secs());
+        }
+    }
+    None
+}
+
+pub(crate) fn digest_oid(d: Digest) -> &'static const_oid::ObjectIdentifier {
+    match d {
+        Digest::Sha1 => &oids::SHA1,
+        Digest::Sha256 => &oids::SHA256,
+        Digest::Sha512 => &oids::SHA512,
+    }
+}
+
+fn digest_from_oid(t: &Tlv<'_>) -> Option<Digest> {
+    [Digest::Sha1, Digest::Sha256, Digest::Sha512]
+        .into_iter()
+        .find(|d| t.is_oid(digest_oid(*d)))
+}
+
+/// Accepts rsaEncryption or the shaNWithRSAEncryption matching the digest (CIPHER-SUITES.md §2).
+fn check_signature_alg(t: &Tlv<'_>, digest: Digest) -> Result<(), ReceiptError> {
+    let matching = match digest {
+        Digest::Sha1 => &oids::SHA1_WITH_RSA,
+        Digest::Sha256 => &oids::SHA256_WITH_RSA,
+        Digest::Sha512 => &oids::SHA512_WITH_RSA,
+    };
+    if t.is_oid(&oids::RSA_ENCRYPTION) || t.is_oid(matching) {
+        Ok(())
+    } else {
+        Err(ReceiptError::UnsupportedAlgorithm {
+            algorithm: format!("{} (signature, with digest {digest})", t.oid_string()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

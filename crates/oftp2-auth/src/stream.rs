@@ -1,0 +1,620 @@
+//! Streaming EnvelopedData for files too large for memory (RFC 5024 §6.3, RFC 5652 §6).
+//!
+//! [`EnvelopeWriter`] emits BER with indefinite lengths and the ciphertext in 4 KiB
+//! OCTET STRING chunks, like `openssl cms -stream`. [`EnvelopeReader`] takes DER or BER cut
+//! at any point. Its output is **unverified until [`EnvelopeReader::finish`] returns Ok**:
+//! the caller MUST NOT act on (or acknowledge) the plaintext before that, because only
+//! `finish` checks the padding and the end of the structure. CBC has no integrity; sign
+//! files (§6.2) to detect tampering.
+
+use cipher::{Array, BlockModeDecrypt, BlockModeEncrypt, KeyIvInit as _};
+use rand_core::CryptoRng;
+use subtle::{ConstantTimeEq as _, ConstantTimeGreater as _, ConstantTimeLess as _};
+use zeroize::Zeroizing;
+
+use crate::asn1::{self, oids};
+use crate::cert::Certificate;
+use crate::enveloped;
+use crate::error::{AuthError, EnvelopeError, RecipientId};
+use crate::keys::PrivateKey;
+use crate::secret::SecretBytes;
+use crate::suite::ContentCipher;
+
+/// Size of the ciphertext chunks the writer emits.
+const CHUNK: usize = 4096;
+/// Largest header (everything before the ciphertext) the reader buffers.
+const MAX_HEADER: usize = 1 << 20;
+/// Largest trailer (end-of-contents, unprotectedAttrs) the reader buffers.
+const MAX_TRAILER: usize = 1 << 16;
+
+enum Enc {
+    Aes(cbc::Encryptor<aes::Aes256>),
+    Des(cbc::Encryptor<des::TdesEde3>),
+}
+
+enum Dec {
+    Aes(cbc::Decryptor<aes::Aes256>),
+    Des(cbc::Decryptor<des::TdesEde3>),
+}
+
+fn enc_blocks<M: BlockModeEncrypt>(m: &mut M, data: &mut [u8]) {
+    for chunk in data.chunks_exact_mut(M::block_size()) {
+        if let Ok(mut block) = Array::try_from(&*chunk) {
+            m.encrypt_block(&mut block);
+            chunk.copy_from_slice(&block);
+        }
+    }
+}
+
+fn dec_blocks<M: BlockModeDecrypt>(m: &mut M, data: &mut [u8]) {
+    for chunk in data.chunks_exact_mut(M::block_size()) {
+        if let Ok(mut block) = Array::try_from(&*chunk) {
+            m.decrypt_block(&mut block);
+            chunk.copy_from_slice(&block);
+        }
+    }
+}
+
+/// Streams a file into BER EnvelopedData (RFC 5024 §6.3).
+pub struct EnvelopeWriter {
+    enc: Enc,
+    block: usize,
+    pending: Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for EnvelopeWriter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EnvelopeWriter")
+            .field("block", &self.block)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EnvelopeWriter {
+    /// Starts an envelope for `recipients` (issuerAndSerialNumber, RSA PKCS#1 v1.5);
+    /// appends the header to `out`.
+    pub fn new(
+        rng: &mut dyn CryptoRng,
+        recipients: &[&Certificate],
+        cipher: ContentCipher,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        let mut cek = Zeroizing::new(vec![0u8; cipher.key_len()]);
+        rng.fill_bytes(&mut cek);
+        if cipher == ContentCipher::DesEde3Cbc {
+            enveloped::set_odd_parity(&mut cek);
+        }
+        let mut iv = vec![0u8; cipher.block_len()];
+        rng.fill_bytes(&mut iv);
+        let infos = enveloped::recipient_infos(rng, &cek, recipients)?;
+        let alg = asn1::seq(&[
+            &asn1::oid(enveloped::cipher_oid(cipher)),
+            &asn1::tlv(0x04, &iv),
+        ]);
+        out.extend_from_slice(&[0x30, 0x80]);
+        out.extend_from_slice(&asn1::oid(&oids::ID_ENVELOPED_DATA));
+        out.extend_from_slice(&[0xa0, 0x80, 0x30, 0x80]);
+        out.extend_from_slice(&asn1::small_int(0));
+        out.extend_from_slice(&infos);
+        out.extend_from_slice(&[0x30, 0x80]);
+        out.extend_from_slice(&asn1::oid(&oids::ID_DATA));
+        out.extend_from_slice(&alg);
+        out.extend_from_slice(&[0xa0, 0x80]);
+        let enc = match cipher {
+            ContentCipher::Aes256Cbc => {
+                cbc::Encryptor::<aes::Aes256>::new_from_slices(&cek, &iv).map(Enc::Aes)
+            }
+            ContentCipher::DesEde3Cbc => {
+                cbc::Encryptor::<des::TdesEde3>::new_from_slices(&cek, &iv).map(Enc::Des)
+            }
+        }
+        .map_err(|_| {
+            AuthError::Key(crate::KeyOpError::Operation {
+                reason: "cipher init".into(),
+            })
+        })?;
+        Ok(Self {
+            enc,
+            block: cipher.block_len(),
+            pending: Zeroizing::new(Vec::new()),
+        })
+    }
+
+    /// Encrypts more file data; appends whole ciphertext chunks to `out`.
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.pending.extend_from_slice(input);
+        while self.pending.len() >= CHUNK {
+            let rest = self.pending.split_off(CHUNK);
+            let chunk = core::mem::replace(&mut *self.pending, rest);
+            self.emit(chunk, out);
+        }
+    }
+
+    /// Pads (PKCS#7), encrypts the rest and closes the structure.
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        let mut last = core::mem::take(&mut *self.pending);
+        let pad = self.block - last.len() % self.block;
+        last.extend(core::iter::repeat_n(pad as u8, pad));
+        self.emit(last, out);
+        // [0] encryptedContent, EncryptedContentInfo, EnvelopedData, [0], ContentInfo.
+        out.extend_from_slice(&[0; 10]);
+    }
+
+    fn emit(&mut self, chunk: Vec<u8>, out: &mut Vec<u8>) {
+        let mut chunk = Zeroizing::new(chunk);
+        let full = chunk.len() - chunk.len() % self.block;
+        let body = chunk.get_mut(..full).unwrap_or_default();
+        match &mut self.enc {
+            Enc::Aes(m) => enc_blocks(m, body),
+            Enc::Des(m) => enc_blocks(m, body),
+        }
+        out.push(0x04);
+        asn1::push_len(out, body.len());
+        out.extend_from_slice(body);
+    }
+}
+
+enum Content {
+    /// `[0]` primitive with this many octets left.
+    Primitive(usize),
+    /// `[0]` constructed; definite end offset within the content or indefinite.
+    Constructed {
+        remaining: Option<usize>,
+        chunk_left: usize,
+    },
+}
+
+enum State {
+    Header,
+    Body {
+        dec: Box<Dec>,
+        content: Content,
+        eocs: usize,
+    },
+    Trailer {
+        eocs: usize,
+    },
+    Failed,
+}
+
+/// Decrypts DER or BER EnvelopedData fed in pieces (RFC 5024 §6.3).
+///
+/// Output is unverified until [`EnvelopeReader::finish`] returns Ok.
+pub struct EnvelopeReader {
+    state: State,
+    buf: Vec<u8>,
+    block: usize,
+    /// The decrypted last block (padding), once the content ended.
+    held: Zeroizing<Vec<u8>>,
+    /// Ciphertext octets not yet forming a whole block.
+    partial: Zeroizing<Vec<u8>>,
+    key_ok: subtle::Choice,
+}
+
+impl core::fmt::Debug for EnvelopeReader {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EnvelopeReader")
+            .field("buffered", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for EnvelopeReader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EnvelopeReader {
+    /// A reader waiting for the start of an EnvelopedData.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            state: State::Header,
+            buf: Vec::new(),
+            block: 16,
+            held: Zeroizing::new(Vec::new()),
+            partial: Zeroizing::new(Vec::new()),
+            key_ok: subtle::Choice::from(1),
+        }
+    }
+
+    /// Feeds more input; appends **unverified** plaintext to `out`.
+    ///
+    /// `keys` are tried once the header is complete (recipient matching as in
+    /// [`crate::open_enveloped`]).
+    pub fn update(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        keys: &[&dyn PrivateKey],
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
+        if matches!(self.state, State::Failed) {
+            return Err(malformed("reader used after an error"));
+        }
+        self.buf.extend_from_slice(input);
+        let r = self.process(rng, keys, out);
+        if r.is_err() {
+            self.state = State::Failed;
+        }
+        r
+    }
+
+    fn process(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        keys: &[&dyn PrivateKey],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
+        loop {
+            match &mut self.state {
+                State::Header => {
+                    let Some(h) = parse_header(&self.buf)? else {
+                        if self.buf.len() > MAX_HEADER {
+                            return Err(malformed("EnvelopedData header is too large"));
+                        }
+                        return Ok(());
+                    };
+                    let (dec, key_ok) = open_key(rng, keys, &h)?;
+                    self.block = h.cipher.block_len();
+                    self.key_ok = key_ok;
+                    self.buf.drain(..h.consumed);
+                    self.state = State::Body {
+                        dec: Box::new(dec),
+                        content: h.content,
+                        eocs: h.eocs,
+                    };
+                }
+                State::Body { dec, content, eocs } => {
+                    let (data, done) = take_content(&mut self.buf, content)?;
+                    let data = Zeroizing::new(data);
+                    self.partial.extend_from_slice(&data);
+                    let whole = self.partial.len() - self.partial.len() % self.block;
+                    // Keep the last whole ciphertext block: it carries the padding.
+                    let release = whole.saturating_sub(self.block);
+                    if release > 0 {
+                        let mut blocks: Zeroizing<Vec<u8>> =
+                            Zeroizing::new(self.partial.drain(..release).collect());
+                        decrypt_into(dec, &mut blocks);
+                        out.extend_from_slice(&blocks);
+                    }
+                    if done {
+                        let mut rest = Zeroizing::new(core::mem::take(&mut *self.partial));
+                        if rest.is_empty() || !rest.len().is_multiple_of(self.block) {
+                            self.key_ok = subtle::Choice::from(0);
+                        }
+                        let n = rest.len() - rest.len() % self.block;
+                        rest.truncate(n);
+                        decrypt_into(dec, &mut rest);
+                        self.held = rest;
+                        let eocs = *eocs;
+                        self.state = State::Trailer { eocs };
+                    } else {
+                        return Ok(());
+                    }
+                }
+                State::Trailer { .. } => {
+                    if self.buf.len() > MAX_TRAILER {
+                        return Err(malformed("data after the EnvelopedData"));
+                    }
+                    return Ok(());
+                }
+                State::Failed => return Err(malformed("reader used after an error")),
+            }
+        }
+    }
+
+    /// Checks padding and the end of the structure; appends the last plaintext octets.
+    /// Only now is the output of [`EnvelopeReader::update`] complete and usable.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        let State::Trailer { eocs } = self.state else {
+            return Err(malformed("the EnvelopedData is truncated"));
+        };
+        check_trailer(&self.buf, eocs)?;
+        let last = &self.held;
+        let mut ok = self.key_ok;
+        let bs = self.block as u8;
+        let pad = last.last().copied().unwrap_or(0);
+        ok &= (last.len() as u64).ct_eq(&u64::from(bs));
+        ok &= pad.ct_gt(&0) & !pad.ct_gt(&bs);
+        for i in 0..self.block {
+            let byte = last
+                .get(last.len().saturating_sub(1 + i))
+                .copied()
+                .unwrap_or(0);
+            ok &= !(i as u8).ct_lt(&pad) | byte.ct_eq(&pad);
+        }
+        if !bool::from(ok) {
+            return Err(EnvelopeError::CouldNotDecrypt);
+        }
+        let keep = last.len().saturating_sub(usize::from(pad));
+        out.extend_from_slice(last.get(..keep).unwrap_or_default());
+        self.held.clear();
+        Ok(())
+    }
+}
+
+fn malformed(reason: &str) -> EnvelopeError {
+    EnvelopeError::Malformed {
+        reason: reason.to_owned(),
+    }
+}
+
+fn decrypt_into(dec: &mut Dec, data: &mut [u8]) {
+    match dec {
+        Dec::Aes(m) => dec_blocks(m, data),
+        Dec::Des(m) => dec_blocks(m, data),
+    }
+}
+
+struct Header {
+    consumed: usize,
+    eocs: usize,
+    rids_der: Vec<u8>,
+    cipher: ContentCipher,
+    iv: Vec<u8>,
+    content: Content,
+}
+
+/// (tag, length or None for indefinite, header length); `None` when more input is needed.
+fn tlv_head(buf: &[u8], pos: usize) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
+    let Some(&tag) = buf.get(pos) else {
+        return Ok(None);
+    };
+    if tag & 0x1f == 0x1f {
+        return Err(malformed("high tag numbers are not used in CMS"));
+    }
+    let Some(&first) = buf.get(pos + 1) else {
+        return Ok(None);
+    };
+    if first < 0x80 {
+        return Ok(Some((tag, Some(usize::from(first)), 2)));
+    }
+    if first == 0x80 {
+        return Ok(Some((tag, None, 2)));
+    }
+    let n = usize::from(first & 0x7f);
+    if n > 4 {
+        return Err(malformed("length field too long"));
+    }
+    let Some(bytes) = buf.get(pos + 2..pos + 2 + n) else {
+        return Ok(None);
+    };
+    let len = bytes
+        .iter()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    Ok(Some((tag, Some(len), 2 + n)))
+}
+
+/// End offset of the complete element at `pos`, or `None` if it is not complete yet.
+fn element_end(buf: &[u8], pos: usize, depth: usize) -> Result<Option<usize>, EnvelopeError> {
+    if depth > 64 {
+        return Err(malformed("nesting too deep"));
+    }
+    let Some((_, len, hdr)) = tlv_head(buf, pos)? else {
+        return Ok(None);
+    };
+    if let Some(len) = len {
+        let end = pos.saturating_add(hdr).saturating_add(len);
+        return Ok((end <= buf.len()).then_some(end));
+    }
+    let mut p = pos + hdr;
+    loop {
+        match buf.get(p..p + 2) {
+            None => return Ok(None),
+            Some([0, 0]) => return Ok(Some(p + 2)),
+            Some(_) => match element_end(buf, p, depth + 1)? {
+                Some(e) => p = e,
+                None => return Ok(None),
+            },
+        }
+    }
+}
+
+/// Parses everything up to the first ciphertext octet.
+fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
+    let mut pos = 0;
+    let mut eocs = 0;
+    macro_rules! head {
+        ($tag:expr, $what:expr) => {{
+            let Some((tag, len, hdr)) = tlv_head(buf, pos)? else {
+                return Ok(None);
+            };
+            if tag != $tag {
+                return Err(malformed($what));
+            }
+            pos += hdr;
+            if len.is_none() {
+                eocs += 1;
+            }
+        }};
+    }
+    macro_rules! element {
+        () => {{
+            let Some(end) = element_end(buf, pos, 0)? else {
+                return Ok(None);
+            };
+            let el = buf.get(pos..end).unwrap_or_default();
+            pos = end;
+            el
+        }};
+    }
+    head!(0x30, "not a ContentInfo");
+    let oid = element!();
+    if oid != asn1::oid(&oids::ID_ENVELOPED_DATA).as_slice() {
+        return Err(EnvelopeError::UnexpectedContentType {
+            expected: "EnvelopedData",
+            found: crate::ber::normalize(oid)
+                .ok()
+                .and_then(|d| asn1::parse_tlv(&d).ok().map(|(t, _)| t.oid_string()))
+                .unwrap_or_else(|| "<not an OID>".into()),
+        });
+    }
+    head!(0xa0, "ContentInfo.content");
+    head!(0x30, "EnvelopedData");
+    let _version = element!();
+    if buf.get(pos) == Some(&0xa0) {
+        let _originator = element!();
+    }
+    let rids = crate::ber::normalize(element!()).map_err(|e| malformed(&e.to_string()))?;
+    head!(0x30, "encryptedContentInfo");
+    let _content_type = element!();
+    let alg = crate::ber::normalize(element!()).map_err(|e| malformed(&e.to_string()))?;
+    let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
+    let Some((tag, len, hdr)) = tlv_head(buf, pos)? else {
+        return Ok(None);
+    };
+    pos += hdr;
+    let content = match (tag, len) {
+        (0x80, Some(len)) => Content::Primitive(len),
+        // An indefinite [0] ends with its own EOC, which `take_content` consumes.
+        (0xa0, remaining) => Content::Constructed {
+            remaining,
+            chunk_left: 0,
+        },
+        _ => return Err(malformed("encryptedContent is absent or has the wrong tag")),
+    };
+    Ok(Some(Header {
+        consumed: pos,
+        eocs,
+        rids_der: rids,
+        cipher,
+        iv,
+        content,
+    }))
+}
+
+/// Picks the key, decrypts the CEK and builds the decryptor on one path (see
+/// `enveloped::open`); a bad CEK only clears the returned flag.
+fn open_key(
+    rng: &mut dyn CryptoRng,
+    keys: &[&dyn PrivateKey],
+    h: &Header,
+) -> Result<(Dec, subtle::Choice), EnvelopeError> {
+    let (ktris, others) = enveloped::recipients(asn1::Reader::new(
+        asn1::parse_tlv(&h.rids_der)
+            .map(|(t, _)| t.value)
+            .map_err(malformed)?,
+    ))
+    .map_err(malformed)?;
+    let chosen = ktris.iter().find_map(|k| {
+        keys.iter()
+            .find(|key| key.certificate().matches(&k.rid))
+            .map(|key| (k, *key))
+    });
+    let Some((ktri, key)) = chosen else {
+        let mut addressed_to: Vec<RecipientId> = ktris.iter().map(|k| k.rid.describe()).collect();
+        addressed_to.extend(others.iter().map(|o| RecipientId::Other(o)));
+        let ours = keys.iter().map(|k| k.certificate().summary()).collect();
+        return Err(EnvelopeError::AddressedToOtherCertificate { addressed_to, ours });
+    };
+    if !ktri.alg_is_rsa {
+        return Err(EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!("{} (key transport; expected rsaEncryption)", ktri.alg),
+        });
+    }
+    if h.iv.len() != h.cipher.block_len() {
+        return Err(malformed("IV length does not match the cipher"));
+    }
+    let cek = key
+        .decrypt_key_transport(rng, ktri.encrypted_key)
+        .unwrap_or_else(|_| SecretBytes::new(Vec::new()));
+    let cek = cek.expose();
+    let key_len = h.cipher.key_len();
+    let ok = (cek.len() as u64).ct_eq(&(key_len as u64));
+    let mut key_buf = Zeroizing::new(vec![0u8; key_len]);
+    for (i, slot) in key_buf.iter_mut().enumerate() {
+        *slot = cek.get(i).copied().unwrap_or(0);
+    }
+    let dec = match h.cipher {
+        ContentCipher::Aes256Cbc => {
+            cbc::Decryptor::<aes::Aes256>::new_from_slices(&key_buf, &h.iv).map(Dec::Aes)
+        }
+        ContentCipher::DesEde3Cbc => {
+            cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key_buf, &h.iv).map(Dec::Des)
+        }
+    }
+    .map_err(|_| EnvelopeError::CouldNotDecrypt)?;
+    Ok((dec, ok))
+}
+
+/// Takes available ciphertext octets from `buf`; returns them and whether the content ended.
+fn take_content(
+    buf: &mut Vec<u8>,
+    content: &mut Content,
+) -> Result<(Vec<u8>, bool), EnvelopeError> {
+    let mut data = Vec::new();
+    loop {
+        match content {
+            Content::Primitive(left) => {
+                let n = (*left).min(buf.len());
+                data.extend(buf.drain(..n));
+                *left -= n;
+                return Ok((data, *left == 0));
+            }
+            Content::Constructed {
+                remaining,
+                chunk_left,
+            } => {
+                if *chunk_left > 0 {
+                    let n = (*chunk_left).min(buf.len());
+                    if n == 0 {
+                        return Ok((data, false));
+                    }
+                    data.extend(buf.drain(..n));
+                    *chunk_left -= n;
+                    if let Some(r) = remaining {
+                        *r = r.saturating_sub(n);
+                    }
+                    continue;
+                }
+                match remaining {
+                    Some(0) => return Ok((data, true)),
+                    None if buf.starts_with(&[0, 0]) => {
+                        buf.drain(..2);
+                        return Ok((data, true));
+                    }
+                    _ => {}
+                }
+                let Some((tag, len, hdr)) = tlv_head(buf, 0)? else {
+                    return Ok((data, false));
+                };
+                let (0x04, Some(len)) = (tag, len) else {
+                    return Err(malformed(
+                        "encryptedContent chunk is not a definite OCTET STRING",
+                    ));
+                };
+                buf.drain(..hdr);
+                *chunk_left = len;
+                if let Some(r) = remaining {
+                    *r = r
+                        .checked_sub(hdr)
+                        .ok_or_else(|| malformed("chunk overruns encryptedContent"))?;
+                }
+            }
+        }
+    }
+}
+
+/// The trailer must close the indefinite containers; `[1]` unprotectedAttrs may sit among them.
+fn check_trailer(buf: &[u8], eocs: usize) -> Result<(), EnvelopeError> {
+    let mut pos = 0;
+    let mut seen = 0;
+    while pos < buf.len() {
+        if buf.get(pos..pos + 2) == Some(&[0, 0]) {
+            seen += 1;
+            pos += 2;
+        } else if buf.get(pos) == Some(&0xa1) {
+            pos =
+                element_end(buf, pos, 0)?.ok_or_else(|| malformed("truncated unprotectedAttrs"))?;
+        } else {
+            return Err(malformed("unexpected data after encryptedContent"));
+        }
+    }
+    if seen == eocs {
+        Ok(())
+    } else {
+        Err(malformed("the EnvelopedData is truncated"))
+    }
+}
