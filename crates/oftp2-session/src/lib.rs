@@ -64,6 +64,8 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(feature = "cms")]
+mod cms;
 mod config;
 mod error;
 mod event;
@@ -75,6 +77,8 @@ mod security;
 mod session;
 mod state;
 
+#[cfg(feature = "cms")]
+pub use cms::CmsSecurity;
 pub use config::{Config, CreditPolicy, Framing, Timeouts};
 pub use error::{ApiMisuse, SessionError};
 pub use event::{AbortOrigin, Event, FileId, Negotiated};

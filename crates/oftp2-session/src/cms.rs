@@ -1,0 +1,110 @@
+//! Secure authentication with real CMS (feature `cms`): [`CmsSecurity`] implements
+//! [`SessionSecurity`] on `oftp2-auth` (RFC 5024 §4.2.3-4.2.4, §5.3.16-5.3.18).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use oftp2_auth::{
+    Certificate, ContentCipher, CryptoRng, PendingChallenge, PrivateKey, answer_challenge,
+    issue_challenge,
+};
+use oftp2_codec::OdetteId;
+
+use crate::security::{AuthFailure, SessionSecurity};
+
+/// Session authentication keys and partner certificates, per session.
+///
+/// Our keys: the current one first, older ones kept during a certificate renewal (a
+/// partner may still encrypt to the old certificate). Partners: their authentication
+/// certificates by ODETTE ID; the first one is used to encrypt our challenge.
+pub struct CmsSecurity {
+    keys: Vec<Arc<dyn PrivateKey>>,
+    partners: BTreeMap<OdetteId, Vec<Certificate>>,
+    cipher: ContentCipher,
+    rng: Box<dyn CryptoRng + Send>,
+    pending: Option<PendingChallenge>,
+}
+
+impl CmsSecurity {
+    /// `keys`: our authentication keys, current first. `rng`: a cryptographic RNG owned by
+    /// the session (the session never reaches for a global one).
+    #[must_use]
+    pub fn new(keys: Vec<Arc<dyn PrivateKey>>, rng: Box<dyn CryptoRng + Send>) -> Self {
+        Self {
+            keys,
+            partners: BTreeMap::new(),
+            cipher: ContentCipher::default(),
+            rng,
+            pending: None,
+        }
+    }
+
+    /// Adds a partner's authentication certificate (call again to add the next one during
+    /// a renewal: the first stays in use for encryption).
+    #[must_use]
+    pub fn with_partner(mut self, partner: OdetteId, certificate: Certificate) -> Self {
+        self.partners.entry(partner).or_default().push(certificate);
+        self
+    }
+
+    /// The content cipher of our challenges (AES-256-CBC unless set).
+    #[must_use]
+    pub fn with_cipher(mut self, cipher: ContentCipher) -> Self {
+        self.cipher = cipher;
+        self
+    }
+}
+
+impl SessionSecurity for CmsSecurity {
+    fn issue_challenge(&mut self, partner: &OdetteId) -> Result<Vec<u8>, AuthFailure> {
+        let Some(cert) = self.partners.get(partner).and_then(|c| c.first()) else {
+            return Err(AuthFailure::new(
+                format!("no authentication certificate is configured for partner {partner}"),
+                Some(format!(
+                    "add {partner}'s session authentication certificate"
+                )),
+            ));
+        };
+        match issue_challenge(&mut *self.rng, cert, self.cipher) {
+            Ok((pending, auchchal)) => {
+                self.pending = Some(pending);
+                Ok(auchchal)
+            }
+            Err(e) => Err(AuthFailure::new(
+                format!("could not build our challenge to {partner}: {e}"),
+                None,
+            )),
+        }
+    }
+
+    fn answer_challenge(
+        &mut self,
+        partner: &OdetteId,
+        challenge: &[u8],
+    ) -> Result<[u8; 20], AuthFailure> {
+        let keys: Vec<&dyn PrivateKey> = self.keys.iter().map(AsRef::as_ref).collect();
+        match answer_challenge(&mut *self.rng, challenge, &keys) {
+            Ok(response) => Ok(*response.expose()),
+            Err(e) => Err(AuthFailure::new(
+                format!("we could not answer {partner}'s challenge: {e}"),
+                None,
+            )),
+        }
+    }
+
+    fn check_response(
+        &mut self,
+        partner: &OdetteId,
+        response: &[u8; 20],
+    ) -> Result<(), AuthFailure> {
+        let Some(pending) = self.pending.take() else {
+            return Err(AuthFailure::new("no challenge is pending", None));
+        };
+        pending.check(response).map_err(|e| {
+            AuthFailure::new(
+                format!("{partner}'s response to our challenge failed: {e}"),
+                None,
+            )
+        })
+    }
+}
