@@ -6,8 +6,12 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use oftp2_auth::{
+    Certificate, CryptoRng, FileDigest, PrivateKey, Suite, sign_receipt, verify_receipt,
+};
 use oftp2_codec::{
     Counts, Eerp, EfnaReason, EsidReason, Nerp, Password, Sfid, SfnaReason, UserData, Utf8Text,
     VirtualFileKey,
@@ -75,6 +79,10 @@ pub struct SentFile {
     pub refused: Option<String>,
     /// The EERP received for it (maybe in this session).
     pub eerp: Option<Eerp>,
+    /// For a signed EERP: whether its signature and EERPHSH check out, and why not.
+    pub eerp_verified: Option<Result<(), String>>,
+    /// The hash of the file as transmitted (EERPHSH) when a signed EERP was requested.
+    pub digest: Option<Vec<u8>>,
 }
 
 struct Sending {
@@ -92,6 +100,8 @@ struct Sending {
     /// be shorter).
     record_len: Option<usize>,
     in_record: usize,
+    /// EERPHSH, computed while sending when a signed EERP is requested.
+    digest: Option<FileDigest>,
 }
 
 /// The Initiator's application: sends files, waits for their EERPs, ends the session.
@@ -114,6 +124,8 @@ pub struct Sender {
     pub progress: Option<Box<dyn FnMut(u64) + Send>>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
     pub hash_while_sending: bool,
+    /// The partner's receipt-signing certificates, to verify signed EERPs.
+    pub receipt_signers: Vec<Certificate>,
     chunk: usize,
 }
 
@@ -132,6 +144,7 @@ impl Sender {
             transfer_time: None,
             progress: None,
             hash_while_sending: true,
+            receipt_signers: Vec::new(),
             chunk: 4 << 20,
         }
     }
@@ -149,6 +162,13 @@ impl Sender {
             }
             _ => None,
         };
+        let digest = if f.sfid.signed_eerp {
+            Suite::from_code(f.sfid.cipher_suite.0)
+                .ok()
+                .map(|suite| FileDigest::new(suite.digest()))
+        } else {
+            None
+        };
         let id = s.start_file(now, f.sfid).map_err(api)?;
         self.current = Some(Sending {
             id,
@@ -163,6 +183,7 @@ impl Sender {
             hash: Sha256::new(),
             record_len,
             in_record: 0,
+            digest,
         });
         Ok(true)
     }
@@ -192,6 +213,8 @@ impl Sender {
                 delivered,
                 refused,
                 eerp: None,
+                eerp_verified: None,
+                digest: c.digest.map(FileDigest::finalize),
             });
         }
     }
@@ -235,8 +258,13 @@ impl Application for Sender {
             Event::EerpReceived(eerp) => {
                 let key = eerp.file_key();
                 if let Some(f) = self.sent.iter_mut().find(|f| f.key == key) {
+                    f.eerp_verified = f
+                        .digest
+                        .as_ref()
+                        .map(|d| check_eerp(&eerp, d, &self.receipt_signers));
                     f.eerp = Some(*eerp);
                 }
+                // Persisted (here: in memory), so RTR may go out.
                 s.ready_to_receive(now).map_err(api)?;
             }
             Event::NerpReceived(nerp) => {
@@ -274,6 +302,9 @@ impl Application for Sender {
                 }
                 if self.hash_while_sending {
                     c.hash.update(c.buf.get(..n).unwrap_or_default());
+                }
+                if let Some(d) = c.digest.as_mut() {
+                    d.update(c.buf.get(..n).unwrap_or_default());
                 }
                 c.start = 0;
                 c.end = n;
@@ -314,6 +345,26 @@ impl Application for Sender {
     }
 }
 
+/// Verifies a signed EERP (RFC 5024 §5.3.13): the CMS signature over the EERP's own
+/// fields by one of the partner's configured certificates, and EERPHSH against the hash of
+/// the file as we transmitted it.
+fn check_eerp(eerp: &Eerp, digest: &[u8], signers: &[Certificate]) -> Result<(), String> {
+    if eerp.signature.is_empty() {
+        return Err("a signed EERP was requested but the EERP is unsigned".into());
+    }
+    verify_receipt(
+        eerp.signature.as_bytes(),
+        &eerp.signature_input(),
+        signers,
+        None,
+    )
+    .map_err(|e| e.to_string())?;
+    if eerp.hash.as_bytes() != digest {
+        return Err("EERPHSH differs from the hash of the file we sent".into());
+    }
+    Ok(())
+}
+
 /// A file we received and stored.
 #[derive(Debug, Clone)]
 pub struct ReceivedFile {
@@ -335,10 +386,17 @@ struct Receiving {
     file: tempfile::NamedTempFile,
     hash: Sha256,
     octets: u64,
+    /// EERPHSH when the SFID asks for a signed EERP.
+    digest: Option<FileDigest>,
 }
 
-/// Builds the EERP for a stored file; the default leaves it unsigned.
-pub type EerpBuilder = Box<dyn FnMut(&Sfid) -> Eerp + Send>;
+/// Our receipt-signing key and the RNG for its blinding.
+pub struct ReceiptSigner {
+    /// The key (software or HSM).
+    pub key: Arc<dyn PrivateKey>,
+    /// Randomness for RSA blinding.
+    pub rng: Box<dyn CryptoRng + Send>,
+}
 
 /// The Responder's application: checks the partner, stores files, sends EERPs.
 pub struct Receiver {
@@ -350,8 +408,8 @@ pub struct Receiver {
     pub received: Vec<ReceivedFile>,
     /// Whether to send an EERP for every stored file.
     pub send_eerps: bool,
-    /// How EERPs are made (e.g. signed).
-    pub eerp_builder: Option<EerpBuilder>,
+    /// Signs EERPs when the SFID asks for it (unsigned when `None`, RFC 5024 §3.3.5).
+    pub receipt_signer: Option<ReceiptSigner>,
     pending_eerps: VecDeque<Eerp>,
     /// EERPs the partner acknowledged (RTR).
     pub eerps_acknowledged: usize,
@@ -373,12 +431,44 @@ impl Receiver {
             current: None,
             received: Vec::new(),
             send_eerps: true,
-            eerp_builder: None,
+            receipt_signer: None,
             pending_eerps: VecDeque::new(),
             eerps_acknowledged: 0,
             negotiated: None,
             outcome: Outcome::Running,
             hash_while_receiving: true,
+        }
+    }
+
+    fn offered(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        id: FileId,
+        sfid: Box<Sfid>,
+        digest: Option<FileDigest>,
+    ) -> io::Result<()> {
+        match tempfile::NamedTempFile::new_in(&self.inbox) {
+            Ok(file) => {
+                self.current = Some(Receiving {
+                    id,
+                    sfid,
+                    file,
+                    hash: Sha256::new(),
+                    octets: 0,
+                    digest,
+                });
+                s.accept_file(now, id, 0).map_err(api)
+            }
+            Err(e) => s
+                .refuse_file(
+                    now,
+                    id,
+                    SfnaReason::ACCESS_METHOD_FAILURE,
+                    true,
+                    Utf8Text::truncated(&e.to_string()),
+                )
+                .map_err(api),
         }
     }
 
@@ -406,32 +496,33 @@ impl Application for Receiver {
                 _ => s.accept_session(now).map_err(api)?,
             },
             Event::Connected(n) => self.negotiated = Some(n),
-            Event::FileOffered { id, sfid } => match tempfile::NamedTempFile::new_in(&self.inbox) {
-                Ok(file) => {
-                    self.current = Some(Receiving {
-                        id,
-                        sfid,
-                        file,
-                        hash: Sha256::new(),
-                        octets: 0,
-                    });
-                    s.accept_file(now, id, 0).map_err(api)?;
-                }
-                Err(e) => s
-                    .refuse_file(
-                        now,
-                        id,
-                        SfnaReason::ACCESS_METHOD_FAILURE,
-                        true,
-                        Utf8Text::truncated(&e.to_string()),
-                    )
-                    .map_err(api)?,
-            },
+            Event::FileOffered { id, sfid } => {
+                let digest = if sfid.signed_eerp {
+                    let Ok(suite) = Suite::from_code(sfid.cipher_suite.0) else {
+                        return s
+                            .refuse_file(
+                                now,
+                                id,
+                                SfnaReason::CIPHER_SUITE_NOT_SUPPORTED,
+                                false,
+                                Utf8Text::empty(),
+                            )
+                            .map_err(api);
+                    };
+                    Some(FileDigest::new(suite.digest()))
+                } else {
+                    None
+                };
+                self.offered(s, now, id, sfid, digest)?;
+            }
             Event::DataReceived { chunk, .. } => {
                 if let Some(c) = self.current.as_mut() {
                     c.file.write_all(&chunk.data)?;
                     if self.hash_while_receiving {
                         c.hash.update(&chunk.data);
+                    }
+                    if let Some(d) = c.digest.as_mut() {
+                        d.update(&chunk.data);
                     }
                     c.octets += chunk.data.len() as u64;
                 }
@@ -462,10 +553,24 @@ impl Application for Receiver {
                     counts: received,
                 });
                 if self.send_eerps {
-                    let eerp = match self.eerp_builder.as_mut() {
-                        Some(b) => b(&c.sfid),
-                        None => Eerp::acknowledging(&c.sfid, UserData::default()),
-                    };
+                    let mut eerp = Eerp::acknowledging(&c.sfid, UserData::default());
+                    if let (Some(d), Some(signer)) = (c.digest, self.receipt_signer.as_mut()) {
+                        let algorithm = d.algorithm();
+                        let hash = d.finalize();
+                        eerp.hash = oftp2_codec::Binary::new(hash).map_err(io::Error::other)?;
+                        // If signing fails the EERP goes unsigned (RFC 5024 §3.3.5).
+                        if let Ok(sig) = sign_receipt(
+                            &mut *signer.rng,
+                            &eerp.signature_input(),
+                            algorithm,
+                            signer.key.as_ref(),
+                        ) && let Ok(sig) = oftp2_codec::Binary::new(sig)
+                        {
+                            eerp.signature = sig;
+                        } else {
+                            eerp.hash = oftp2_codec::Binary::empty();
+                        }
+                    }
                     self.pending_eerps.push_back(eerp);
                 }
                 s.confirm_file(now, c.id, !self.pending_eerps.is_empty())

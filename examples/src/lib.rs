@@ -6,9 +6,12 @@
 //!   writing everything the session produced and then reading is safe.
 //! - [`apps`]: a sending and a receiving application on top of it.
 //! - [`tls`]: throw-away certificates and rustls configurations (TLS 1.2 minimum, RFC 8996).
+//! - [`identity`]: throw-away RSA identities (key and X.509 certificate) for OFTP2's own
+//!   security: secure authentication and signed receipts.
 //! - [`clock`]: the one place that reads the clock.
 
 pub mod apps;
 pub mod clock;
 pub mod driver;
+pub mod identity;
 pub mod tls;

@@ -32,7 +32,15 @@ fn demo_over_plain_tcp() {
         2,
         "{stdout}"
     );
-    assert_eq!(stdout.matches("EERP received").count(), 2, "{stdout}");
+    assert_eq!(
+        stdout.matches("signed EERP verified").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("auth         SECD/AUCH/AURP both ways"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -19,9 +19,9 @@ use oftp2_codec::{
     FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
     VirtualFileName,
 };
-use oftp2_examples::apps::{Outcome, OutgoingFile, Receiver, Sender};
-use oftp2_examples::{clock, driver, tls};
-use oftp2_session::{Config, Session};
+use oftp2_examples::apps::{Outcome, OutgoingFile, ReceiptSigner, Receiver, Sender};
+use oftp2_examples::{clock, driver, identity, tls};
+use oftp2_session::{CmsSecurity, Config, Session};
 use sha2::{Digest, Sha256};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -65,6 +65,12 @@ enum Cmd {
         /// Plain TCP instead of TLS.
         #[arg(long)]
         no_tls: bool,
+        /// Skip OFTP2 secure authentication (SECD/AUCH/AURP).
+        #[arg(long)]
+        no_auth: bool,
+        /// Cipher suite for the signed EERP (SFIDCIPH 01-06; RFC 5024 §10.2).
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=6))]
+        cipher_suite: u8,
         /// Negotiate OFTP buffer compression.
         #[arg(long)]
         compress: bool,
@@ -138,6 +144,8 @@ fn main() -> ExitCode {
             size,
             files,
             no_tls,
+            no_auth,
+            cipher_suite,
             compress,
             record_format,
             buffer_size,
@@ -146,6 +154,8 @@ fn main() -> ExitCode {
             size: size * 1024 * 1024,
             files,
             tls: !no_tls,
+            auth: !no_auth,
+            cipher_suite,
             compress,
             format: record_format,
             buffer_size,
@@ -226,6 +236,8 @@ struct DemoOptions {
     size: u64,
     files: u32,
     tls: bool,
+    auth: bool,
+    cipher_suite: u8,
     compress: bool,
     format: Format,
     buffer_size: u32,
@@ -327,6 +339,18 @@ fn hex(b: &[u8]) -> String {
     })
 }
 
+fn cms(
+    own: &identity::Identity,
+    partner: &str,
+    partner_cert: &oftp2_auth::Certificate,
+) -> Result<Box<CmsSecurity>, BoxError> {
+    let rng: rand::rngs::StdRng = rand::make_rng();
+    Ok(Box::new(
+        CmsSecurity::new(vec![own.key.clone()], Box::new(rng))
+            .with_partner(OdetteId::new(partner)?, partner_cert.clone()),
+    ))
+}
+
 fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     println!(
         "oftp2-peer demo: {} file(s) of {} MiB, {} ",
@@ -339,18 +363,42 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         }
     );
     let baseline = raw_tcp_baseline(o.size, o.files)?;
+    // Throw-away OFTP2 identities (RSA-2048, self-signed), for secure authentication and
+    // signed EERPs; each side knows the other's certificate.
+    let alpha = identity::throwaway(ALPHA)?;
+    let bravo = identity::throwaway(BRAVO)?;
+    let responder_security = if o.auth {
+        Some(cms(&bravo, ALPHA, &alpha.certificate)?)
+    } else {
+        None
+    };
+    let initiator_security = if o.auth {
+        Some(cms(&alpha, BRAVO, &bravo.certificate)?)
+    } else {
+        None
+    };
+    let bravo_key = bravo.key.clone();
     let tls = if o.tls { Some(tls::throwaway()?) } else { None };
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let inbox = tempfile::tempdir()?;
     let inbox_path = inbox.path().to_path_buf();
     let server_tls = tls.as_ref().map(|t| t.server.clone());
-    let responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
+    let mut responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
+    responder_config.secure_authentication = o.auth;
     let responder = thread::spawn(move || -> Result<Receiver, BoxError> {
         let (tcp, _) = listener.accept()?;
         tcp.set_nodelay(true)?;
-        let mut session = Session::responder(responder_config, None)?;
+        let mut session = Session::responder(
+            responder_config,
+            responder_security.map(|s| s as Box<dyn oftp2_session::SessionSecurity>),
+        )?;
         let mut app = Receiver::new(&inbox_path);
+        let rng: rand::rngs::StdRng = rand::make_rng();
+        app.receipt_signer = Some(ReceiptSigner {
+            key: bravo_key,
+            rng: Box::new(rng),
+        });
         // Hash the stored file after the session (what is on disk), not on the data path.
         app.hash_while_receiving = false;
         app.partner = Some((ALPHA.to_string(), Password::new("ALPHAPW")?));
@@ -372,8 +420,12 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     let mut expected = Vec::new();
     for i in 0..o.files {
         let name = format!("DEMO{:04}.DAT", i + 1);
+        let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?;
+        // Ask for a signed EERP; SFIDCIPH names the suite of its signature (RFC 5024 §5.3.3).
+        sfid.signed_eerp = true;
+        sfid.cipher_suite = CipherSuite(o.cipher_suite);
         files.push(OutgoingFile {
-            sfid: sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?,
+            sfid,
             source: Box::new(generated(o.size, u64::from(i) + 1)),
         });
         let mut h = Sha256::new();
@@ -386,10 +438,16 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     let mut sender = Sender::new(files);
     sender.wait_for_eerps = true;
     sender.hash_while_sending = false;
+    sender.receipt_signers = vec![bravo.certificate.clone()];
     let start = clock::now();
     let tcp = TcpStream::connect(addr)?;
     tcp.set_nodelay(true)?;
-    let mut session = Session::initiator(config(ALPHA, "ALPHAPW", Some(o))?, None)?;
+    let mut initiator_config = config(ALPHA, "ALPHAPW", Some(o))?;
+    initiator_config.secure_authentication = o.auth;
+    let mut session = Session::initiator(
+        initiator_config,
+        initiator_security.map(|s| s as Box<dyn oftp2_session::SessionSecurity>),
+    )?;
     let mut tls_info = String::from("none");
     match tls.as_ref() {
         Some(t) => {
@@ -429,6 +487,15 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         );
     }
     println!("tls          {tls_info}");
+    if o.auth {
+        println!(
+            "auth         SECD/AUCH/AURP both ways: {} proved its key for \"{}\", {} for \"{}\"",
+            ALPHA,
+            alpha.certificate.subject(),
+            BRAVO,
+            bravo.certificate.subject()
+        );
+    }
     for (i, f) in sender.sent.iter().enumerate() {
         let r = receiver.received.iter().find(|r| r.key == f.key);
         let sent_hash = expected.get(i).copied().unwrap_or_default();
@@ -437,7 +504,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             None => None,
         };
         let same = stored_hash == Some(sent_hash);
-        ok &= same && f.delivered && f.eerp.is_some();
+        ok &= same && f.delivered && f.eerp.is_some() && matches!(f.eerp_verified, Some(Ok(())));
         println!("file         {} ({} octets)", f.key.dataset_name, f.octets);
         println!("  sent       sha256 {}", hex(&sent_hash));
         if let Some(h) = stored_hash {
@@ -453,11 +520,15 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         }
         println!(
             "  receipt    {}",
-            match &f.eerp {
-                Some(e) if e.signature.is_empty() =>
-                    "EERP received (unsigned), acknowledged with RTR".to_string(),
-                Some(_) => "EERP received (signed)".to_string(),
-                None => "no EERP".to_string(),
+            match (&f.eerp, &f.eerp_verified) {
+                (Some(e), Some(Ok(()))) => format!(
+                    "signed EERP verified (CMS SignedData of {} octets, EERPHSH {}), acknowledged with RTR",
+                    e.signature.len(),
+                    hex(e.hash.as_bytes())
+                ),
+                (Some(_), Some(Err(why))) => format!("EERP NOT verified: {why}"),
+                (Some(_), None) => "EERP received (unsigned), acknowledged with RTR".to_string(),
+                (None, _) => "no EERP".to_string(),
             }
         );
     }
