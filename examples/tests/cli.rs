@@ -182,3 +182,149 @@ fn an_unknown_partner_is_refused_with_esid_03() {
         "nothing stored"
     );
 }
+
+fn auth_data(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/oftp2-auth/tests/data")
+        .join(name)
+}
+
+/// `listen --once` with secure authentication; `partner_cert` is what it believes the
+/// partner's certificate is.
+fn listen_auth(inbox: &std::path::Path, partner_cert: &str) -> (std::process::Child, String) {
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--once",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+        ])
+        .args([
+            "--partner",
+            "O0013000000ALPHA",
+            "--partner-password",
+            "ALPHAPW",
+            "--inbox",
+        ])
+        .arg(inbox)
+        .arg("--auth-key")
+        .arg(auth_data("bob.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data(partner_cert))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    (child, addr)
+}
+
+fn run_check(addr: &str) -> std::process::Output {
+    peer()
+        .args([
+            "check",
+            "--connect",
+            addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn check_passes_secure_authentication() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen_auth(inbox.path(), "alice.cert.pem");
+    let out = run_check(&addr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("secure authentication passed both ways"),
+        "{stdout}"
+    );
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
+#[test]
+fn check_explains_a_wrong_certificate_as_code_11() {
+    let inbox = tempfile::tempdir().unwrap();
+    // The listener holds bob's certificate where alice's belongs.
+    let (child, addr) = listen_auth(inbox.path(), "bob.cert.pem");
+    let out = run_check(&addr);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("verdict      FAILED"), "{stdout}");
+    assert!(
+        stderr.contains("ESID 11 (invalid challenge response)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("encrypted for issuer \"CN=bob.oftp2.test"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: the partner holds an old or wrong copy of our certificate"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("WF_AUCH --AUCH--> WF_NDISC"), "{stderr}");
+    let listened = child.wait_with_output().unwrap();
+    let lerr = String::from_utf8_lossy(&listened.stderr);
+    assert!(
+        lerr.contains("check: secure authentication failed"),
+        "{lerr}"
+    );
+}
+
+#[test]
+fn a_missing_key_file_is_named() {
+    let out = peer()
+        .args([
+            "check",
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "X",
+            "--partner",
+            "O0013000000BRAVO",
+        ])
+        .args([
+            "--auth-key",
+            "/nonexistent/key.pem",
+            "--auth-cert",
+            "/nonexistent/cert.pem",
+        ])
+        .args(["--partner-cert", "/nonexistent/p.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/cert.pem"), "{stderr}");
+}

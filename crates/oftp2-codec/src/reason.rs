@@ -107,6 +107,42 @@ impl EsidReason {
     pub const fn is_normal(self) -> bool {
         self.0 == 0
     }
+
+    /// What to check when a partner ends the session with this reason (operator guidance;
+    /// `None` for a normal end or an unlisted code).
+    #[must_use]
+    pub const fn guidance(self) -> Option<&'static str> {
+        Some(match self.0 {
+            1 => {
+                "the partner did not recognise a command we sent: compare protocol levels, and check that both sides use (or both omit) TLS and the Stream Transmission Header"
+            }
+            2 => {
+                "the partner saw a command it did not expect in its state: compare the transcript with RFC 5024 §9"
+            }
+            3 => "the partner does not know our SSIDCODE: check the ODETTE ID we send",
+            4 => "the partner rejects our password (SSIDPSWD)",
+            5 => "the partner is shutting down: retry later",
+            6 => "the partner found invalid data in one of our commands",
+            7 => {
+                "the partner disagrees with a buffer length: check SSIDSDEB and the Stream Transmission Header"
+            }
+            8 => {
+                "the partner has no resources: retry later (some products also send 08 for a challenge they cannot decrypt)"
+            }
+            9 => "the partner timed out waiting for us",
+            10 => {
+                "the partner finds our SSID capabilities incompatible: check send/receive mode, buffer size and credit"
+            }
+            11 => {
+                "secure authentication failed: the partner could not open our challenge or rejected our response; check that each side holds the other's current authentication certificate and the key that matches its own"
+            }
+            12 => {
+                "the two sides disagree on secure authentication (SSIDAUTH): configure both the same"
+            }
+            99 => "the partner gave no specific reason: ask its operator, and look at ESIDREAST",
+            _ => return None,
+        })
+    }
 }
 
 reason_type! {

@@ -52,6 +52,21 @@ enum Format {
     V,
 }
 
+/// OFTP2 secure authentication (RFC 5024 §4.2): our key and certificate, the partner's
+/// certificate. All three or none.
+#[derive(clap::Args, Clone)]
+struct AuthArgs {
+    /// Our session-authentication private key (PEM or DER; PKCS#8 or PKCS#1).
+    #[arg(long, requires_all = ["auth_cert", "partner_cert"])]
+    auth_key: Option<PathBuf>,
+    /// Our session-authentication certificate (PEM or DER).
+    #[arg(long, requires = "auth_key")]
+    auth_cert: Option<PathBuf>,
+    /// The partner's session-authentication certificate (PEM or DER).
+    #[arg(long, requires = "auth_key")]
+    partner_cert: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run a complete session on loopback with generated identities and a generated file.
@@ -107,6 +122,8 @@ enum Cmd {
         /// Serve one session, then exit.
         #[arg(long)]
         once: bool,
+        #[command(flatten)]
+        auth: AuthArgs,
     },
     /// Send files to a partner and wait for their EERPs.
     Send {
@@ -125,6 +142,26 @@ enum Cmd {
         /// The partner's ODETTE ID (SFIDDEST).
         #[arg(long)]
         partner: String,
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// Connect, run only session start and secure authentication, end cleanly, and explain
+    /// the verdict (the tool for "invalid challenge response (11)").
+    Check {
+        /// The partner's address.
+        #[arg(long, default_value = "127.0.0.1:3305")]
+        connect: SocketAddr,
+        /// Our ODETTE ID.
+        #[arg(long)]
+        ssid: String,
+        /// Our password.
+        #[arg(long)]
+        password: String,
+        /// The partner's ODETTE ID.
+        #[arg(long)]
+        partner: String,
+        #[command(flatten)]
+        auth: AuthArgs,
     },
 }
 
@@ -169,6 +206,7 @@ fn main() -> ExitCode {
             partner_password,
             inbox,
             once,
+            auth,
         } => listen(
             bind,
             &ssid,
@@ -177,6 +215,7 @@ fn main() -> ExitCode {
             &partner_password,
             &inbox,
             once,
+            &auth,
         ),
         Cmd::Send {
             files,
@@ -184,7 +223,15 @@ fn main() -> ExitCode {
             ssid,
             password,
             partner,
-        } => send(&files, connect, &ssid, &password, &partner),
+            auth,
+        } => send(&files, connect, &ssid, &password, &partner, &auth),
+        Cmd::Check {
+            connect,
+            ssid,
+            password,
+            partner,
+            auth,
+        } => check(connect, &ssid, &password, &partner, &auth),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -570,6 +617,7 @@ impl Write for HashWriter<'_> {
     }
 }
 
+#[allow(clippy::too_many_arguments, reason = "one argument per command-line option")]
 fn listen(
     bind: SocketAddr,
     ssid: &str,
@@ -578,10 +626,13 @@ fn listen(
     partner_password: &str,
     inbox: &std::path::Path,
     once: bool,
+    auth: &AuthArgs,
 ) -> Result<bool, BoxError> {
     let listener = TcpListener::bind(bind)?;
     eprintln!("listening on {}", listener.local_addr()?);
-    let config = config(ssid, password, None)?;
+    let mut config = config(ssid, password, None)?;
+    config.secure_authentication = auth.auth_key.is_some();
+    let expected_partner = partner.clone();
     let partner = match partner {
         Some(p) => Some((p, Password::new(partner_password)?)),
         None => None,
@@ -589,7 +640,8 @@ fn listen(
     let mut all_ok = true;
     for conn in listener.incoming() {
         let mut tcp = conn?;
-        let mut session = Session::responder(config.clone(), None)?;
+        let security = security_from(auth, expected_partner.as_deref())?;
+        let mut session = Session::responder(config.clone(), security)?;
         let mut app = Receiver::new(inbox);
         app.partner.clone_from(&partner);
         driver::run(&mut tcp, &mut session, &mut app)?;
@@ -603,10 +655,7 @@ fn listen(
         }
         let ok = app.outcome == Outcome::Released;
         if !ok {
-            eprintln!("session failed: {:?}", app.outcome);
-            for line in session.transcript() {
-                eprintln!("  {line}");
-            }
+            explain_failure(&app.outcome, &session);
         }
         all_ok &= ok;
         if once {
@@ -622,6 +671,7 @@ fn send(
     ssid: &str,
     password: &str,
     partner: &str,
+    auth: &AuthArgs,
 ) -> Result<bool, BoxError> {
     let mut files = Vec::new();
     for p in paths {
@@ -642,7 +692,9 @@ fn send(
     sender.wait_for_eerps = true;
     let mut tcp = TcpStream::connect(connect)?;
     tcp.set_nodelay(true)?;
-    let mut session = Session::initiator(config(ssid, password, None)?, None)?;
+    let mut c = config(ssid, password, None)?;
+    c.secure_authentication = auth.auth_key.is_some();
+    let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
     driver::run(&mut tcp, &mut session, &mut sender)?;
     for f in &sender.sent {
         println!(
@@ -663,10 +715,107 @@ fn send(
     }
     let ok = sender.outcome == Outcome::Released && sender.sent.iter().all(|f| f.delivered);
     if !ok {
-        eprintln!("session failed: {:?}", sender.outcome);
-        for line in session.transcript() {
-            eprintln!("  {line}");
+        explain_failure(&sender.outcome, &session);
+    }
+    Ok(ok)
+}
+
+/// The secure-authentication setup from the command line, if any.
+fn security_from(
+    auth: &AuthArgs,
+    partner: Option<&str>,
+) -> Result<Option<Box<dyn oftp2_session::SessionSecurity>>, BoxError> {
+    let (Some(key), Some(cert), Some(partner_cert)) =
+        (&auth.auth_key, &auth.auth_cert, &auth.partner_cert)
+    else {
+        return Ok(None);
+    };
+    let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let certificate = oftp2_auth::Certificate::parse(&read(cert)?)
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key = oftp2_auth::SoftwareRsaKey::parse(&read(key)?, certificate)
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    let partner_certificate = oftp2_auth::Certificate::parse(&read(partner_cert)?)
+        .map_err(|e| format!("{}: {e}", partner_cert.display()))?;
+    let partner = partner.ok_or("secure authentication needs --partner")?;
+    let rng: rand::rngs::StdRng = rand::make_rng();
+    Ok(Some(Box::new(
+        CmsSecurity::new(vec![std::sync::Arc::new(key)], Box::new(rng))
+            .with_partner(OdetteId::new(partner)?, partner_certificate),
+    )))
+}
+
+/// Prints why a session failed, with the RFC names, and the transcript.
+fn explain_failure(outcome: &Outcome, session: &Session) {
+    match outcome {
+        Outcome::Aborted { local, error, esid } => {
+            let code = esid.map_or_else(|| "no ESID".to_string(), |r| format!("ESID {r}"));
+            let who = if *local {
+                "we ended the session"
+            } else {
+                "the partner ended the session"
+            };
+            eprintln!("session failed: {who}: {code}");
+            eprintln!("  why: {error}");
+            if !*local && let Some(hint) = esid.and_then(oftp2_codec::EsidReason::guidance) {
+                eprintln!("  check: {hint}");
+            }
         }
+        other => eprintln!("session failed: {other:?}"),
+    }
+    eprintln!("  transcript (RFC 5024 §9 states):");
+    for line in session.transcript() {
+        eprintln!("    {line}");
+    }
+}
+
+/// `check`: session start and secure authentication only, then a clean end.
+fn check(
+    connect: SocketAddr,
+    ssid: &str,
+    password: &str,
+    partner: &str,
+    auth: &AuthArgs,
+) -> Result<bool, BoxError> {
+    let mut c = config(ssid, password, None)?;
+    c.secure_authentication = auth.auth_key.is_some();
+    let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
+    let mut tcp = TcpStream::connect(connect)?;
+    let mut app = Sender::new(Vec::new());
+    driver::run(&mut tcp, &mut session, &mut app)?;
+    match &app.negotiated {
+        Some(n) => {
+            println!(
+                "connected    to {} at OFTP level {}",
+                n.partner,
+                n.level.get()
+            );
+            println!(
+                "negotiated   buffer {} octets, credit {}, compression {}, restart {}, send {}, receive {}",
+                n.buffer_size,
+                n.credit,
+                yes(n.compression),
+                yes(n.restart),
+                yes(n.can_send),
+                yes(n.can_receive)
+            );
+            println!(
+                "auth         {}",
+                if n.secure_authentication {
+                    "secure authentication passed both ways (SECD/AUCH/AURP, RFC 5024 §4.2.4)"
+                } else {
+                    "no secure authentication (SSIDAUTH N on both sides)"
+                }
+            );
+        }
+        None => println!("connected    no (the session did not start)"),
+    }
+    let ok = app.outcome == Outcome::Released;
+    if ok {
+        println!("verdict      OK");
+    } else {
+        println!("verdict      FAILED");
+        explain_failure(&app.outcome, &session);
     }
     Ok(ok)
 }
