@@ -106,3 +106,5 @@ pub use signed::VerifiedReceipt;
 pub use stream::{EnvelopeReader, EnvelopeWriter};
 pub use suite::{ContentCipher, Digest, Suite};
 pub use trust::TrustAnchors;
+
+mod codec_types;
