@@ -617,7 +617,10 @@ impl Write for HashWriter<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments, reason = "one argument per command-line option")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per command-line option"
+)]
 fn listen(
     bind: SocketAddr,
     ssid: &str,
