@@ -490,6 +490,12 @@ impl FileDate {
         if year > 9999 {
             return Err(ValidationError::new("CCYYMMDD", 0, "year above 9999"));
         }
+        if !(1..=12).contains(&month) {
+            return Err(ValidationError::new("CCYYMMDD", 4, "month outside 01..=12"));
+        }
+        if !(1..=31).contains(&day) {
+            return Err(ValidationError::new("CCYYMMDD", 6, "day outside 01..=31"));
+        }
         write_digits(&mut b[0..4], u64::from(year));
         write_digits(&mut b[4..6], u64::from(month));
         write_digits(&mut b[6..8], u64::from(day));
@@ -565,6 +571,9 @@ pub struct FileTime([u8; 10]);
 impl FileTime {
     /// A time of day with its counter (1..=9999).
     pub fn new(hour: u8, minute: u8, second: u8, counter: u16) -> Result<Self, ValidationError> {
+        if hour > 23 || minute > 59 || second > 59 {
+            return Err(ValidationError::new("HHMMSScccc", 0, "not a time of day"));
+        }
         let mut b = [0u8; 10];
         write_digits(&mut b[0..2], u64::from(hour));
         write_digits(&mut b[2..4], u64::from(minute));
@@ -1027,6 +1036,11 @@ mod tests {
         assert!(FileDate::new(2024, 2, 29).is_ok());
         assert!(FileDate::new(2023, 2, 29).is_err());
         assert!(FileDate::new(2023, 13, 1).is_err());
+        // Values that would wrap in two digits are refused, not truncated.
+        assert!(FileDate::new(2026, 101, 1).is_err());
+        assert!(FileDate::new(2026, 1, 131).is_err());
+        assert!(FileTime::new(100, 0, 0, 1).is_err());
+        assert!(FileTime::new(0, 160, 0, 1).is_err());
         assert_eq!(FileDate::new(2026, 11, 23).unwrap().as_bytes(), b"20261123");
         let t = FileTime::new(23, 59, 59, 9999).unwrap();
         assert_eq!(t.as_bytes(), b"2359599999");
