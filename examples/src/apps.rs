@@ -62,6 +62,10 @@ pub struct OutgoingFile {
     pub sfid: Sfid,
     /// The file's content, read in large chunks.
     pub source: Box<dyn Read + Send>,
+    /// The hash of the file as transmitted (EERPHSH) if already known, e.g. computed when
+    /// the file was prepared; otherwise it is computed while sending when a signed EERP is
+    /// requested.
+    pub digest: Option<Vec<u8>>,
 }
 
 /// What happened to a file we sent.
@@ -102,6 +106,8 @@ struct Sending {
     in_record: usize,
     /// EERPHSH, computed while sending when a signed EERP is requested.
     digest: Option<FileDigest>,
+    /// EERPHSH given by the caller.
+    known_digest: Option<Vec<u8>>,
 }
 
 /// The Initiator's application: sends files, waits for their EERPs, ends the session.
@@ -162,7 +168,8 @@ impl Sender {
             }
             _ => None,
         };
-        let digest = if f.sfid.signed_eerp {
+        let known_digest = f.digest.filter(|_| f.sfid.signed_eerp);
+        let digest = if f.sfid.signed_eerp && known_digest.is_none() {
             Suite::from_code(f.sfid.cipher_suite.0)
                 .ok()
                 .map(|suite| FileDigest::new(suite.digest()))
@@ -184,6 +191,7 @@ impl Sender {
             record_len,
             in_record: 0,
             digest,
+            known_digest,
         });
         Ok(true)
     }
@@ -214,7 +222,9 @@ impl Sender {
                 refused,
                 eerp: None,
                 eerp_verified: None,
-                digest: c.digest.map(FileDigest::finalize),
+                digest: c
+                    .known_digest
+                    .or_else(|| c.digest.map(FileDigest::finalize)),
             });
         }
     }

@@ -83,6 +83,9 @@ enum Cmd {
         /// Skip OFTP2 secure authentication (SECD/AUCH/AURP).
         #[arg(long)]
         no_auth: bool,
+        /// Ask for an unsigned EERP (no EERPHSH hashing on the receiver's data path).
+        #[arg(long)]
+        unsigned_eerp: bool,
         /// Cipher suite for the signed EERP (SFIDCIPH 01-06; RFC 5024 §10.2).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=6))]
         cipher_suite: u8,
@@ -182,6 +185,7 @@ fn main() -> ExitCode {
             files,
             no_tls,
             no_auth,
+            unsigned_eerp,
             cipher_suite,
             compress,
             record_format,
@@ -192,6 +196,7 @@ fn main() -> ExitCode {
             files,
             tls: !no_tls,
             auth: !no_auth,
+            signed_eerp: !unsigned_eerp,
             cipher_suite,
             compress,
             format: record_format,
@@ -284,6 +289,7 @@ struct DemoOptions {
     files: u32,
     tls: bool,
     auth: bool,
+    signed_eerp: bool,
     cipher_suite: u8,
     compress: bool,
     format: Format,
@@ -469,18 +475,38 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         let name = format!("DEMO{:04}.DAT", i + 1);
         let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?;
         // Ask for a signed EERP; SFIDCIPH names the suite of its signature (RFC 5024 §5.3.3).
-        sfid.signed_eerp = true;
+        sfid.signed_eerp = o.signed_eerp;
         sfid.cipher_suite = CipherSuite(o.cipher_suite);
-        files.push(OutgoingFile {
-            sfid,
-            source: Box::new(generated(o.size, u64::from(i) + 1)),
-        });
+        // The file is prepared before the session: its SHA-256 (shown in the summary) and
+        // its EERPHSH under the chosen suite are computed now, not on the data path.
         let mut h = Sha256::new();
         io::copy(
             &mut generated(o.size, u64::from(i) + 1),
             &mut HashWriter(&mut h),
         )?;
-        expected.push(<[u8; 32]>::from(h.finalize()));
+        let sha256 = <[u8; 32]>::from(h.finalize());
+        let suite = oftp2_auth::Suite::from_code(o.cipher_suite)?;
+        let digest = if suite.digest() == oftp2_auth::Digest::Sha256 {
+            sha256.to_vec()
+        } else {
+            let mut d = oftp2_auth::FileDigest::new(suite.digest());
+            let mut g = generated(o.size, u64::from(i) + 1);
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = g.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                d.update(buf.get(..n).unwrap_or_default());
+            }
+            d.finalize()
+        };
+        expected.push(sha256);
+        files.push(OutgoingFile {
+            sfid,
+            source: Box::new(generated(o.size, u64::from(i) + 1)),
+            digest: Some(digest),
+        });
     }
     let mut sender = Sender::new(files);
     sender.wait_for_eerps = true;
@@ -551,7 +577,10 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             None => None,
         };
         let same = stored_hash == Some(sent_hash);
-        ok &= same && f.delivered && f.eerp.is_some() && matches!(f.eerp_verified, Some(Ok(())));
+        ok &= same
+            && f.delivered
+            && f.eerp.is_some()
+            && (!o.signed_eerp || matches!(f.eerp_verified, Some(Ok(()))));
         println!("file         {} ({} octets)", f.key.dataset_name, f.octets);
         println!("  sent       sha256 {}", hex(&sent_hash));
         if let Some(h) = stored_hash {
@@ -689,6 +718,7 @@ fn send(
                 1 << 20,
                 std::fs::File::open(p)?,
             )),
+            digest: None,
         });
     }
     let mut sender = Sender::new(files);

@@ -59,6 +59,7 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let mut app = Sender::new(vec![OutgoingFile {
         sfid,
         source: Box::new(std::fs::File::open(file)?),
+        digest: None,
     }]);
     let mut tcp = TcpStream::connect(addr.as_str())?;
     driver::run(&mut tcp, &mut session, &mut app)?;
