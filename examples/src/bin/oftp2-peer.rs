@@ -479,27 +479,27 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         sfid.cipher_suite = CipherSuite(o.cipher_suite);
         // The file is prepared before the session: its SHA-256 (shown in the summary) and
         // its EERPHSH under the chosen suite are computed now, not on the data path.
-        let mut h = Sha256::new();
+        let mut hasher = Sha256::new();
         io::copy(
             &mut generated(o.size, u64::from(i) + 1),
-            &mut HashWriter(&mut h),
+            &mut HashWriter(&mut hasher),
         )?;
-        let sha256 = <[u8; 32]>::from(h.finalize());
+        let sha256 = <[u8; 32]>::from(hasher.finalize());
         let suite = oftp2_auth::Suite::from_code(o.cipher_suite)?;
         let digest = if suite.digest() == oftp2_auth::Digest::Sha256 {
             sha256.to_vec()
         } else {
-            let mut d = oftp2_auth::FileDigest::new(suite.digest());
-            let mut g = generated(o.size, u64::from(i) + 1);
+            let mut file_digest = oftp2_auth::FileDigest::new(suite.digest());
+            let mut source = generated(o.size, u64::from(i) + 1);
             let mut buf = vec![0u8; 1 << 20];
             loop {
-                let n = g.read(&mut buf)?;
+                let n = source.read(&mut buf)?;
                 if n == 0 {
                     break;
                 }
-                d.update(buf.get(..n).unwrap_or_default());
+                file_digest.update(buf.get(..n).unwrap_or_default());
             }
-            d.finalize()
+            file_digest.finalize()
         };
         expected.push(sha256);
         files.push(OutgoingFile {
