@@ -108,3 +108,40 @@ pub fn sample_commands() -> Vec<Command> {
         }),
     ]
 }
+
+/// `len` octets without runs (a linear congruential sequence): buffer compression finds
+/// nothing to do, the worst case for its scan.
+#[must_use]
+pub fn incompressible(len: usize) -> Vec<u8> {
+    let mut x = 0x2545_F491_u32;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// `len` octets that buffer compression (RFC 5024 §7.2) shrinks: stretches of 1 to 16
+/// literal octets alternate with runs of 4 to 131 identical octets, like padded
+/// fixed-width records. About 2/3 of the octets are in runs.
+#[must_use]
+pub fn compressible(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 256);
+    let mut x = 0x1234_5678_u32;
+    let mut next = || {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        x >> 16
+    };
+    while out.len() < len {
+        let literal = 1 + (next() % 16) as usize;
+        for _ in 0..literal {
+            out.push(next() as u8);
+        }
+        let run = 4 + (next() % 128) as usize;
+        let byte = if next() % 2 == 0 { b' ' } else { b'0' };
+        out.extend(std::iter::repeat_n(byte, run));
+    }
+    out.truncate(len);
+    out
+}

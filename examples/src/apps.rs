@@ -170,7 +170,7 @@ impl Sender {
         };
         let known_digest = f.digest.filter(|_| f.sfid.signed_eerp);
         let digest = if f.sfid.signed_eerp && known_digest.is_none() {
-            Suite::from_code(f.sfid.cipher_suite.0)
+            Suite::from_code(f.sfid.cipher_suite.code())
                 .ok()
                 .map(|suite| FileDigest::new(suite.digest()))
         } else {
@@ -508,7 +508,7 @@ impl Application for Receiver {
             Event::Connected(n) => self.negotiated = Some(n),
             Event::FileOffered { id, sfid } => {
                 let digest = if sfid.signed_eerp {
-                    let Ok(suite) = Suite::from_code(sfid.cipher_suite.0) else {
+                    let Ok(suite) = Suite::from_code(sfid.cipher_suite.code()) else {
                         return s
                             .refuse_file(
                                 now,

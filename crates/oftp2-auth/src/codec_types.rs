@@ -12,13 +12,13 @@ impl TryFrom<CipherSuite> for Suite {
 
     /// SFIDCIPH 01-06 (RFC 5024 §5.3.3, §10.2); 00 and 07+ are refused (SFNA 15).
     fn try_from(c: CipherSuite) -> Result<Self, UnsupportedSuite> {
-        Suite::from_code(c.0)
+        Suite::from_code(c.code())
     }
 }
 
 impl From<Suite> for CipherSuite {
     fn from(s: Suite) -> Self {
-        CipherSuite(s.code())
+        CipherSuite::new(s.code()).unwrap_or(CipherSuite::NONE)
     }
 }
 
@@ -26,7 +26,7 @@ impl From<&EnvelopeError> for EfnaReason {
     /// EFNA 21 invalid signature, 22 decryption failure, 23 decompression failure, 15
     /// unsupported suite, 99 otherwise (RFC 5024 §5.3.10).
     fn from(e: &EnvelopeError) -> Self {
-        EfnaReason(e.efna_reason())
+        EfnaReason::new(e.efna_reason()).unwrap_or(EfnaReason::UNSPECIFIED)
     }
 }
 
@@ -47,13 +47,13 @@ mod tests {
             Suite::try_from(CipherSuite::AES256_RSA_SHA256).map(Suite::code),
             Ok(4)
         );
-        assert!(Suite::try_from(CipherSuite(7)).is_err());
+        assert!(Suite::try_from(CipherSuite::new(7).unwrap()).is_err());
         assert!(Suite::try_from(CipherSuite::NONE).is_err());
-        let e = Suite::try_from(CipherSuite(9)).unwrap_err();
+        let e = Suite::try_from(CipherSuite::new(9).unwrap()).unwrap_err();
         assert_eq!(SfnaReason::from(&e), SfnaReason::CIPHER_SUITE_NOT_SUPPORTED);
         for code in 1..=6 {
             let s = Suite::from_code(code).unwrap();
-            assert_eq!(CipherSuite::from(s), CipherSuite(code));
+            assert_eq!(CipherSuite::from(s), CipherSuite::new(code).unwrap());
         }
         let d = EnvelopeError::CouldNotDecrypt;
         assert_eq!(EfnaReason::from(&d), EfnaReason::DECRYPTION_FAILURE);

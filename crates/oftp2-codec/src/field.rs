@@ -929,9 +929,25 @@ impl SecurityLevel {
 /// Unknown values are kept so that the receiver can refuse them with SFNA 15 instead of
 /// ending the session.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub struct CipherSuite(pub u8);
+pub struct CipherSuite(u8);
 
 impl CipherSuite {
+    /// The suite with this code, if it fits the two digits of SFIDCIPH (0..=99).
+    #[must_use]
+    pub const fn new(code: u8) -> Option<Self> {
+        if code <= 99 { Some(Self(code)) } else { None }
+    }
+
+    pub(crate) const fn from_wire(code: u8) -> Self {
+        Self(code)
+    }
+
+    /// The two-digit code.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self.0
+    }
+
     /// `00`: no security services.
     pub const NONE: Self = Self(0);
     /// `01`: 3DES-EDE-CBC-3KEY, RSA PKCS#1 v1.5, SHA-1.
@@ -963,9 +979,25 @@ impl fmt::Display for CipherSuite {
 /// SFIDCOMP, the file compression algorithm, 9(1) (RFC 5024 §5.3.3, §6.4). Unknown values
 /// are kept so the receiver can answer SFNA 18.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct FileCompression(pub u8);
+pub struct FileCompression(u8);
 
 impl FileCompression {
+    /// The value with this code, if it fits the one digit of SFIDCOMP (0..=9).
+    #[must_use]
+    pub const fn new(code: u8) -> Option<Self> {
+        if code <= 9 { Some(Self(code)) } else { None }
+    }
+
+    pub(crate) const fn from_wire(code: u8) -> Self {
+        Self(code)
+    }
+
+    /// The one-digit code.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self.0
+    }
+
     /// `0`: no compression.
     pub const NONE: Self = Self(0);
     /// `1`: compressed with ZLIB in a CMS CompressedData envelope.
@@ -974,9 +1006,25 @@ impl FileCompression {
 
 /// SFIDENV, the file enveloping format, 9(1) (RFC 5024 §5.3.3). Unknown values are kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Enveloping(pub u8);
+pub struct Enveloping(u8);
 
 impl Enveloping {
+    /// The value with this code, if it fits the one digit of SFIDENV (0..=9).
+    #[must_use]
+    pub const fn new(code: u8) -> Option<Self> {
+        if code <= 9 { Some(Self(code)) } else { None }
+    }
+
+    pub(crate) const fn from_wire(code: u8) -> Self {
+        Self(code)
+    }
+
+    /// The one-digit code.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self.0
+    }
+
     /// `0`: no envelope.
     pub const NONE: Self = Self(0);
     /// `1`: enveloped using CMS.

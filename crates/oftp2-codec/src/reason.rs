@@ -14,10 +14,22 @@ macro_rules! reason_type {
     ) => {
         $(#[$meta])*
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u8);
+        pub struct $name(u8);
 
         impl $name {
             $( $(#[$cmeta])* pub const $konst: Self = Self($code); )*
+
+            /// The code, if it fits the field's two digits (0..=99); codes the RFC does
+            /// not list are kept.
+            #[must_use]
+            pub const fn new(code: u8) -> Option<Self> {
+                if code <= 99 { Some(Self(code)) } else { None }
+            }
+
+            /// A decoded code: two digits, so always 0..=99.
+            pub(crate) const fn from_wire(code: u8) -> Self {
+                Self(code)
+            }
 
             /// Every code the RFC lists, in ascending order.
             pub const ALL: &'static [Self] = &[$(Self::$konst),*];
@@ -355,8 +367,15 @@ mod tests {
             EsidReason::INVALID_CHALLENGE_RESPONSE.to_string(),
             "11 (invalid challenge response)"
         );
-        assert_eq!(EsidReason(42).to_string(), "42 (unknown reason code)");
-        assert!(!EsidReason(42).is_known());
+        assert_eq!(
+            EsidReason::new(42).unwrap().to_string(),
+            "42 (unknown reason code)"
+        );
+        assert!(!EsidReason::new(42).unwrap().is_known());
+        // A code that does not fit two digits cannot be made (it could not be sent).
+        assert!(EsidReason::new(100).is_none());
+        assert!(SfnaReason::new(150).is_none());
+        assert_eq!(NerpReason::new(99), Some(NerpReason::UNSPECIFIED));
     }
 
     #[test]

@@ -166,9 +166,9 @@ pub fn sfid() -> impl Strategy<Value = Sfid> {
                 original_size,
                 restart,
                 security,
-                cipher_suite: CipherSuite(ciph),
-                compression: FileCompression(comp),
-                enveloping: Enveloping(env),
+                cipher_suite: CipherSuite::new(ciph).unwrap_or(CipherSuite::NONE),
+                compression: FileCompression::new(comp).unwrap_or(FileCompression::NONE),
+                enveloping: Enveloping::new(env).unwrap_or(Enveloping::NONE),
                 signed_eerp,
                 description,
             },
@@ -224,7 +224,7 @@ pub fn nerp() -> impl Strategy<Value = Nerp> {
                 destination,
                 originator,
                 creator,
-                reason: NerpReason(reas),
+                reason: NerpReason::new(reas).unwrap_or(NerpReason::UNSPECIFIED),
                 text,
                 hash,
                 signature,
@@ -240,7 +240,7 @@ pub fn command() -> impl Strategy<Value = Command> {
         sfid().prop_map(Command::Sfid),
         decimal::<17>().prop_map(|answer_count| Command::Sfpa(Sfpa { answer_count })),
         (0u8..=99, any::<bool>(), text()).prop_map(|(r, retry, text)| Command::Sfna(Sfna {
-            reason: SfnaReason(r),
+            reason: SfnaReason::new(r).unwrap_or(SfnaReason::UNSPECIFIED),
             retry,
             text
         })),
@@ -256,11 +256,11 @@ pub fn command() -> impl Strategy<Value = Command> {
         )),
         any::<bool>().prop_map(|change_direction| Command::Efpa(Efpa { change_direction })),
         (0u8..=99, text()).prop_map(|(r, text)| Command::Efna(Efna {
-            reason: EfnaReason(r),
+            reason: EfnaReason::new(r).unwrap_or(EfnaReason::UNSPECIFIED),
             text
         })),
         (0u8..=99, text()).prop_map(|(r, text)| Command::Esid(Esid {
-            reason: EsidReason(r),
+            reason: EsidReason::new(r).unwrap_or(EsidReason::UNSPECIFIED),
             text
         })),
         Just(Command::Cd(Cd)),

@@ -476,7 +476,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?;
         // Ask for a signed EERP; SFIDCIPH names the suite of its signature (RFC 5024 §5.3.3).
         sfid.signed_eerp = o.signed_eerp;
-        sfid.cipher_suite = CipherSuite(o.cipher_suite);
+        sfid.cipher_suite = CipherSuite::new(o.cipher_suite).ok_or("cipher suite code")?;
         // The file is prepared before the session: its SHA-256 (shown in the summary) and
         // its EERPHSH under the chosen suite are computed now, not on the data path.
         let mut hasher = Sha256::new();

@@ -70,9 +70,9 @@ impl Wire for Sfid {
         put_digits(dst, 13, self.original_size.get());
         put_digits(dst, 17, self.restart.get());
         put_digits(dst, 2, u64::from(self.security.code()));
-        put_digits(dst, 2, u64::from(self.cipher_suite.0));
-        put_digits(dst, 1, u64::from(self.compression.0));
-        put_digits(dst, 1, u64::from(self.enveloping.0));
+        put_digits(dst, 2, u64::from(self.cipher_suite.code()));
+        put_digits(dst, 1, u64::from(self.compression.code()));
+        put_digits(dst, 1, u64::from(self.enveloping.code()));
         put_yes_no(dst, self.signed_eerp);
         put_text(dst, &self.description);
     }
@@ -109,9 +109,9 @@ impl Wire for Sfid {
                     },
                 )
             })?;
-        let cipher_suite = CipherSuite(c.digits(2, "SFIDCIPH")? as u8);
-        let compression = FileCompression(c.digits(1, "SFIDCOMP")? as u8);
-        let enveloping = Enveloping(c.digits(1, "SFIDENV")? as u8);
+        let cipher_suite = CipherSuite::from_wire(c.digits(2, "SFIDCIPH")? as u8);
+        let compression = FileCompression::from_wire(c.digits(1, "SFIDCOMP")? as u8);
+        let enveloping = Enveloping::from_wire(c.digits(1, "SFIDENV")? as u8);
         let signed_eerp = c.yes_no("SFIDSIGN")?;
         let description = c.text("SFIDDESCL", "SFIDDESC")?;
         Ok(Self {
@@ -175,13 +175,13 @@ impl Wire for Sfna {
         7 + self.text.len()
     }
     fn encode_fields(&self, dst: &mut BytesMut) {
-        put_digits(dst, 2, u64::from(self.reason.0));
+        put_digits(dst, 2, u64::from(self.reason.code()));
         put_yes_no(dst, self.retry);
         put_text(dst, &self.text);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         Ok(Self {
-            reason: SfnaReason(c.digits(2, "SFNAREAS")? as u8),
+            reason: SfnaReason::from_wire(c.digits(2, "SFNAREAS")? as u8),
             retry: c.yes_no("SFNARRTR")?,
             text: c.text("SFNAREASL", "SFNAREAST")?,
         })
@@ -251,12 +251,12 @@ impl Wire for Efna {
         6 + self.text.len()
     }
     fn encode_fields(&self, dst: &mut BytesMut) {
-        put_digits(dst, 2, u64::from(self.reason.0));
+        put_digits(dst, 2, u64::from(self.reason.code()));
         put_text(dst, &self.text);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         Ok(Self {
-            reason: EfnaReason(c.digits(2, "EFNAREAS")? as u8),
+            reason: EfnaReason::from_wire(c.digits(2, "EFNAREAS")? as u8),
             text: c.text("EFNAREASL", "EFNAREAST")?,
         })
     }

@@ -231,7 +231,7 @@ impl Wire for Nerp {
         dst.put_slice(self.destination.as_bytes());
         dst.put_slice(self.originator.as_bytes());
         dst.put_slice(self.creator.as_bytes());
-        put_digits(dst, 2, u64::from(self.reason.0));
+        put_digits(dst, 2, u64::from(self.reason.code()));
         put_text(dst, &self.text);
         put_binary(dst, &self.hash);
         put_binary(dst, &self.signature);
@@ -246,7 +246,7 @@ impl Wire for Nerp {
             destination: OdetteId::from_alnum(c.alnum("NERPDEST")?),
             originator: OdetteId::from_alnum(c.alnum("NERPORIG")?),
             creator: OdetteId::from_alnum(c.alnum("NERPCREA")?),
-            reason: NerpReason(c.digits(2, "NERPREAS")? as u8),
+            reason: NerpReason::from_wire(c.digits(2, "NERPREAS")? as u8),
             text: c.text("NERPREASL", "NERPREAST")?,
             hash: c.binary("NERPHSHL", "NERPHSH")?,
             signature: c.binary("NERPSIGL", "NERPSIG")?,

@@ -188,12 +188,12 @@ impl Wire for Esid {
         7 + self.text.len()
     }
     fn encode_fields(&self, dst: &mut BytesMut) {
-        put_digits(dst, 2, u64::from(self.reason.0));
+        put_digits(dst, 2, u64::from(self.reason.code()));
         put_text(dst, &self.text);
         dst.put_u8(0x0D);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let reason = EsidReason(c.digits(2, "ESIDREAS")? as u8);
+        let reason = EsidReason::from_wire(c.digits(2, "ESIDREAS")? as u8);
         if c.len() == 4 && c.remaining() == 1 {
             // `F` + 9(2) + CR: the OFTP 1.x layout (RFC 2204), recognised by its length.
             c.tolerate(
