@@ -183,3 +183,40 @@ fn write_out<T: Write>(t: &mut T, out: &mut Pending, traffic: &mut Traffic) -> i
     out.len = 0;
     Ok(())
 }
+
+/// The TLS side of a TCP connection, if any.
+pub enum Tls {
+    /// Plain TCP.
+    None,
+    /// We accept TLS (Responder).
+    Server(std::sync::Arc<rustls::ServerConfig>),
+    /// We start TLS (Initiator) to this server name.
+    Client(
+        std::sync::Arc<rustls::ClientConfig>,
+        rustls::pki_types::ServerName<'static>,
+    ),
+}
+
+/// Runs `session` over `tcp`, with TLS from the first octet when asked (RFC 5024 §2.4).
+pub fn run_tcp(
+    tcp: TcpStream,
+    tls: Tls,
+    session: &mut Session,
+    app: &mut impl Application,
+) -> io::Result<Traffic> {
+    tcp.set_nodelay(true)?;
+    match tls {
+        Tls::None => {
+            let mut tcp = tcp;
+            run(&mut tcp, session, app)
+        }
+        Tls::Server(cfg) => {
+            let conn = rustls::ServerConnection::new(cfg).map_err(io::Error::other)?;
+            run(&mut rustls::StreamOwned::new(conn, tcp), session, app)
+        }
+        Tls::Client(cfg, name) => {
+            let conn = rustls::ClientConnection::new(cfg, name).map_err(io::Error::other)?;
+            run(&mut rustls::StreamOwned::new(conn, tcp), session, app)
+        }
+    }
+}

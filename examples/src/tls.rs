@@ -76,3 +76,70 @@ pub fn throwaway() -> Result<TlsPair, Box<dyn Error + Send + Sync>> {
         client: Arc::new(client),
     })
 }
+
+fn read_certs(
+    path: &std::path::Path,
+) -> Result<Vec<CertificateDer<'static>>, Box<dyn Error + Send + Sync>> {
+    use rustls::pki_types::pem::PemObject as _;
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate found", path.display()).into());
+    }
+    Ok(certs)
+}
+
+fn read_key(
+    path: &std::path::Path,
+) -> Result<PrivateKeyDer<'static>, Box<dyn Error + Send + Sync>> {
+    use rustls::pki_types::pem::PemObject as _;
+    PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn roots(path: &std::path::Path) -> Result<Arc<RootCertStore>, Box<dyn Error + Send + Sync>> {
+    let mut roots = RootCertStore::empty();
+    for c in read_certs(path)? {
+        roots
+            .add(c)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(Arc::new(roots))
+}
+
+/// A Responder's TLS configuration from PEM files; with `client_ca`, clients must present
+/// a certificate issued by it (mutual TLS).
+pub fn server_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    client_ca: Option<&std::path::Path>,
+) -> Result<Arc<ServerConfig>, Box<dyn Error + Send + Sync>> {
+    let versions = &[&rustls::version::TLS13, &rustls::version::TLS12];
+    let builder =
+        ServerConfig::builder_with_provider(provider()).with_protocol_versions(versions)?;
+    let builder = match client_ca {
+        Some(ca) => builder.with_client_cert_verifier(
+            WebPkiClientVerifier::builder_with_provider(roots(ca)?, provider()).build()?,
+        ),
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(
+        builder.with_single_cert(read_certs(cert)?, read_key(key)?)?,
+    ))
+}
+
+/// An Initiator's TLS configuration: trust `ca`; present `cert`/`key` when given.
+pub fn client_config(
+    ca: &std::path::Path,
+    cert_key: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<Arc<ClientConfig>, Box<dyn Error + Send + Sync>> {
+    let versions = &[&rustls::version::TLS13, &rustls::version::TLS12];
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)?
+        .with_root_certificates(roots(ca)?);
+    Ok(Arc::new(match cert_key {
+        Some((cert, key)) => builder.with_client_auth_cert(read_certs(cert)?, read_key(key)?)?,
+        None => builder.with_no_client_auth(),
+    }))
+}

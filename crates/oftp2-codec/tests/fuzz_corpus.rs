@@ -51,6 +51,11 @@ fn command_decode_corpus() {
 #[test]
 fn command_roundtrip_corpus() {
     replay("command_roundtrip", oftp2_codec::fuzzing::command_roundtrip);
+    // The regressions of the code and date/time findings need the whole `u8` range.
+    replay(
+        "command_roundtrip",
+        oftp2_codec::fuzzing::command_roundtrip_unclamped,
+    );
 }
 
 #[test]

@@ -67,6 +67,47 @@ struct AuthArgs {
     partner_cert: Option<PathBuf>,
 }
 
+/// TLS (RFC 5024 §2.4, port 6619; TLS 1.2 minimum per RFC 8996), from PEM files.
+#[derive(clap::Args, Clone)]
+struct TlsArgs {
+    /// Our TLS certificate chain (PEM). `listen`: enables TLS. `send`/`check`: our client
+    /// certificate.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// CA certificates to trust (PEM). `send`/`check`: the server's CA (enables TLS).
+    /// `listen`: the clients' CA (client certificates become required).
+    #[arg(long)]
+    tls_ca: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    fn server(&self) -> Result<driver::Tls, BoxError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(c), Some(k)) => Ok(driver::Tls::Server(tls::server_config(
+                c,
+                k,
+                self.tls_ca.as_deref(),
+            )?)),
+            _ => Ok(driver::Tls::None),
+        }
+    }
+
+    fn client(&self, addr: SocketAddr) -> Result<driver::Tls, BoxError> {
+        let Some(ca) = &self.tls_ca else {
+            return Ok(driver::Tls::None);
+        };
+        let pair = self.tls_cert.as_deref().zip(self.tls_key.as_deref());
+        let cfg = tls::client_config(ca, pair)?;
+        Ok(driver::Tls::Client(
+            cfg,
+            rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
+        ))
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Run a complete session on loopback with generated identities and a generated file.
@@ -127,6 +168,8 @@ enum Cmd {
         once: bool,
         #[command(flatten)]
         auth: AuthArgs,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Send files to a partner and wait for their EERPs.
     Send {
@@ -147,6 +190,8 @@ enum Cmd {
         partner: String,
         #[command(flatten)]
         auth: AuthArgs,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Connect, run only session start and secure authentication, end cleanly, and explain
     /// the verdict (the tool for "invalid challenge response (11)").
@@ -165,6 +210,8 @@ enum Cmd {
         partner: String,
         #[command(flatten)]
         auth: AuthArgs,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
 }
 
@@ -212,6 +259,7 @@ fn main() -> ExitCode {
             inbox,
             once,
             auth,
+            tls,
         } => listen(
             bind,
             &ssid,
@@ -221,6 +269,7 @@ fn main() -> ExitCode {
             &inbox,
             once,
             &auth,
+            &tls,
         ),
         Cmd::Send {
             files,
@@ -229,14 +278,16 @@ fn main() -> ExitCode {
             password,
             partner,
             auth,
-        } => send(&files, connect, &ssid, &password, &partner, &auth),
+            tls,
+        } => send(&files, connect, &ssid, &password, &partner, &auth, &tls),
         Cmd::Check {
             connect,
             ssid,
             password,
             partner,
             auth,
-        } => check(connect, &ssid, &password, &partner, &auth),
+            tls,
+        } => check(connect, &ssid, &password, &partner, &auth, &tls),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -659,42 +710,51 @@ fn listen(
     inbox: &std::path::Path,
     once: bool,
     auth: &AuthArgs,
+    tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let listener = TcpListener::bind(bind)?;
     eprintln!("listening on {}", listener.local_addr()?);
     let mut config = config(ssid, password, None)?;
     config.secure_authentication = auth.auth_key.is_some();
-    let expected_partner = partner.clone();
     let partner = match partner {
         Some(p) => Some((p, Password::new(partner_password)?)),
         None => None,
     };
-    let mut all_ok = true;
+    // Configuration errors (unreadable key files...) show before the first connection.
+    let _ = security_from(auth, partner.as_ref().map(|p| p.0.as_str()))?;
+    let _ = tls.server()?;
     for conn in listener.incoming() {
-        let mut tcp = conn?;
-        let security = security_from(auth, expected_partner.as_deref())?;
-        let mut session = Session::responder(config.clone(), security)?;
-        let mut app = Receiver::new(inbox);
-        app.partner.clone_from(&partner);
-        driver::run(&mut tcp, &mut session, &mut app)?;
-        for r in &app.received {
-            println!(
-                "received {} -> {} ({} octets)",
-                r.key.dataset_name,
-                r.path.display(),
-                r.octets
-            );
-        }
-        let ok = app.outcome == Outcome::Released;
-        if !ok {
-            explain_failure(&app.outcome, &session);
-        }
-        all_ok &= ok;
+        let tcp = conn?;
+        let security = security_from(auth, partner.as_ref().map(|p| p.0.as_str()))?;
+        let tls = tls.server()?;
+        let config = config.clone();
+        let inbox = inbox.to_path_buf();
+        let partner = partner.clone();
+        // One thread per session: sessions run concurrently.
+        let serving = thread::spawn(move || -> Result<bool, BoxError> {
+            let mut session = Session::responder(config, security)?;
+            let mut app = Receiver::new(&inbox);
+            app.partner = partner;
+            driver::run_tcp(tcp, tls, &mut session, &mut app)?;
+            for r in &app.received {
+                println!(
+                    "received {} -> {} ({} octets)",
+                    r.key.dataset_name,
+                    r.path.display(),
+                    r.octets
+                );
+            }
+            let ok = app.outcome == Outcome::Released;
+            if !ok {
+                explain_failure(&app.outcome, &session);
+            }
+            Ok(ok)
+        });
         if once {
-            break;
+            return serving.join().map_err(|_| "the session thread panicked")?;
         }
     }
-    Ok(all_ok)
+    Ok(true)
 }
 
 fn send(
@@ -704,7 +764,9 @@ fn send(
     password: &str,
     partner: &str,
     auth: &AuthArgs,
+    tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
+    let tls = tls.client(connect)?;
     let mut files = Vec::new();
     for p in paths {
         let size = std::fs::metadata(p)?.len();
@@ -723,12 +785,10 @@ fn send(
     }
     let mut sender = Sender::new(files);
     sender.wait_for_eerps = true;
-    let mut tcp = TcpStream::connect(connect)?;
-    tcp.set_nodelay(true)?;
     let mut c = config(ssid, password, None)?;
     c.secure_authentication = auth.auth_key.is_some();
     let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
-    driver::run(&mut tcp, &mut session, &mut sender)?;
+    driver::run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
     for f in &sender.sent {
         println!(
             "{} {} octets: {}{}",
@@ -809,13 +869,14 @@ fn check(
     password: &str,
     partner: &str,
     auth: &AuthArgs,
+    tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
+    let tls = tls.client(connect)?;
     let mut c = config(ssid, password, None)?;
     c.secure_authentication = auth.auth_key.is_some();
     let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
-    let mut tcp = TcpStream::connect(connect)?;
     let mut app = Sender::new(Vec::new());
-    driver::run(&mut tcp, &mut session, &mut app)?;
+    driver::run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut app)?;
     match &app.negotiated {
         Some(n) => {
             println!(
