@@ -328,3 +328,129 @@ fn a_missing_key_file_is_named() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/cert.pem"), "{stderr}");
 }
+
+/// A CA and a server certificate for 127.0.0.1, written as PEM files.
+fn tls_files(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let (ca_path, cert_path, key_path) = (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    );
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    std::fs::write(&cert_path, cert.pem()).unwrap();
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    (ca_path, cert_path, key_path)
+}
+
+#[test]
+fn listen_and_send_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = tls_files(dir.path());
+    let inbox = tempfile::tempdir().unwrap();
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--once",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+        ])
+        .args([
+            "--partner",
+            "O0013000000ALPHA",
+            "--partner-password",
+            "ALPHAPW",
+            "--inbox",
+        ])
+        .arg(inbox.path())
+        .arg("--tls-cert")
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    let file = dir.path().join("tls.dat");
+    std::fs::write(&file, vec![42u8; 100_000]).unwrap();
+    let out = peer()
+        .args([
+            "send",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO", "--tls-ca"])
+        .arg(&ca)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(
+        std::fs::read(inbox.path().join("TLS.DAT")).unwrap(),
+        vec![42u8; 100_000]
+    );
+}
+
+#[test]
+fn a_tls_client_against_a_plain_listener_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, _, _) = tls_files(dir.path());
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen(inbox.path(), "O0013000000ALPHA");
+    let out = peer()
+        .args([
+            "check",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+            "--partner",
+            "O0013000000BRAVO",
+        ])
+        .arg("--tls-ca")
+        .arg(&ca)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let listened = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&listened.stderr);
+    assert!(stderr.contains("ESID 01"), "{stderr}");
+    assert!(stderr.contains("the peer speaks TLS"), "{stderr}");
+}
