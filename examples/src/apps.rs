@@ -6,17 +6,16 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
-use oftp2_auth::{
-    Certificate, CryptoRng, FileDigest, PrivateKey, Suite, sign_receipt, verify_receipt,
-};
+use oftp2_auth::{FileDigest, Suite};
 use oftp2_codec::{
     Counts, Eerp, EfnaReason, EsidReason, Nerp, Password, Sfid, SfnaReason, UserData, Utf8Text,
     VirtualFileKey,
 };
-use oftp2_session::{AbortOrigin, Event, FileId, Negotiated, Session, SessionError};
+use oftp2_session::{
+    AbortOrigin, Event, FileId, Negotiated, ReceiptSignature, Session, SessionError,
+};
 use sha2::{Digest, Sha256};
 
 use crate::driver::Application;
@@ -130,8 +129,6 @@ pub struct Sender {
     pub progress: Option<Box<dyn FnMut(u64) + Send>>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
     pub hash_while_sending: bool,
-    /// The partner's receipt-signing certificates, to verify signed EERPs.
-    pub receipt_signers: Vec<Certificate>,
     chunk: usize,
 }
 
@@ -150,7 +147,6 @@ impl Sender {
             transfer_time: None,
             progress: None,
             hash_while_sending: true,
-            receipt_signers: Vec::new(),
             chunk: 4 << 20,
         }
     }
@@ -265,19 +261,16 @@ impl Application for Sender {
                 self.finish_file(false, Some(format!("EFNA {reason} {text}")));
                 self.idle_speaker(s, now, false)?;
             }
-            Event::EerpReceived(eerp) => {
+            Event::EerpReceived { eerp, signature } => {
                 let key = eerp.file_key();
                 if let Some(f) = self.sent.iter_mut().find(|f| f.key == key) {
-                    f.eerp_verified = f
-                        .digest
-                        .as_ref()
-                        .map(|d| check_eerp(&eerp, d, &self.receipt_signers));
+                    f.eerp_verified = f.digest.as_ref().map(|d| check_eerp(&eerp, d, &signature));
                     f.eerp = Some(*eerp);
                 }
                 // Persisted (here: in memory), so RTR may go out.
                 s.ready_to_receive(now).map_err(api)?;
             }
-            Event::NerpReceived(nerp) => {
+            Event::NerpReceived { nerp, .. } => {
                 self.nerps.push(*nerp);
                 s.ready_to_receive(now).map_err(api)?;
             }
@@ -355,20 +348,17 @@ impl Application for Sender {
     }
 }
 
-/// Verifies a signed EERP (RFC 5024 §5.3.13): the CMS signature over the EERP's own
-/// fields by one of the partner's configured certificates, and EERPHSH against the hash of
-/// the file as we transmitted it.
-fn check_eerp(eerp: &Eerp, digest: &[u8], signers: &[Certificate]) -> Result<(), String> {
-    if eerp.signature.is_empty() {
-        return Err("a signed EERP was requested but the EERP is unsigned".into());
+/// A signed EERP (RFC 5024 §5.3.13): the session verified EERPSIG with the creator's
+/// configured certificate; EERPHSH must be the hash of the file as we transmitted it.
+fn check_eerp(eerp: &Eerp, digest: &[u8], signature: &ReceiptSignature) -> Result<(), String> {
+    match signature {
+        ReceiptSignature::Verified => {}
+        ReceiptSignature::Unsigned => {
+            return Err("a signed EERP was requested but the EERP is unsigned".into());
+        }
+        ReceiptSignature::Invalid(f) => return Err(f.to_string()),
+        _ => return Err("the signature was not checked (no receipt certificates)".into()),
     }
-    verify_receipt(
-        eerp.signature.as_bytes(),
-        &eerp.signature_input(),
-        signers,
-        None,
-    )
-    .map_err(|e| e.to_string())?;
     if eerp.hash.as_bytes() != digest {
         return Err("EERPHSH differs from the hash of the file we sent".into());
     }
@@ -400,14 +390,6 @@ struct Receiving {
     digest: Option<FileDigest>,
 }
 
-/// Our receipt-signing key and the RNG for its blinding.
-pub struct ReceiptSigner {
-    /// The key (software or HSM).
-    pub key: Arc<dyn PrivateKey>,
-    /// Randomness for RSA blinding.
-    pub rng: Box<dyn CryptoRng + Send>,
-}
-
 /// The Responder's application: checks the partner, stores files, sends EERPs.
 pub struct Receiver {
     inbox: PathBuf,
@@ -418,9 +400,9 @@ pub struct Receiver {
     pub received: Vec<ReceivedFile>,
     /// Whether to send an EERP for every stored file.
     pub send_eerps: bool,
-    /// Signs EERPs when the SFID asks for it (unsigned when `None`, RFC 5024 §3.3.5).
-    pub receipt_signer: Option<ReceiptSigner>,
-    pending_eerps: VecDeque<Eerp>,
+    /// EERPs to send, with the suite when a signed one was requested (the session signs
+    /// it through its `SessionSecurity`).
+    pending_eerps: VecDeque<(Eerp, Option<oftp2_codec::CipherSuite>)>,
     /// EERPs the partner acknowledged (RTR).
     pub eerps_acknowledged: usize,
     /// The negotiated parameters.
@@ -441,7 +423,6 @@ impl Receiver {
             current: None,
             received: Vec::new(),
             send_eerps: true,
-            receipt_signer: None,
             pending_eerps: VecDeque::new(),
             eerps_acknowledged: 0,
             negotiated: None,
@@ -483,8 +464,16 @@ impl Receiver {
     }
 
     fn idle_speaker(&mut self, s: &mut Session, now: Instant, unsolicited: bool) -> io::Result<()> {
-        if let Some(e) = self.pending_eerps.pop_front() {
-            s.send_eerp(now, e).map_err(api)
+        if let Some((e, suite)) = self.pending_eerps.pop_front() {
+            match suite {
+                Some(suite) => {
+                    if let Some(f) = s.send_signed_eerp(now, e, suite).map_err(api)? {
+                        tracing::warn!(%f, "EERP sent unsigned (RFC 5024 §3.3.5)");
+                    }
+                    Ok(())
+                }
+                None => s.send_eerp(now, e).map_err(api),
+            }
         } else if unsolicited {
             s.end_session(now).map_err(api)
         } else {
@@ -564,24 +553,13 @@ impl Application for Receiver {
                 });
                 if self.send_eerps {
                     let mut eerp = Eerp::acknowledging(&c.sfid, UserData::default());
-                    if let (Some(d), Some(signer)) = (c.digest, self.receipt_signer.as_mut()) {
-                        let algorithm = d.algorithm();
-                        let hash = d.finalize();
-                        eerp.hash = oftp2_codec::Binary::new(hash).map_err(io::Error::other)?;
-                        // If signing fails the EERP goes unsigned (RFC 5024 §3.3.5).
-                        if let Ok(sig) = sign_receipt(
-                            &mut *signer.rng,
-                            &eerp.signature_input(),
-                            algorithm,
-                            signer.key.as_ref(),
-                        ) && let Ok(sig) = oftp2_codec::Binary::new(sig)
-                        {
-                            eerp.signature = sig;
-                        } else {
-                            eerp.hash = oftp2_codec::Binary::empty();
-                        }
+                    let mut suite = None;
+                    if let Some(d) = c.digest {
+                        eerp.hash =
+                            oftp2_codec::Binary::new(d.finalize()).map_err(io::Error::other)?;
+                        suite = Some(c.sfid.cipher_suite);
                     }
-                    self.pending_eerps.push_back(eerp);
+                    self.pending_eerps.push_back((eerp, suite));
                 }
                 s.confirm_file(now, c.id, !self.pending_eerps.is_empty())
                     .map_err(api)?;
@@ -591,7 +569,7 @@ impl Application for Receiver {
                 self.eerps_acknowledged += 1;
                 self.idle_speaker(s, now, false)?;
             }
-            Event::EerpReceived(_) | Event::NerpReceived(_) => {
+            Event::EerpReceived { .. } | Event::NerpReceived { .. } => {
                 s.ready_to_receive(now).map_err(api)?;
             }
             Event::Released => self.outcome = Outcome::Released,

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use oftp2_auth::{
-    Certificate, ContentCipher, CryptoRng, PendingChallenge, PrivateKey, answer_challenge,
-    issue_challenge,
+    Certificate, ContentCipher, CryptoRng, PendingChallenge, PrivateKey, Suite, answer_challenge,
+    issue_challenge, sign_receipt, verify_receipt,
 };
-use oftp2_codec::OdetteId;
+use oftp2_codec::{CipherSuite, OdetteId};
 
 use crate::security::{AuthFailure, SessionSecurity};
 
@@ -23,6 +23,8 @@ pub struct CmsSecurity {
     cipher: ContentCipher,
     rng: Box<dyn CryptoRng + Send>,
     pending: Option<PendingChallenge>,
+    receipt_key: Option<Arc<dyn PrivateKey>>,
+    receipt_signers: BTreeMap<OdetteId, Vec<Certificate>>,
 }
 
 impl CmsSecurity {
@@ -36,7 +38,28 @@ impl CmsSecurity {
             cipher: ContentCipher::default(),
             rng,
             pending: None,
+            receipt_key: None,
+            receipt_signers: BTreeMap::new(),
         }
+    }
+
+    /// Our receipt-signing key (EERPSIG/NERPSIG, RFC 5024 §5.3.13-14). Certificates are per
+    /// purpose: this may be another key than the authentication one.
+    #[must_use]
+    pub fn with_receipt_key(mut self, key: Arc<dyn PrivateKey>) -> Self {
+        self.receipt_key = Some(key);
+        self
+    }
+
+    /// A receipt-signing certificate of `creator` (the location that creates EERPs or
+    /// NERPs for our files; more than one is accepted during a renewal).
+    #[must_use]
+    pub fn with_receipt_signer(mut self, creator: OdetteId, certificate: Certificate) -> Self {
+        self.receipt_signers
+            .entry(creator)
+            .or_default()
+            .push(certificate);
+        self
     }
 
     /// Adds a partner's authentication certificate (call again to add the next one during
@@ -106,5 +129,39 @@ impl SessionSecurity for CmsSecurity {
                 None,
             )
         })
+    }
+
+    fn sign_receipt(&mut self, content: &[u8], suite: CipherSuite) -> Result<Vec<u8>, AuthFailure> {
+        let Some(key) = self.receipt_key.as_ref() else {
+            return Err(AuthFailure::new(
+                "no receipt-signing key is configured",
+                Some("configure one with CmsSecurity::with_receipt_key".into()),
+            ));
+        };
+        let suite = Suite::try_from(suite).map_err(|e| AuthFailure::new(e.to_string(), None))?;
+        sign_receipt(&mut *self.rng, content, suite.digest(), key.as_ref())
+            .map_err(|e| AuthFailure::new(format!("signing the receipt failed: {e}"), None))
+    }
+
+    fn verify_receipt(
+        &mut self,
+        creator: &OdetteId,
+        signature: &[u8],
+        content: &[u8],
+    ) -> Result<(), AuthFailure> {
+        let Some(certs) = self.receipt_signers.get(creator) else {
+            return Err(AuthFailure::new(
+                format!("no receipt certificate is configured for {creator}"),
+                Some(format!("add {creator}'s receipt-signing certificate")),
+            ));
+        };
+        verify_receipt(signature, content, certs, None)
+            .map(|_| ())
+            .map_err(|e| {
+                AuthFailure::new(
+                    format!("the receipt from {creator} does not verify: {e}"),
+                    None,
+                )
+            })
     }
 }

@@ -11,6 +11,21 @@ use crate::error::SessionError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u64);
 
+/// What the session found about a received receipt's signature (RFC 5024 §5.3.13-14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReceiptSignature {
+    /// EERPSIGL / NERPSIGL is zero.
+    Unsigned,
+    /// The CMS signature verifies over the receipt's fields with a configured certificate
+    /// of its creator.
+    Verified,
+    /// The signature does not verify; the failure says why.
+    Invalid(crate::security::AuthFailure),
+    /// Signed, but the session has no [`crate::SessionSecurity`] to check it.
+    NotChecked,
+}
+
 /// Who ended the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -130,10 +145,21 @@ pub enum Event {
         /// EFNAREAST.
         text: Utf8Text,
     },
-    /// F_EERP_IND: a receipt arrived. Persist it, then call `ready_to_receive`.
-    EerpReceived(Box<Eerp>),
+    /// F_EERP_IND: a receipt arrived. Persist it, then call `ready_to_receive`. Compare
+    /// EERPHSH with the hash of the file as sent (RFC 5024 §5.3.13: an application issue).
+    EerpReceived {
+        /// The EERP; [`Eerp::file_key`] names the file it acknowledges.
+        eerp: Box<Eerp>,
+        /// The state of EERPSIG.
+        signature: ReceiptSignature,
+    },
     /// F_NERP_IND: a negative receipt arrived. Persist it, then call `ready_to_receive`.
-    NerpReceived(Box<Nerp>),
+    NerpReceived {
+        /// The NERP; [`Nerp::file_key`] names the file it is about.
+        nerp: Box<Nerp>,
+        /// The state of NERPSIG.
+        signature: ReceiptSignature,
+    },
     /// F_RTR_CF: the partner acknowledged our EERP or NERP.
     ReceiptAcknowledged,
     /// F_RELEASE_IND: the session ended normally.

@@ -107,7 +107,9 @@ fn drain(s: &mut Session, now: Instant, sent: &mut StbDecoder, esid_seen: &mut b
                     Event::SessionRequested { .. } => s.accept_session(now),
                     Event::FileOffered { id, sfid } => s.accept_file(now, id, sfid.restart.get()),
                     Event::FileEnded { id, .. } => s.confirm_file(now, id, false),
-                    Event::EerpReceived(_) | Event::NerpReceived(_) => s.ready_to_receive(now),
+                    Event::EerpReceived { .. } | Event::NerpReceived { .. } => {
+                        s.ready_to_receive(now)
+                    }
                     Event::BecameSpeaker { unsolicited: true } => s.end_session(now),
                     _ => Ok(()),
                 };

@@ -81,7 +81,7 @@ mod state;
 pub use cms::CmsSecurity;
 pub use config::{Config, CreditPolicy, Framing, Timeouts};
 pub use error::{ApiMisuse, SessionError};
-pub use event::{AbortOrigin, Event, FileId, Negotiated};
+pub use event::{AbortOrigin, Event, FileId, Negotiated, ReceiptSignature};
 pub use output::{Deadline, Output, Timer};
 #[cfg(feature = "insecure-test-crypto")]
 pub use security::FakeSecurity;

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use oftp2_codec::OdetteId;
+use oftp2_codec::{CipherSuite, OdetteId};
 
 /// Why secure authentication failed, for the operator. The peer only ever sees ESID 11.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,6 +64,32 @@ pub trait SessionSecurity: Send {
         partner: &OdetteId,
         response: &[u8; 20],
     ) -> Result<(), AuthFailure>;
+
+    /// Signs the payload of an EERP or NERP (RFC 5024 §5.3.13-14: CMS SignedData with the
+    /// content attached) with our receipt key and the digest of `suite` (the file's
+    /// SFIDCIPH). The default has no receipt key.
+    fn sign_receipt(&mut self, content: &[u8], suite: CipherSuite) -> Result<Vec<u8>, AuthFailure> {
+        let _ = (content, suite);
+        Err(AuthFailure::new(
+            "no receipt-signing key is configured",
+            None,
+        ))
+    }
+
+    /// Verifies EERPSIG/NERPSIG over `content` with the receipt certificates configured for
+    /// `creator` (the receipt's originator). The default knows no certificates.
+    fn verify_receipt(
+        &mut self,
+        creator: &OdetteId,
+        signature: &[u8],
+        content: &[u8],
+    ) -> Result<(), AuthFailure> {
+        let _ = (signature, content);
+        Err(AuthFailure::new(
+            format!("no receipt certificate is configured for {creator}"),
+            None,
+        ))
+    }
 }
 
 #[cfg(feature = "insecure-test-crypto")]

@@ -521,6 +521,48 @@ impl Session {
         Ok(())
     }
 
+    /// F_EERP_RQ with a signed EERP requested (9.10 A, action 18): EERPHSH must hold the hash
+    /// of the file as transmitted, computed with the digest of `suite` (the file's SFIDCIPH);
+    /// EERPSIG is made by [`SessionSecurity::sign_receipt`]. If signing fails the EERP goes
+    /// out unsigned (RFC 5024 §3.3.5) and the failure is returned for the application's log.
+    pub fn send_signed_eerp(
+        &mut self,
+        now: Instant,
+        mut eerp: Eerp,
+        suite: oftp2_codec::CipherSuite,
+    ) -> Result<Option<crate::AuthFailure>, ApiMisuse> {
+        if eerp.hash.is_empty() {
+            return Err(self.misuse(
+                "F_EERP_RQ",
+                "a signed EERP needs EERPHSH, the hash of the file as transmitted",
+            ));
+        }
+        let signed = match self.security.as_mut() {
+            Some(sec) => sec.sign_receipt(&eerp.signature_input(), suite),
+            None => Err(crate::AuthFailure::new(
+                "no SessionSecurity is configured",
+                None,
+            )),
+        };
+        let failure = match signed.map(Binary::new) {
+            Ok(Ok(sig)) => {
+                eerp.signature = sig;
+                None
+            }
+            Ok(Err(_)) => Some(crate::AuthFailure::new(
+                "the signature exceeds 65535 octets",
+                None,
+            )),
+            Err(f) => Some(f),
+        };
+        if failure.is_some() {
+            // Unsigned: no hash either (EERPHSHL is 0 when unsigned, §5.3.13).
+            eerp.hash = Binary::empty();
+        }
+        self.send_eerp(now, eerp)?;
+        Ok(failure)
+    }
+
     /// F_NERP_RQ (9.10 Y, Z): send a negative end response.
     pub fn send_nerp(&mut self, now: Instant, nerp: Nerp) -> Result<(), ApiMisuse> {
         let now = self.clock(now);
@@ -879,11 +921,25 @@ impl Session {
             }
             // 9.12 E, L
             (State::IdleLi | State::IdleLiCd, Command::Eerp(eerp)) => {
-                self.emit(Event::EerpReceived(Box::new(eerp)));
+                let signature =
+                    self.check_receipt(&eerp.originator, eerp.signature.as_bytes(), || {
+                        eerp.signature_input()
+                    });
+                self.emit(Event::EerpReceived {
+                    eerp: Box::new(eerp),
+                    signature,
+                });
                 self.enter(now, "EERP", State::Rtrp);
             }
             (State::IdleLi | State::IdleLiCd, Command::Nerp(nerp)) => {
-                self.emit(Event::NerpReceived(Box::new(nerp)));
+                let signature =
+                    self.check_receipt(&nerp.creator, nerp.signature.as_bytes(), || {
+                        nerp.signature_input()
+                    });
+                self.emit(Event::NerpReceived {
+                    nerp: Box::new(nerp),
+                    signature,
+                });
                 self.enter(now, "NERP", State::Rtrp);
             }
             // 9.8 L, 9.10 C, 9.11 B, 9.12 B: anything else is a protocol violation.
@@ -1363,6 +1419,26 @@ impl Session {
             received,
             incomplete_record,
         });
+    }
+
+    /// Checks a received receipt's signature (the application still compares the hash).
+    fn check_receipt(
+        &mut self,
+        creator: &OdetteId,
+        signature: &[u8],
+        content: impl FnOnce() -> Vec<u8>,
+    ) -> crate::event::ReceiptSignature {
+        use crate::event::ReceiptSignature;
+        if signature.is_empty() {
+            return ReceiptSignature::Unsigned;
+        }
+        match self.security.as_mut() {
+            None => ReceiptSignature::NotChecked,
+            Some(sec) => match sec.verify_receipt(creator, signature, &content()) {
+                Ok(()) => ReceiptSignature::Verified,
+                Err(f) => ReceiptSignature::Invalid(f),
+            },
+        }
     }
 
     // ------------------------------------------------------------------ plumbing

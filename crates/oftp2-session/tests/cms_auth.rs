@@ -136,3 +136,99 @@ fn a_partner_without_a_configured_certificate_cannot_be_challenged() {
         Event::Aborted { error: SessionError::Authentication(f), .. } if f.summary.contains("no authentication certificate is configured for partner O0013000000ALPHA")));
     assert!(explained, "{events:?}");
 }
+
+fn signed_receipt_round(receipt_cert_for_bravo: &str) -> oftp2_session::ReceiptSignature {
+    let a_sec = security("alice", BRAVO, "bob", 1)
+        .with_receipt_signer(id(BRAVO), cert(receipt_cert_for_bravo));
+    let b_sec = security("bob", ALPHA, "alice", 2).with_receipt_key(key("bob"));
+    let mut p = pair(a_sec, b_sec);
+    p.establish();
+    p.a.take_events();
+    p.b.take_events();
+    let mut s = sfid("SIGNED", oftp2_codec::FileFormat::Unstructured, 0, 0);
+    s.signed_eerp = true;
+    s.cipher_suite = oftp2_codec::CipherSuite::AES256_RSA_SHA256;
+    let content = common::data(10_000, 5);
+    let got = p.send_file(
+        true,
+        s.clone(),
+        std::slice::from_ref(&content),
+        0,
+        4096,
+        true,
+    );
+    assert_eq!(got.data, content);
+    // BRAVO is the Speaker now: it signs the EERP over the hash of the file as received.
+    assert!(matches!(
+        p.b.next_event(),
+        Some(Event::BecameSpeaker { unsolicited: false })
+    ));
+    let mut eerp = oftp2_codec::Eerp::acknowledging(&s, oftp2_codec::UserData::default());
+    eerp.hash = oftp2_codec::Binary::new(oftp2_auth::Digest::Sha256.hash(&got.data)).unwrap();
+    let now = p.now;
+    let failure =
+        p.b.session
+            .send_signed_eerp(now, eerp, s.cipher_suite)
+            .unwrap();
+    assert!(failure.is_none(), "{failure:?}");
+    p.drive();
+    match p.a.next_event() {
+        Some(Event::EerpReceived { eerp, signature }) => {
+            assert_eq!(
+                eerp.hash.as_bytes(),
+                oftp2_auth::Digest::Sha256.hash(&content)
+            );
+            assert!(eerp.signature.len() > 500);
+            signature
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_signed_eerp_is_made_by_the_session_and_verified_by_the_partner() {
+    assert_eq!(
+        signed_receipt_round("bob"),
+        oftp2_session::ReceiptSignature::Verified
+    );
+}
+
+#[test]
+fn an_eerp_signed_by_another_key_than_the_configured_one_is_invalid() {
+    match signed_receipt_round("alice") {
+        oftp2_session::ReceiptSignature::Invalid(f) => {
+            assert!(f.summary.contains("does not verify"), "{f}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn without_a_receipt_key_the_eerp_goes_unsigned() {
+    let mut p = pair(
+        security("alice", BRAVO, "bob", 1),
+        security("bob", ALPHA, "alice", 2),
+    );
+    p.establish();
+    p.a.take_events();
+    p.b.take_events();
+    let s = sfid("PLAIN", oftp2_codec::FileFormat::Unstructured, 0, 0);
+    p.send_file(true, s.clone(), &[vec![1, 2, 3]], 0, 10, true);
+    p.b.take_events();
+    let mut eerp = oftp2_codec::Eerp::acknowledging(&s, oftp2_codec::UserData::default());
+    eerp.hash = oftp2_codec::Binary::new(vec![9; 32]).unwrap();
+    let now = p.now;
+    let failure =
+        p.b.session
+            .send_signed_eerp(now, eerp, oftp2_codec::CipherSuite::AES256_RSA_SHA256)
+            .unwrap();
+    assert!(failure.unwrap().summary.contains("no receipt-signing key"));
+    p.drive();
+    match p.a.next_event() {
+        Some(Event::EerpReceived { eerp, signature }) => {
+            assert_eq!(signature, oftp2_session::ReceiptSignature::Unsigned);
+            assert!(eerp.hash.is_empty(), "EERPHSHL is 0 when unsigned");
+        }
+        other => panic!("{other:?}"),
+    }
+}

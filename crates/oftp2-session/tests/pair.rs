@@ -354,7 +354,10 @@ fn files_both_ways_then_receipts_then_a_normal_end() {
     p.b.session.send_eerp(now, eerp.clone()).unwrap();
     p.drive();
     match p.a.next_event() {
-        Some(Event::EerpReceived(e)) => assert_eq!(e.file_key(), s1.key()),
+        Some(Event::EerpReceived { eerp, signature }) => {
+            assert_eq!(eerp.file_key(), s1.key());
+            assert_eq!(signature, oftp2_session::ReceiptSignature::Unsigned);
+        }
         other => panic!("{other:?}"),
     }
     // No RTR before the application persisted the receipt.

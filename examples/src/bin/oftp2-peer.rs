@@ -19,7 +19,7 @@ use oftp2_codec::{
     FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
     VirtualFileName,
 };
-use oftp2_examples::apps::{Outcome, OutgoingFile, ReceiptSigner, Receiver, Sender};
+use oftp2_examples::apps::{Outcome, OutgoingFile, Receiver, Sender};
 use oftp2_examples::{clock, driver, identity, tls};
 use oftp2_session::{CmsSecurity, Config, Session};
 use sha2::{Digest, Sha256};
@@ -449,9 +449,14 @@ fn cms(
     partner_cert: &oftp2_auth::Certificate,
 ) -> Result<Box<CmsSecurity>, BoxError> {
     let rng: rand::rngs::StdRng = rand::make_rng();
+    let partner = OdetteId::new(partner)?;
+    // The demo uses one identity per side for both purposes: session authentication and
+    // receipt signing (real deployments may separate them).
     Ok(Box::new(
         CmsSecurity::new(vec![own.key.clone()], Box::new(rng))
-            .with_partner(OdetteId::new(partner)?, partner_cert.clone()),
+            .with_partner(partner, partner_cert.clone())
+            .with_receipt_key(own.key.clone())
+            .with_receipt_signer(partner, partner_cert.clone()),
     ))
 }
 
@@ -471,17 +476,10 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     // signed EERPs; each side knows the other's certificate.
     let alpha = identity::throwaway(ALPHA)?;
     let bravo = identity::throwaway(BRAVO)?;
-    let responder_security = if o.auth {
-        Some(cms(&bravo, ALPHA, &alpha.certificate)?)
-    } else {
-        None
-    };
-    let initiator_security = if o.auth {
-        Some(cms(&alpha, BRAVO, &bravo.certificate)?)
-    } else {
-        None
-    };
-    let bravo_key = bravo.key.clone();
+    // Both sessions get their CMS security even without secure authentication: it also
+    // signs and verifies the EERPs.
+    let responder_security = cms(&bravo, ALPHA, &alpha.certificate)?;
+    let initiator_security = cms(&alpha, BRAVO, &bravo.certificate)?;
     let tls = if o.tls { Some(tls::throwaway()?) } else { None };
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
@@ -495,14 +493,9 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         tcp.set_nodelay(true)?;
         let mut session = Session::responder(
             responder_config,
-            responder_security.map(|s| s as Box<dyn oftp2_session::SessionSecurity>),
+            Some(responder_security as Box<dyn oftp2_session::SessionSecurity>),
         )?;
         let mut app = Receiver::new(&inbox_path);
-        let rng: rand::rngs::StdRng = rand::make_rng();
-        app.receipt_signer = Some(ReceiptSigner {
-            key: bravo_key,
-            rng: Box::new(rng),
-        });
         // Hash the stored file after the session (what is on disk), not on the data path.
         app.hash_while_receiving = false;
         app.partner = Some((ALPHA.to_string(), Password::new("ALPHAPW")?));
@@ -562,7 +555,6 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     let mut sender = Sender::new(files);
     sender.wait_for_eerps = true;
     sender.hash_while_sending = false;
-    sender.receipt_signers = vec![bravo.certificate.clone()];
     let start = clock::now();
     let tcp = TcpStream::connect(addr)?;
     tcp.set_nodelay(true)?;
@@ -570,7 +562,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     initiator_config.secure_authentication = o.auth;
     let mut session = Session::initiator(
         initiator_config,
-        initiator_security.map(|s| s as Box<dyn oftp2_session::SessionSecurity>),
+        Some(initiator_security as Box<dyn oftp2_session::SessionSecurity>),
     )?;
     let mut tls_info = String::from("none");
     match tls.as_ref() {
