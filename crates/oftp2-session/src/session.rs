@@ -563,6 +563,45 @@ impl Session {
         Ok(failure)
     }
 
+    /// F_NERP_RQ with a signed NERP (9.10 Y, action 18): as [`Session::send_signed_eerp`],
+    /// NERPSIG over NERPDSN..NERPCREA and NERPHSH (RFC 5024 §5.3.14).
+    pub fn send_signed_nerp(
+        &mut self,
+        now: Instant,
+        mut nerp: Nerp,
+        suite: oftp2_codec::CipherSuite,
+    ) -> Result<Option<crate::AuthFailure>, ApiMisuse> {
+        if nerp.hash.is_empty() {
+            return Err(self.misuse(
+                "F_NERP_RQ",
+                "a signed NERP needs NERPHSH, the hash of the file as transmitted",
+            ));
+        }
+        let signed = match self.security.as_mut() {
+            Some(sec) => sec.sign_receipt(&nerp.signature_input(), suite),
+            None => Err(crate::AuthFailure::new(
+                "no SessionSecurity is configured",
+                None,
+            )),
+        };
+        let failure = match signed.map(Binary::new) {
+            Ok(Ok(sig)) => {
+                nerp.signature = sig;
+                None
+            }
+            Ok(Err(_)) => Some(crate::AuthFailure::new(
+                "the signature exceeds 65535 octets",
+                None,
+            )),
+            Err(f) => Some(f),
+        };
+        if failure.is_some() {
+            nerp.hash = Binary::empty();
+        }
+        self.send_nerp(now, nerp)?;
+        Ok(failure)
+    }
+
     /// F_NERP_RQ (9.10 Y, Z): send a negative end response.
     pub fn send_nerp(&mut self, now: Instant, nerp: Nerp) -> Result<(), ApiMisuse> {
         let now = self.clock(now);

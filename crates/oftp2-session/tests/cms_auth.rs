@@ -232,3 +232,39 @@ fn without_a_receipt_key_the_eerp_goes_unsigned() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_signed_nerp_verifies() {
+    let a_sec = security("alice", BRAVO, "bob", 1)
+        .with_receipt_signer(id("O0013000000CLEARING"), cert("bob"));
+    let b_sec = security("bob", ALPHA, "alice", 2).with_receipt_key(key("bob"));
+    let mut p = pair(a_sec, b_sec);
+    p.establish();
+    let now = p.now;
+    // A tells B to take the turn, then B (the clearing centre's creator) sends a NERP.
+    p.a.session.change_direction(now).unwrap();
+    p.drive();
+    p.a.take_events();
+    p.b.take_events();
+    let s = sfid("LOST", oftp2_codec::FileFormat::Unstructured, 0, 0);
+    let mut nerp = oftp2_codec::Nerp::refusing(
+        &s,
+        id("O0013000000CLEARING"),
+        oftp2_codec::NerpReason::NOT_DELIVERED,
+        oftp2_codec::Utf8Text::empty(),
+    );
+    nerp.hash = oftp2_codec::Binary::new(vec![7; 32]).unwrap();
+    let failure =
+        p.b.session
+            .send_signed_nerp(now, nerp, oftp2_codec::CipherSuite::AES256_RSA_SHA256)
+            .unwrap();
+    assert!(failure.is_none());
+    p.drive();
+    match p.a.next_event() {
+        Some(Event::NerpReceived { nerp, signature }) => {
+            assert_eq!(signature, oftp2_session::ReceiptSignature::Verified);
+            assert_eq!(nerp.file_key(), s.key());
+        }
+        other => panic!("{other:?}"),
+    }
+}
