@@ -197,7 +197,7 @@ fn a_signed_eerp_is_made_by_the_session_and_verified_by_the_partner() {
 fn an_eerp_signed_by_another_key_than_the_configured_one_is_invalid() {
     match signed_receipt_round("alice") {
         oftp2_session::ReceiptSignature::Invalid(f) => {
-            assert!(f.summary.contains("does not verify"), "{f}")
+            assert!(f.summary.contains("does not verify"), "{f}");
         }
         other => panic!("{other:?}"),
     }
