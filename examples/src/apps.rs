@@ -129,6 +129,11 @@ pub struct Sender {
     pub progress: Option<Box<dyn FnMut(u64) + Send>>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
     pub hash_while_sending: bool,
+    /// Whether to offer restart for U/T files whose size is known (see [`Sender::with_sizes`]).
+    pub offer_restart: bool,
+    sizes: VecDeque<Option<u64>>,
+    /// The restart position (1K blocks) the partner answered for each file.
+    pub restarted_at: Vec<u64>,
     chunk: usize,
 }
 
@@ -147,14 +152,36 @@ impl Sender {
             transfer_time: None,
             progress: None,
             hash_while_sending: true,
+            offer_restart: false,
+            sizes: VecDeque::new(),
+            restarted_at: Vec::new(),
             chunk: 4 << 20,
         }
+    }
+
+    /// The sizes of the files (in order), so that restart can be offered from their end.
+    #[must_use]
+    pub fn with_sizes(mut self, sizes: Vec<Option<u64>>) -> Self {
+        self.offer_restart = true;
+        self.sizes = sizes.into();
+        self
     }
 
     fn start_next(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
         let Some(f) = self.queue.pop_front() else {
             return Ok(false);
         };
+        let mut sfid = f.sfid;
+        // Offer a restart from the end of the file (§1.5.4): the receiver answers with what it
+        // already holds (0 for a new file). U/T and secured files restart in 1K blocks.
+        if self.offer_restart
+            && s.negotiated().is_some_and(|n| n.restart)
+            && !sfid.format.is_record_oriented()
+            && let Some(size) = self.sizes.pop_front().flatten()
+        {
+            sfid.restart = oftp2_codec::Count17::saturating(size / 1024);
+        }
+        let f = OutgoingFile { sfid, ..f };
         let key = f.sfid.key();
         let record_len = match f.sfid.format {
             oftp2_codec::FileFormat::Fixed | oftp2_codec::FileFormat::Variable => {
@@ -234,11 +261,25 @@ impl Application for Sender {
                 self.idle_speaker(s, now, false)?;
             }
             Event::FileAccepted { restart_at, .. } => {
+                self.restarted_at.push(restart_at);
                 if let Some(c) = self.current.as_mut() {
                     c.accepted = true;
-                    // Skip what the partner already has (1K blocks for U/T files, §1.5.4).
-                    let skip = restart_at.saturating_mul(1024);
-                    io::copy(&mut (&mut c.source).take(skip), &mut io::sink())?;
+                    // Skip what the partner already has (1K blocks for U/T files, §1.5.4);
+                    // it still counts for the hashes of the whole file.
+                    let mut skip = (&mut c.source).take(restart_at.saturating_mul(1024));
+                    loop {
+                        let n = skip.read(&mut c.buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        let part = c.buf.get(..n).unwrap_or_default();
+                        if self.hash_while_sending {
+                            c.hash.update(part);
+                        }
+                        if let Some(d) = c.digest.as_mut() {
+                            d.update(part);
+                        }
+                    }
                 }
                 if self.transfer_time.is_none() {
                     self.transfer_time = Some((now, now));
@@ -344,6 +385,11 @@ impl Application for Sender {
                 // Out of credit: read the partner's CDT first.
                 return Ok(progressed);
             }
+            if c.start == c.end {
+                // One chunk per call: the driver writes it out before the next is read, so
+                // memory stays at one chunk plus the session's current buffer.
+                return Ok(true);
+            }
         }
     }
 }
@@ -383,7 +429,8 @@ pub struct ReceivedFile {
 struct Receiving {
     id: FileId,
     sfid: Box<Sfid>,
-    file: tempfile::NamedTempFile,
+    file: File,
+    partial: PathBuf,
     hash: Sha256,
     octets: u64,
     /// EERPHSH when the SFID asks for a signed EERP.
@@ -411,6 +458,8 @@ pub struct Receiver {
     pub outcome: Outcome,
     /// Whether to hash while receiving (off: hash the stored file afterwards).
     pub hash_while_receiving: bool,
+    /// The restart position (1K blocks) answered for each file offered.
+    pub restarted_at: Vec<u64>,
 }
 
 impl Receiver {
@@ -428,7 +477,44 @@ impl Receiver {
             negotiated: None,
             outcome: Outcome::Running,
             hash_while_receiving: true,
+            restarted_at: Vec::new(),
         }
+    }
+
+    /// The partial file of a transfer: named after the file's identity (§1.5.2), so that a
+    /// restarted transfer (§1.5.4) finds what an interrupted session stored.
+    fn partial_path(&self, sfid: &Sfid) -> PathBuf {
+        self.inbox.join(format!(
+            ".{}.{}{}.{}.part",
+            sfid.dataset_name.as_str(),
+            sfid.date.as_bytes().escape_ascii(),
+            sfid.time.as_bytes().escape_ascii(),
+            sfid.originator.as_str()
+        ))
+    }
+
+    /// Opens the partial file; returns it and the restart position (1K blocks) to answer.
+    fn open_partial(&self, sfid: &Sfid, restart: bool) -> io::Result<(File, PathBuf, u64)> {
+        let path = self.partial_path(sfid);
+        let offered = sfid.restart.get();
+        // Restart in 1K blocks for U/T and secured files; record-oriented restart is not
+        // kept by this application (it starts F/V files over).
+        let by_blocks = !sfid.format.is_record_oriented()
+            || sfid.security != oftp2_codec::SecurityLevel::None
+            || sfid.compression != oftp2_codec::FileCompression::NONE;
+        let stored = match std::fs::metadata(&path) {
+            Ok(m) if restart && offered > 0 && by_blocks => m.len() / 1024,
+            _ => 0,
+        };
+        let at = stored.min(offered);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .read(true)
+            .write(true)
+            .truncate(false)
+            .open(&path)?;
+        file.set_len(at * 1024)?;
+        Ok((file, path, at))
     }
 
     fn offered(
@@ -437,19 +523,44 @@ impl Receiver {
         now: Instant,
         id: FileId,
         sfid: Box<Sfid>,
-        digest: Option<FileDigest>,
+        mut digest: Option<FileDigest>,
     ) -> io::Result<()> {
-        match tempfile::NamedTempFile::new_in(&self.inbox) {
-            Ok(file) => {
+        let restart = self.negotiated.as_ref().is_some_and(|n| n.restart);
+        match self.open_partial(&sfid, restart) {
+            Ok((mut file, partial, at)) => {
+                let mut hash = Sha256::new();
+                if at > 0 {
+                    // What is already stored counts for the hashes of the whole file.
+                    let mut prefix = (&mut file).take(at * 1024);
+                    let mut buf = vec![0u8; 1 << 20];
+                    loop {
+                        let n = prefix.read(&mut buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        let part = buf.get(..n).unwrap_or_default();
+                        if self.hash_while_receiving {
+                            hash.update(part);
+                        }
+                        if let Some(d) = digest.as_mut() {
+                            d.update(part);
+                        }
+                    }
+                    tracing::info!(file = %sfid.dataset_name, kib = at, "restarting a partially received file");
+                }
+                use std::io::Seek as _;
+                file.seek(std::io::SeekFrom::Start(at * 1024))?;
                 self.current = Some(Receiving {
                     id,
                     sfid,
                     file,
-                    hash: Sha256::new(),
-                    octets: 0,
+                    partial,
+                    hash,
+                    octets: at * 1024,
                     digest,
                 });
-                s.accept_file(now, id, 0).map_err(api)
+                self.restarted_at.push(at);
+                s.accept_file(now, id, at).map_err(api)
             }
             Err(e) => s
                 .refuse_file(
@@ -538,9 +649,9 @@ impl Application for Receiver {
                         .map_err(api);
                 }
                 // Durable before EFPA: sync, then rename into place.
-                c.file.as_file().sync_all()?;
+                c.file.sync_all()?;
                 let path = self.inbox.join(c.sfid.dataset_name.as_str());
-                c.file.persist(&path).map_err(|e| e.error)?;
+                std::fs::rename(&c.partial, &path)?;
                 if let Ok(dir) = File::open(&self.inbox) {
                     let _ = dir.sync_all();
                 }
@@ -573,7 +684,13 @@ impl Application for Receiver {
                 s.ready_to_receive(now).map_err(api)?;
             }
             Event::Released => self.outcome = Outcome::Released,
-            Event::Aborted { origin, error } => self.outcome = outcome_of(origin, &error),
+            Event::Aborted { origin, error } => {
+                // Keep what arrived for a restart in a later session (§1.5.4).
+                if let Some(c) = self.current.take() {
+                    let _ = c.file.sync_all();
+                }
+                self.outcome = outcome_of(origin, &error);
+            }
             _ => {}
         }
         Ok(())

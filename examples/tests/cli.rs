@@ -454,3 +454,73 @@ fn a_tls_client_against_a_plain_listener_is_explained() {
     assert!(stderr.contains("ESID 01"), "{stderr}");
     assert!(stderr.contains("the peer speaks TLS"), "{stderr}");
 }
+
+#[test]
+fn a_killed_sender_resumes_where_the_partner_stopped() {
+    let inbox = tempfile::tempdir().unwrap();
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+            "--inbox",
+        ])
+        .arg(inbox.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("resume.bin");
+    let content: Vec<u8> = (0..30_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    std::fs::write(&file, &content).unwrap();
+    let send = |extra: &[&str]| {
+        peer()
+            .args([
+                "send",
+                "--connect",
+                &addr,
+                "--ssid",
+                "O0013000000ALPHA",
+                "--password",
+                "ALPHAPW",
+            ])
+            .args(["--partner", "O0013000000BRAVO"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    // The first sender dies abruptly after 12 MB.
+    let first = send(&["--crash-after-octets", "12000000"]);
+    assert_eq!(first.status.code(), Some(137));
+    // The second one is offered a restart position and completes the file.
+    let second = send(&[]);
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        second.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(stdout.contains("RESUME.BIN resumed at"), "{stdout}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let stored = std::fs::read(inbox.path().join("RESUME.BIN")).unwrap();
+    assert_eq!(stored.len(), content.len());
+    assert!(stored == content, "the resumed file differs");
+}

@@ -188,6 +188,10 @@ enum Cmd {
         /// The partner's ODETTE ID (SFIDDEST).
         #[arg(long)]
         partner: String,
+        /// Fault injection for tests: exit abruptly (as if killed) once this many octets
+        /// were handed to the session.
+        #[arg(long, hide = true)]
+        crash_after_octets: Option<u64>,
         #[command(flatten)]
         auth: AuthArgs,
         #[command(flatten)]
@@ -277,9 +281,19 @@ fn main() -> ExitCode {
             ssid,
             password,
             partner,
+            crash_after_octets,
             auth,
             tls,
-        } => send(&files, connect, &ssid, &password, &partner, &auth, &tls),
+        } => send(
+            &files,
+            connect,
+            &ssid,
+            &password,
+            &partner,
+            crash_after_octets,
+            &auth,
+            &tls,
+        ),
         Cmd::Check {
             connect,
             ssid,
@@ -749,19 +763,28 @@ fn listen(
     Ok(true)
 }
 
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per command-line option"
+)]
 fn send(
     paths: &[PathBuf],
     connect: SocketAddr,
     ssid: &str,
     password: &str,
     partner: &str,
+    crash_after_octets: Option<u64>,
     auth: &AuthArgs,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let tls = tls.client(connect)?;
     let mut files = Vec::new();
+    let mut sizes = Vec::new();
     for p in paths {
-        let size = std::fs::metadata(p)?.len();
+        let size = std::fs::metadata(p)
+            .map_err(|e| format!("{}: {e}", p.display()))?
+            .len();
+        sizes.push(Some(size));
         let name = p
             .file_name()
             .and_then(|n| n.to_str())
@@ -775,13 +798,31 @@ fn send(
             digest: None,
         });
     }
-    let mut sender = Sender::new(files);
+    // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
+    let mut sender = Sender::new(files).with_sizes(sizes);
+    if let Some(limit) = crash_after_octets {
+        sender.progress = Some(Box::new(move |octets| {
+            if octets >= limit {
+                std::process::exit(137);
+            }
+        }));
+    }
     sender.wait_for_eerps = true;
     let mut c = config(ssid, password, None)?;
     c.secure_authentication = auth.auth_key.is_some();
     let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
     driver::run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
-    for f in &sender.sent {
+    for (f, at) in sender
+        .sent
+        .iter()
+        .zip(sender.restarted_at.iter().chain(std::iter::repeat(&0)))
+    {
+        if *at > 0 {
+            println!(
+                "{} resumed at {} KiB (the partner kept it)",
+                f.key.dataset_name, at
+            );
+        }
         println!(
             "{} {} octets: {}{}",
             f.key.dataset_name,
