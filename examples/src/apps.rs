@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek as _, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -548,7 +548,6 @@ impl Receiver {
                     }
                     tracing::info!(file = %sfid.dataset_name, kib = at, "restarting a partially received file");
                 }
-                use std::io::Seek as _;
                 file.seek(std::io::SeekFrom::Start(at * 1024))?;
                 self.current = Some(Receiving {
                     id,
