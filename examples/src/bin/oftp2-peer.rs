@@ -69,6 +69,7 @@ struct AuthArgs {
 
 /// TLS (RFC 5024 §2.4, port 6619; TLS 1.2 minimum per RFC 8996), from PEM files.
 #[derive(clap::Args, Clone)]
+#[allow(clippy::struct_field_names, reason = "the fields are the --tls-* options")]
 struct TlsArgs {
     /// Our TLS certificate chain (PEM). `listen`: enables TLS. `send`/`check`: our client
     /// certificate.
