@@ -440,8 +440,8 @@ struct Receiving {
 /// The Responder's application: checks the partner, stores files, sends EERPs.
 pub struct Receiver {
     inbox: PathBuf,
-    /// The partner's expected code and password; `None` accepts anyone.
-    pub partner: Option<(String, Password)>,
+    /// The partners' codes and passwords (SSIDCODE, SSIDPSWD); empty accepts anyone.
+    pub partners: Vec<(String, Password)>,
     current: Option<Receiving>,
     /// The files stored.
     pub received: Vec<ReceivedFile>,
@@ -468,7 +468,7 @@ impl Receiver {
     pub fn new(inbox: &Path) -> Self {
         Self {
             inbox: inbox.to_path_buf(),
-            partner: None,
+            partners: Vec::new(),
             current: None,
             received: Vec::new(),
             send_eerps: true,
@@ -595,15 +595,21 @@ impl Receiver {
 impl Application for Receiver {
     fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
         match event {
-            Event::SessionRequested { ssid } => match &self.partner {
-                Some((code, _)) if ssid.code.as_str() != code => s
-                    .refuse_session(now, EsidReason::USER_CODE_NOT_KNOWN, Utf8Text::empty())
-                    .map_err(api)?,
-                Some((_, pw)) if ssid.password.expose() != pw.expose() => s
-                    .refuse_session(now, EsidReason::INVALID_PASSWORD, Utf8Text::empty())
-                    .map_err(api)?,
-                _ => s.accept_session(now).map_err(api)?,
-            },
+            Event::SessionRequested { ssid } => {
+                let known = self
+                    .partners
+                    .iter()
+                    .find(|(code, _)| ssid.code.as_str() == code);
+                match known {
+                    None if !self.partners.is_empty() => s
+                        .refuse_session(now, EsidReason::USER_CODE_NOT_KNOWN, Utf8Text::empty())
+                        .map_err(api)?,
+                    Some((_, pw)) if ssid.password.expose() != pw.expose() => s
+                        .refuse_session(now, EsidReason::INVALID_PASSWORD, Utf8Text::empty())
+                        .map_err(api)?,
+                    _ => s.accept_session(now).map_err(api)?,
+                }
+            }
             Event::Connected(n) => self.negotiated = Some(n),
             Event::FileOffered { id, sfid } => {
                 let digest = if sfid.signed_eerp {

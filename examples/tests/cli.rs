@@ -524,3 +524,70 @@ fn a_killed_sender_resumes_where_the_partner_stopped() {
     assert_eq!(stored.len(), content.len());
     assert!(stored == content, "the resumed file differs");
 }
+
+#[test]
+fn listen_reads_partners_from_a_toml_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = tempfile::tempdir().unwrap();
+    let config = dir.path().join("partners.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "ssid = \"O0013000000BRAVO\"\npassword = \"BRAVOPW\"\ninbox = {:?}\n\n[[partner]]\nssid = \"O0013000000ALPHA\"\npassword = \"ALPHAPW\"\n",
+            inbox.path()
+        ),
+    )
+    .unwrap();
+    let mut child = peer()
+        .args(["listen", "--bind", "127.0.0.1:0", "--once", "--config"])
+        .arg(&config)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    let file = dir.path().join("cfg.txt");
+    std::fs::write(&file, b"hello\r\n").unwrap();
+    // A wrong password for a configured partner is ESID 04.
+    let out = peer()
+        .args([
+            "send",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "WRONG",
+        ])
+        .args(["--partner", "O0013000000BRAVO"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("04 (invalid password)"));
+    let _ = child.wait();
+}
+
+#[test]
+fn a_malformed_toml_file_is_named_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("broken.toml");
+    std::fs::write(&config, "ssid = \"O0013000000BRAVO\"\npassword = \n").unwrap();
+    let out = peer()
+        .args(["listen", "--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.toml"), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+}

@@ -69,7 +69,10 @@ struct AuthArgs {
 
 /// TLS (RFC 5024 §2.4, port 6619; TLS 1.2 minimum per RFC 8996), from PEM files.
 #[derive(clap::Args, Clone)]
-#[allow(clippy::struct_field_names, reason = "the fields are the --tls-* options")]
+#[allow(
+    clippy::struct_field_names,
+    reason = "the fields are the --tls-* options"
+)]
 struct TlsArgs {
     /// Our TLS certificate chain (PEM). `listen`: enables TLS. `send`/`check`: our client
     /// certificate.
@@ -146,24 +149,28 @@ enum Cmd {
     },
     /// Accept sessions and store received files.
     Listen {
-        /// Address to listen on.
-        #[arg(long, default_value = "0.0.0.0:3305")]
-        bind: SocketAddr,
+        /// A TOML file with `ssid`, `password`, optional `bind` and `inbox`, and
+        /// `[[partner]]` tables of `ssid` and `password` (flags override the file).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 0.0.0.0:3305).
+        #[arg(long)]
+        bind: Option<SocketAddr>,
         /// Our ODETTE ID.
         #[arg(long)]
-        ssid: String,
+        ssid: Option<String>,
         /// Our password.
         #[arg(long)]
-        password: String,
+        password: Option<String>,
         /// The partner's ODETTE ID (any partner when omitted).
         #[arg(long)]
         partner: Option<String>,
         /// The partner's password.
         #[arg(long, default_value = "")]
         partner_password: String,
-        /// Where received files go.
-        #[arg(long, default_value = ".")]
-        inbox: PathBuf,
+        /// Where received files go (default: the current directory).
+        #[arg(long)]
+        inbox: Option<PathBuf>,
         /// Serve one session, then exit.
         #[arg(long)]
         once: bool,
@@ -220,6 +227,74 @@ enum Cmd {
     },
 }
 
+/// `listen --config` file (TOML).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListenFile {
+    ssid: Option<String>,
+    password: Option<String>,
+    bind: Option<SocketAddr>,
+    inbox: Option<PathBuf>,
+    #[serde(default)]
+    partner: Vec<PartnerEntry>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartnerEntry {
+    ssid: String,
+    password: String,
+}
+
+struct ListenSettings {
+    bind: SocketAddr,
+    ssid: String,
+    password: String,
+    inbox: PathBuf,
+    partners: Vec<(String, String)>,
+}
+
+impl ListenSettings {
+    fn resolve(
+        config: Option<&std::path::Path>,
+        bind: Option<SocketAddr>,
+        ssid: Option<String>,
+        password: Option<String>,
+        inbox: Option<PathBuf>,
+    ) -> Result<Self, BoxError> {
+        let file = match config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let parsed: ListenFile =
+                    toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                Some(parsed)
+            }
+            None => None,
+        };
+        let (f_ssid, f_password, f_bind, f_inbox, f_partners) = match file {
+            Some(f) => (f.ssid, f.password, f.bind, f.inbox, f.partner),
+            None => (None, None, None, None, Vec::new()),
+        };
+        Ok(Self {
+            bind: bind
+                .or(f_bind)
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], tls::PLAIN_PORT))),
+            ssid: ssid
+                .or(f_ssid)
+                .ok_or("our ODETTE ID is missing: --ssid or `ssid` in --config")?,
+            password: password
+                .or(f_password)
+                .ok_or("our password is missing: --password or `password` in --config")?,
+            inbox: inbox.or(f_inbox).unwrap_or_else(|| PathBuf::from(".")),
+            partners: f_partners
+                .into_iter()
+                .map(|p| (p.ssid, p.password))
+                .collect(),
+        })
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = match cli.verbose {
@@ -256,6 +331,7 @@ fn main() -> ExitCode {
             credit,
         }),
         Cmd::Listen {
+            config,
             bind,
             ssid,
             password,
@@ -265,17 +341,25 @@ fn main() -> ExitCode {
             once,
             auth,
             tls,
-        } => listen(
-            bind,
-            &ssid,
-            &password,
-            partner,
-            &partner_password,
-            &inbox,
-            once,
-            &auth,
-            &tls,
-        ),
+        } => {
+            ListenSettings::resolve(config.as_deref(), bind, ssid, password, inbox).and_then(|l| {
+                let mut partners = l.partners;
+                if let Some(p) = &partner {
+                    partners.push((p.clone(), partner_password.clone()));
+                }
+                listen(
+                    l.bind,
+                    &l.ssid,
+                    &l.password,
+                    partner,
+                    &partners,
+                    &l.inbox,
+                    once,
+                    &auth,
+                    &tls,
+                )
+            })
+        }
         Cmd::Send {
             files,
             connect,
@@ -513,7 +597,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         let mut app = Receiver::new(&inbox_path);
         // Hash the stored file after the session (what is on disk), not on the data path.
         app.hash_while_receiving = false;
-        app.partner = Some((ALPHA.to_string(), Password::new("ALPHAPW")?));
+        app.partners = vec![(ALPHA.to_string(), Password::new("ALPHAPW")?)];
         match server_tls {
             Some(cfg) => {
                 let conn = rustls::ServerConnection::new(cfg)?;
@@ -713,7 +797,7 @@ fn listen(
     ssid: &str,
     password: &str,
     partner: Option<String>,
-    partner_password: &str,
+    partners: &[(String, String)],
     inbox: &std::path::Path,
     once: bool,
     auth: &AuthArgs,
@@ -723,25 +807,25 @@ fn listen(
     eprintln!("listening on {}", listener.local_addr()?);
     let mut config = config(ssid, password, None)?;
     config.secure_authentication = auth.auth_key.is_some();
-    let partner = match partner {
-        Some(p) => Some((p, Password::new(partner_password)?)),
-        None => None,
-    };
+    let partners = partners
+        .iter()
+        .map(|(code, pw)| Ok((code.clone(), Password::new(pw)?)))
+        .collect::<Result<Vec<_>, BoxError>>()?;
     // Configuration errors (unreadable key files...) show before the first connection.
-    let _ = security_from(auth, partner.as_ref().map(|p| p.0.as_str()))?;
+    let _ = security_from(auth, partner.as_deref())?;
     let _ = tls.server()?;
     for conn in listener.incoming() {
         let tcp = conn?;
-        let security = security_from(auth, partner.as_ref().map(|p| p.0.as_str()))?;
+        let security = security_from(auth, partner.as_deref())?;
         let tls = tls.server()?;
         let config = config.clone();
         let inbox = inbox.to_path_buf();
-        let partner = partner.clone();
+        let partners = partners.clone();
         // One thread per session: sessions run concurrently.
         let serving = thread::spawn(move || -> Result<bool, BoxError> {
             let mut session = Session::responder(config, security)?;
             let mut app = Receiver::new(&inbox);
-            app.partner = partner;
+            app.partners = partners;
             driver::run_tcp(tcp, tls, &mut session, &mut app)?;
             for r in &app.received {
                 println!(
