@@ -796,7 +796,7 @@ fn listen(
     bind: SocketAddr,
     ssid: &str,
     password: &str,
-    partner: Option<String>,
+    partner: Option<&str>,
     partners: &[(String, String)],
     inbox: &std::path::Path,
     once: bool,
@@ -812,11 +812,11 @@ fn listen(
         .map(|(code, pw)| Ok((code.clone(), Password::new(pw)?)))
         .collect::<Result<Vec<_>, BoxError>>()?;
     // Configuration errors (unreadable key files...) show before the first connection.
-    let _ = security_from(auth, partner.as_deref())?;
+    let _ = security_from(auth, partner)?;
     let _ = tls.server()?;
     for conn in listener.incoming() {
         let tcp = conn?;
-        let security = security_from(auth, partner.as_deref())?;
+        let security = security_from(auth, partner)?;
         let tls = tls.server()?;
         let config = config.clone();
         let inbox = inbox.to_path_buf();
