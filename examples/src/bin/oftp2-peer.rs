@@ -351,7 +351,7 @@ fn main() -> ExitCode {
                     l.bind,
                     &l.ssid,
                     &l.password,
-                    partner,
+                    partner.as_deref(),
                     &partners,
                     &l.inbox,
                     once,
