@@ -78,6 +78,10 @@ mod digest;
 mod envelope;
 mod enveloped;
 mod error;
+// Fuzz target bodies; they embed a test key, so only the `fuzzing` feature builds them.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keys;
 mod receipt;
 mod rsa_backend;

@@ -1,0 +1,267 @@
+//! Bodies of the fuzz targets in `fuzz/` (`auch_content`, `signed_data`, `ber_stream`), kept
+//! here so that `cargo test` on stable replays the committed corpus through exactly the same
+//! code. Not part of the supported API.
+//!
+//! Every body takes the raw fuzz input and panics (through `assert!`) only when a property
+//! does not hold: that panic is the finding. `fuzz/README.md` lists what each target asserts.
+//! The RNG is a deterministic SplitMix64 seeded from the input, **for fuzzing only**.
+#![allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
+
+use std::sync::OnceLock;
+
+use crate::error::{ChallengeFailure, EnvelopeError, ReceiptError};
+use crate::{
+    Certificate, EnvelopeReader, PrivateKey, SoftwareRsaKey, answer_challenge, ber, open_enveloped,
+    verify_file, verify_receipt,
+};
+
+const ALICE_CERT: &[u8] = include_bytes!("../tests/data/alice.cert.pem");
+const ALICE_KEY: &[u8] = include_bytes!("../tests/data/alice.key.pem");
+
+/// Alice's test certificate and key (`tests/data/`), parsed once.
+fn alice() -> &'static (Certificate, SoftwareRsaKey) {
+    static ALICE: OnceLock<(Certificate, SoftwareRsaKey)> = OnceLock::new();
+    ALICE.get_or_init(|| {
+        let Ok(cert) = Certificate::from_pem(ALICE_CERT) else {
+            panic!("alice.cert.pem does not parse");
+        };
+        let Ok(key) = SoftwareRsaKey::from_pem(ALICE_KEY, cert.clone()) else {
+            panic!("alice.key.pem does not parse");
+        };
+        (cert, key)
+    })
+}
+
+/// SplitMix64: deterministic, **not** a CSPRNG; marked crypto only so the API takes it.
+struct FuzzRng(u64);
+
+impl FuzzRng {
+    fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    fn step(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+impl rand_core::TryRng for FuzzRng {
+    type Error = core::convert::Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.step() >> 32) as u32)
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        Ok(self.step())
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.step().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for FuzzRng {}
+
+/// A seed that depends on every input octet (FNV-1a), so runs are reproducible.
+fn seed(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `auch_content`: [`answer_challenge`] with alice's key on arbitrary AUCHCHAL octets.
+///
+/// Asserts: no panic; the outcome does not depend on the blinding RNG (two different
+/// seeds give the same response or the same error); errors are typed and informative
+/// (`Malformed`/`UnsupportedAlgorithm` carry a non-empty reason, `AddressedToOtherCertificate`
+/// names the recipients and lists alice as the certificate tried, never a response-check
+/// variant); an answer agrees with [`open_enveloped`] on the same octets, and a 20-octet
+/// plaintext from [`open_enveloped`] is answered with exactly those octets.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn auch_content(data: &[u8]) {
+    let (cert, key) = alice();
+    let keys: [&dyn PrivateKey; 1] = [key];
+    let s = seed(data);
+    let first = answer_challenge(&mut FuzzRng::new(s), data, &keys);
+    let second = answer_challenge(&mut FuzzRng::new(!s), data, &keys);
+    match (&first, &second) {
+        (Ok(a), Ok(b)) => assert_eq!(a.expose(), b.expose(), "answer depends on the RNG"),
+        (Err(a), Err(b)) => assert_eq!(a, b, "error depends on the RNG"),
+        _ => panic!("outcome depends on the RNG: {first:?} vs {second:?}"),
+    }
+    match &first {
+        Ok(_) | Err(ChallengeFailure::CouldNotDecrypt) => {}
+        Err(ChallengeFailure::Malformed { reason }) => assert!(!reason.is_empty()),
+        Err(ChallengeFailure::UnsupportedAlgorithm { algorithm }) => {
+            assert!(!algorithm.is_empty());
+        }
+        Err(ChallengeFailure::AddressedToOtherCertificate { addressed_to, ours }) => {
+            assert!(!addressed_to.is_empty(), "no recipient named");
+            assert_eq!(ours.as_slice(), &[cert.summary()]);
+        }
+        Err(e) => panic!("answer_challenge returned a response-check error: {e:?}"),
+    }
+    if let Err(e) = &first {
+        assert!(!e.to_string().is_empty());
+    }
+    let opened = open_enveloped(&mut FuzzRng::new(s ^ 0x5555), data, &keys);
+    match (&first, &opened) {
+        (Ok(a), Ok(p)) => assert_eq!(a.expose().as_slice(), p.as_slice()),
+        (Ok(_), Err(e)) => panic!("answer_challenge answered, open_enveloped failed: {e:?}"),
+        (Err(e), Ok(p)) if p.len() == crate::CHALLENGE_LEN => {
+            panic!("open_enveloped gave 20 octets, answer_challenge failed: {e:?}");
+        }
+        _ => {}
+    }
+}
+
+/// `signed_data`: [`verify_file`] and [`verify_receipt`] on arbitrary SignedData with alice's
+/// certificate as the only configured signer.
+///
+/// Asserts: no panic; whatever verifies names alice as signer, verifies again as a receipt
+/// whose expected content is exactly the content [`verify_file`] returned (same content,
+/// digest and signer), and fails as a receipt with `ContentMismatch` for any other content;
+/// whatever fails, fails as a receipt with the same error; a validity time does not turn a
+/// failure into a success.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn signed_data(data: &[u8]) {
+    let (cert, _) = alice();
+    let signers = core::slice::from_ref(cert);
+    let file = verify_file(data, signers, None);
+    let other: &[u8] = match &file {
+        Ok(v) if v.content().is_empty() => b"x",
+        _ => b"",
+    };
+    let mismatch = verify_receipt(data, other, signers, None);
+    match &file {
+        Ok(v) => {
+            assert_eq!(
+                v.signer(),
+                cert,
+                "verified with a certificate not configured"
+            );
+            let again = verify_receipt(data, v.content(), signers, None);
+            let Ok(r) = again else {
+                panic!("verify_file accepted, verify_receipt with its content refused: {again:?}");
+            };
+            assert_eq!(r.content(), v.content());
+            assert_eq!(r.digest(), v.digest());
+            assert_eq!(r.signer(), v.signer());
+            let mut longer = v.content().to_vec();
+            longer.push(0);
+            for wrong in [other, longer.as_slice()] {
+                match verify_receipt(data, wrong, signers, None) {
+                    Err(ReceiptError::ContentMismatch { got, expected }) => {
+                        assert_eq!((got, expected), (v.content().len(), wrong.len()));
+                    }
+                    r => panic!("receipt with other content: {r:?}"),
+                }
+            }
+        }
+        Err(EnvelopeError::Signature(e)) => match &mismatch {
+            Err(m) => assert_eq!(m, e, "verify_file and verify_receipt disagree"),
+            Ok(_) => panic!("verify_file refused ({e:?}), verify_receipt accepted"),
+        },
+        Err(e) => panic!("verify_file returned a non-signature error: {e:?}"),
+    }
+    if file.is_err() {
+        assert!(
+            verify_file(data, signers, Some(1_893_456_000)).is_err(),
+            "a validity time made a failing signature verify"
+        );
+    }
+}
+
+/// Feeds `stream` to an [`EnvelopeReader`] in the pieces `cuts` delimit; the plaintext, or
+/// the first error.
+fn read_stream(stream: &[u8], cuts: &[usize], rng_seed: u64) -> Result<Vec<u8>, EnvelopeError> {
+    let (_, key) = alice();
+    let keys: [&dyn PrivateKey; 1] = [key];
+    let mut rng = FuzzRng::new(rng_seed);
+    let mut reader = EnvelopeReader::new();
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &cut in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let cut = cut.clamp(at, stream.len());
+        reader.update(&mut rng, &keys, &stream[at..cut], &mut out)?;
+        at = cut;
+    }
+    reader.finish(&mut out)?;
+    Ok(out)
+}
+
+/// `ber_stream`: [`ber::normalize`] and [`EnvelopeReader`] over arbitrary octets.
+///
+/// Input: octet 0 holds the number of cut points (mod 8); then two octets (big-endian) per
+/// cut point, taken modulo the stream length; the rest is the stream.
+///
+/// Asserts: no panic; [`ber::normalize`] output normalizes to itself (DER is a fixed point)
+/// and an error offset lies within the input; the reader gives the same plaintext or the
+/// same error whether the stream comes at once, at the cut points, or (up to 2 KiB) one
+/// octet at a time, with different blinding RNGs; what the reader accepts,
+/// [`open_enveloped`] opens to the same plaintext, and vice versa.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn ber_stream(data: &[u8]) {
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let n = usize::from(n % 8);
+    let (cut_octets, stream) = rest.split_at((2 * n).min(rest.len()));
+    let mut cuts: Vec<usize> = cut_octets
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_be_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    cuts.sort_unstable();
+
+    match ber::normalize(stream) {
+        Ok(der) => match ber::normalize(&der) {
+            Ok(again) => assert_eq!(again, der, "normalize is not idempotent"),
+            Err(e) => panic!("normalized output does not normalize: {e:?}"),
+        },
+        Err(e) => assert!(
+            e.offset <= stream.len(),
+            "error offset {} past the input",
+            e.offset
+        ),
+    }
+
+    let s = seed(data);
+    let whole = read_stream(stream, &[], s);
+    let split = read_stream(stream, &cuts, s ^ 1);
+    assert_eq!(whole, split, "the reader depends on the split at {cuts:?}");
+    if stream.len() <= 2048 {
+        let bytewise: Vec<usize> = (1..stream.len()).collect();
+        let octets = read_stream(stream, &bytewise, s ^ 2);
+        assert_eq!(
+            whole, octets,
+            "the reader differs when fed one octet at a time"
+        );
+    }
+    let (_, key) = alice();
+    let keys: [&dyn PrivateKey; 1] = [key];
+    let opened = open_enveloped(&mut FuzzRng::new(s ^ 3), stream, &keys);
+    match (&whole, &opened) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "reader and open_enveloped disagree"),
+        (Ok(_), Err(e)) => panic!("reader accepted, open_enveloped refused: {e:?}"),
+        (Err(e), Ok(_)) => panic!("open_enveloped accepted, reader refused: {e:?}"),
+        (Err(_), Err(_)) => {}
+    }
+}
