@@ -884,12 +884,30 @@ fn send(
         });
     }
     // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
-    let mut sender = Sender::new(files).with_sizes(sizes);
+    let mut sender = Sender::new(files).with_sizes(sizes.clone());
     if let Some(limit) = crash_after_octets {
         sender.progress = Some(Box::new(move |octets| {
             if octets >= limit {
                 std::process::exit(137);
             }
+        }));
+    } else if io::IsTerminal::is_terminal(&io::stdout()) {
+        // A progress bar over all files when a person watches.
+        let total: u64 = sizes.iter().flatten().sum();
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let (mut base, mut last) = (0u64, 0u64);
+        sender.progress = Some(Box::new(move |octets| {
+            if octets < last {
+                base += last; // the next file started
+            }
+            last = octets;
+            bar.set_position(base + octets);
         }));
     }
     sender.wait_for_eerps = true;
