@@ -127,6 +127,8 @@ pub struct Sender {
     pub transfer_time: Option<(Instant, Instant)>,
     /// Progress: octets handed to the session so far.
     pub progress: Option<Box<dyn FnMut(u64) + Send>>,
+    /// Called when the partner confirmed a file (EFPA).
+    pub on_delivered: Option<Box<dyn FnMut(&SentFile) + Send>>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
     pub hash_while_sending: bool,
     /// Whether to offer restart for U/T files whose size is known (see [`Sender::with_sizes`]).
@@ -151,6 +153,7 @@ impl Sender {
             outcome: Outcome::Running,
             transfer_time: None,
             progress: None,
+            on_delivered: None,
             hash_while_sending: true,
             offer_restart: false,
             sizes: VecDeque::new(),
@@ -291,6 +294,9 @@ impl Application for Sender {
             }
             Event::FileDelivered { speaker, .. } => {
                 self.finish_file(true, None);
+                if let (Some(hook), Some(f)) = (self.on_delivered.as_mut(), self.sent.last()) {
+                    hook(f);
+                }
                 if let Some(t) = self.transfer_time.as_mut() {
                     t.1 = now;
                 }
@@ -411,6 +417,17 @@ fn check_eerp(eerp: &Eerp, digest: &[u8], signature: &ReceiptSignature) -> Resul
     Ok(())
 }
 
+/// A file name for a virtual file's identity (§1.5.2).
+fn key_name(k: &VirtualFileKey) -> String {
+    format!(
+        "{}.{}{}.{}",
+        k.dataset_name.as_str(),
+        k.date.as_bytes().escape_ascii(),
+        k.time.as_bytes().escape_ascii(),
+        k.originator.as_str()
+    )
+}
+
 /// A file we received and stored.
 #[derive(Debug, Clone)]
 pub struct ReceivedFile {
@@ -460,6 +477,7 @@ pub struct Receiver {
     pub hash_while_receiving: bool,
     /// The restart position (1K blocks) answered for each file offered.
     pub restarted_at: Vec<u64>,
+    in_flight: Option<VirtualFileKey>,
 }
 
 impl Receiver {
@@ -478,19 +496,67 @@ impl Receiver {
             outcome: Outcome::Running,
             hash_while_receiving: true,
             restarted_at: Vec::new(),
+            in_flight: None,
         }
     }
 
     /// The partial file of a transfer: named after the file's identity (§1.5.2), so that a
     /// restarted transfer (§1.5.4) finds what an interrupted session stored.
     fn partial_path(&self, sfid: &Sfid) -> PathBuf {
-        self.inbox.join(format!(
-            ".{}.{}{}.{}.part",
-            sfid.dataset_name.as_str(),
-            sfid.date.as_bytes().escape_ascii(),
-            sfid.time.as_bytes().escape_ascii(),
-            sfid.originator.as_str()
-        ))
+        self.inbox.join(format!(".{}.part", key_name(&sfid.key())))
+    }
+
+    /// Marks a stored file (so that the same virtual file offered again is a duplicate).
+    fn done_path(&self, key: &VirtualFileKey) -> PathBuf {
+        self.inbox.join(format!(".{}.done", key_name(key)))
+    }
+
+    /// Where an EERP waits until the partner acknowledged it with RTR (maybe in a later
+    /// session).
+    fn eerp_path(&self, key: &VirtualFileKey) -> PathBuf {
+        self.inbox.join(format!(".{}.eerp", key_name(key)))
+    }
+
+    /// Persists an EERP to send: one octet for the suite of a signed one (0xFF: unsigned),
+    /// then the EERP as encoded on the wire.
+    fn persist_eerp(&self, eerp: &Eerp, suite: Option<oftp2_codec::CipherSuite>) -> io::Result<()> {
+        let mut bytes = vec![suite.map_or(0xFF, oftp2_codec::CipherSuite::code)];
+        bytes.extend_from_slice(&oftp2_codec::Command::Eerp(eerp.clone()).to_bytes());
+        let path = self.eerp_path(&eerp.file_key());
+        let tmp = path.with_extension("eerp-tmp");
+        std::fs::write(&tmp, bytes)?;
+        File::open(&tmp)?.sync_all()?;
+        std::fs::rename(tmp, path)
+    }
+
+    /// The EERPs persisted by earlier sessions and not acknowledged yet.
+    fn load_pending_eerps(&mut self) {
+        let Ok(entries) = std::fs::read_dir(&self.inbox) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "eerp"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let Ok(bytes) = std::fs::read(&p) else {
+                continue;
+            };
+            let Some((&suite, wire)) = bytes.split_first() else {
+                continue;
+            };
+            if let Ok(oftp2_codec::Command::Eerp(e)) = oftp2_codec::Command::decode(wire) {
+                let queued = self
+                    .pending_eerps
+                    .iter()
+                    .any(|(q, _)| q.file_key() == e.file_key());
+                if !queued {
+                    self.pending_eerps
+                        .push_back((e, oftp2_codec::CipherSuite::new(suite)));
+                }
+            }
+        }
     }
 
     /// Opens the partial file; returns it and the restart position (1K blocks) to answer.
@@ -575,6 +641,7 @@ impl Receiver {
 
     fn idle_speaker(&mut self, s: &mut Session, now: Instant, unsolicited: bool) -> io::Result<()> {
         if let Some((e, suite)) = self.pending_eerps.pop_front() {
+            self.in_flight = Some(e.file_key());
             match suite {
                 Some(suite) => {
                     if let Some(f) = s.send_signed_eerp(now, e, suite).map_err(api)? {
@@ -610,8 +677,24 @@ impl Application for Receiver {
                     _ => s.accept_session(now).map_err(api)?,
                 }
             }
-            Event::Connected(n) => self.negotiated = Some(n),
+            Event::Connected(n) => {
+                self.negotiated = Some(n);
+                // EERPs of earlier sessions go out when we get the turn.
+                self.load_pending_eerps();
+            }
             Event::FileOffered { id, sfid } => {
+                if self.done_path(&sfid.key()).exists() {
+                    // Stored already: refuse the duplicate (its EERP is pending or sent).
+                    return s
+                        .refuse_file(
+                            now,
+                            id,
+                            SfnaReason::DUPLICATE_FILE,
+                            false,
+                            Utf8Text::empty(),
+                        )
+                        .map_err(api);
+                }
                 let digest = if sfid.signed_eerp {
                     let Ok(suite) = Suite::from_code(sfid.cipher_suite.code()) else {
                         return s
@@ -657,6 +740,7 @@ impl Application for Receiver {
                 c.file.sync_all()?;
                 let path = self.inbox.join(c.sfid.dataset_name.as_str());
                 std::fs::rename(&c.partial, &path)?;
+                File::create(self.done_path(&c.sfid.key()))?;
                 if let Ok(dir) = File::open(&self.inbox) {
                     let _ = dir.sync_all();
                 }
@@ -675,6 +759,8 @@ impl Application for Receiver {
                             oftp2_codec::Binary::new(d.finalize()).map_err(io::Error::other)?;
                         suite = Some(c.sfid.cipher_suite);
                     }
+                    // Persisted first: a cut before RTR leaves it for the next session.
+                    self.persist_eerp(&eerp, suite)?;
                     self.pending_eerps.push_back((eerp, suite));
                 }
                 s.confirm_file(now, c.id, !self.pending_eerps.is_empty())
@@ -682,6 +768,9 @@ impl Application for Receiver {
             }
             Event::BecameSpeaker { unsolicited } => self.idle_speaker(s, now, unsolicited)?,
             Event::ReceiptAcknowledged => {
+                if let Some(key) = self.in_flight.take() {
+                    let _ = std::fs::remove_file(self.eerp_path(&key));
+                }
                 self.eerps_acknowledged += 1;
                 self.idle_speaker(s, now, false)?;
             }

@@ -591,3 +591,89 @@ fn a_malformed_toml_file_is_named_with_its_line() {
     assert!(stderr.contains("broken.toml"), "{stderr}");
     assert!(stderr.contains("line 2"), "{stderr}");
 }
+
+#[test]
+fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
+    let inbox = tempfile::tempdir().unwrap();
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+            "--inbox",
+        ])
+        .arg(inbox.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.edi");
+    std::fs::write(&file, b"UNB+UNOC:3'").unwrap();
+    let send = |extra: &[&str]| {
+        peer()
+            .args([
+                "send",
+                "--connect",
+                &addr,
+                "--ssid",
+                "O0013000000ALPHA",
+                "--password",
+                "ALPHAPW",
+            ])
+            .args(["--partner", "O0013000000BRAVO"])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap()
+    };
+    // The sender dies right after EFPA: the EERP could not be sent in that session.
+    assert_eq!(send(&["--crash-after-delivery"]).status.code(), Some(137));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let pending = std::fs::read_dir(inbox.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eerp")
+        })
+        .count();
+    assert_eq!(pending, 1, "the EERP waits on disk");
+    // Next session: the same file is a duplicate (SFNA 13), and the pending EERP arrives.
+    let out = send(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("LATE.EDI"), "{stdout}");
+    assert!(
+        stdout.contains("EERP received"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let pending = std::fs::read_dir(inbox.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "eerp")
+        })
+        .count();
+    assert_eq!(pending, 0, "acknowledged with RTR, so forgotten");
+}

@@ -200,6 +200,9 @@ enum Cmd {
         /// were handed to the session.
         #[arg(long, hide = true)]
         crash_after_octets: Option<u64>,
+        /// Fault injection for tests: exit abruptly right after the first EFPA.
+        #[arg(long, hide = true)]
+        crash_after_delivery: bool,
         #[command(flatten)]
         auth: AuthArgs,
         #[command(flatten)]
@@ -367,6 +370,7 @@ fn main() -> ExitCode {
             password,
             partner,
             crash_after_octets,
+            crash_after_delivery,
             auth,
             tls,
         } => send(
@@ -375,7 +379,7 @@ fn main() -> ExitCode {
             &ssid,
             &password,
             &partner,
-            crash_after_octets,
+            (crash_after_octets, crash_after_delivery),
             &auth,
             &tls,
         ),
@@ -858,7 +862,7 @@ fn send(
     ssid: &str,
     password: &str,
     partner: &str,
-    crash_after_octets: Option<u64>,
+    (crash_after_octets, crash_after_delivery): (Option<u64>, bool),
     auth: &AuthArgs,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
@@ -885,6 +889,9 @@ fn send(
     }
     // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
     let mut sender = Sender::new(files).with_sizes(sizes.clone());
+    if crash_after_delivery {
+        sender.on_delivered = Some(Box::new(|_| std::process::exit(137)));
+    }
     if let Some(limit) = crash_after_octets {
         sender.progress = Some(Box::new(move |octets| {
             if octets >= limit {
