@@ -67,6 +67,9 @@ pub struct OutgoingFile {
     pub digest: Option<Vec<u8>>,
 }
 
+/// A callback for each file the partner confirmed.
+pub type DeliveredHook = Box<dyn FnMut(&SentFile) + Send>;
+
 /// What happened to a file we sent.
 #[derive(Debug, Clone)]
 pub struct SentFile {
@@ -128,7 +131,7 @@ pub struct Sender {
     /// Progress: octets handed to the session so far.
     pub progress: Option<Box<dyn FnMut(u64) + Send>>,
     /// Called when the partner confirmed a file (EFPA).
-    pub on_delivered: Option<Box<dyn FnMut(&SentFile) + Send>>,
+    pub on_delivered: Option<DeliveredHook>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
     pub hash_while_sending: bool,
     /// Whether to offer restart for U/T files whose size is known (see [`Sender::with_sizes`]).
