@@ -642,7 +642,6 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
     };
     // The sender dies right after EFPA: the EERP could not be sent in that session.
     assert_eq!(send(&["--crash-after-delivery"]).status.code(), Some(137));
-    std::thread::sleep(std::time::Duration::from_millis(200));
     let pending = std::fs::read_dir(inbox.path())
         .unwrap()
         .filter(|e| {
