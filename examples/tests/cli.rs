@@ -676,3 +676,40 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
         .count();
     assert_eq!(pending, 0, "acknowledged with RTR, so forgotten");
 }
+
+#[test]
+fn ctrl_c_drains_the_listener() {
+    let inbox = tempfile::tempdir().unwrap();
+    let mut child = peer()
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--ssid",
+            "O0013000000BRAVO",
+            "--password",
+            "BRAVOPW",
+            "--inbox",
+        ])
+        .arg(inbox.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.starts_with("listening on "), "{line}");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(
+        rest.contains("stopping: waiting for 0 session(s) to finish"),
+        "{rest}"
+    );
+    assert!(child.wait().unwrap().success());
+}

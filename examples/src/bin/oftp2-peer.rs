@@ -818,7 +818,27 @@ fn listen(
     // Configuration errors (unreadable key files...) show before the first connection.
     let _ = security_from(auth, partner)?;
     let _ = tls.server()?;
+    // Ctrl-C drains: no new sessions, the running ones finish, then exit.
+    let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stopping = stopping.clone();
+        let wake = listener.local_addr()?;
+        // Installing twice (tests run several listeners in one process) is not an error here.
+        let _ = ctrlc::set_handler(move || {
+            stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+            // Wake the blocking accept.
+            let _ = TcpStream::connect(wake);
+        });
+    }
+    let mut running = Vec::new();
     for conn in listener.incoming() {
+        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            eprintln!(
+                "stopping: waiting for {} session(s) to finish",
+                running.len()
+            );
+            break;
+        }
         let tcp = conn?;
         let security = security_from(auth, partner)?;
         let tls = tls.server()?;
@@ -848,8 +868,14 @@ fn listen(
         if once {
             return serving.join().map_err(|_| "the session thread panicked")?;
         }
+        running.retain(|h: &thread::JoinHandle<Result<bool, BoxError>>| !h.is_finished());
+        running.push(serving);
     }
-    Ok(true)
+    let mut all_ok = true;
+    for h in running {
+        all_ok &= matches!(h.join(), Ok(Ok(true)));
+    }
+    Ok(all_ok)
 }
 
 #[allow(
