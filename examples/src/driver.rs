@@ -216,7 +216,28 @@ pub fn run_tcp(
         }
         Tls::Client(cfg, name) => {
             let conn = rustls::ClientConnection::new(cfg, name).map_err(io::Error::other)?;
-            run(&mut rustls::StreamOwned::new(conn, tcp), session, app)
+            let mut stream = rustls::StreamOwned::new(conn, tcp);
+            let traffic = run(&mut stream, session, app)?;
+            tls_summary(&stream.conn);
+            Ok(traffic)
         }
     }
+}
+
+/// Logs the negotiated TLS version and cipher suite.
+fn tls_summary<D>(conn: &rustls::ConnectionCommon<D>) {
+    if let (Some(v), Some(s)) = (conn.protocol_version(), conn.negotiated_cipher_suite()) {
+        tracing::info!(version = ?v, suite = ?s.suite(), "TLS");
+        LAST_TLS.with(|t| *t.borrow_mut() = Some(format!("{v:?} {:?}", s.suite())));
+    }
+}
+
+thread_local! {
+    static LAST_TLS: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The TLS version and suite of the last client connection made on this thread.
+#[must_use]
+pub fn last_tls() -> Option<String> {
+    LAST_TLS.with(|t| t.borrow().clone())
 }

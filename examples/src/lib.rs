@@ -4,6 +4,8 @@
 //! - [`driver`]: a blocking driver for any `Read + Write` transport (plain TCP, or TLS
 //!   through rustls), one thread per session. OFTP is half duplex with bounded credit, so
 //!   writing everything the session produced and then reading is safe.
+//! - [`tokio_driver`]: the same run loop on tokio: one task per session, `select!` over
+//!   reading, writing what is queued, and the session's deadline; TLS through tokio-rustls.
 //! - [`apps`]: a sending and a receiving application on top of it.
 //! - [`tls`]: throw-away certificates and rustls configurations (TLS 1.2 minimum, RFC 8996).
 //! - [`identity`]: throw-away RSA identities (key and X.509 certificate) for OFTP2's own
@@ -15,3 +17,4 @@ pub mod clock;
 pub mod driver;
 pub mod identity;
 pub mod tls;
+pub mod tokio_driver;

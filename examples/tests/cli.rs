@@ -44,6 +44,26 @@ fn demo_over_plain_tcp() {
 }
 
 #[test]
+fn demo_with_the_tokio_driver() {
+    let out = peer()
+        .args(["demo", "--size", "2", "--tokio", "--files", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("tokio-rustls"), "{stdout}");
+    assert_eq!(
+        stdout.matches("signed EERP verified").count(),
+        2,
+        "{stdout}"
+    );
+}
+
+#[test]
 fn demo_over_tls_with_compression_and_records() {
     let out = peer()
         .args([

@@ -131,6 +131,9 @@ enum Cmd {
         /// Ask for an unsigned EERP (no EERPHSH hashing on the receiver's data path).
         #[arg(long)]
         unsigned_eerp: bool,
+        /// Drive both sessions with the tokio driver instead of the blocking one.
+        #[arg(long)]
+        tokio: bool,
         /// Cipher suite for the signed EERP (SFIDCIPH 01-06; RFC 5024 §10.2).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=6))]
         cipher_suite: u8,
@@ -316,6 +319,7 @@ fn main() -> ExitCode {
             no_tls,
             no_auth,
             unsigned_eerp,
+            tokio,
             cipher_suite,
             compress,
             record_format,
@@ -327,6 +331,7 @@ fn main() -> ExitCode {
             tls: !no_tls,
             auth: !no_auth,
             signed_eerp: !unsigned_eerp,
+            tokio,
             cipher_suite,
             compress,
             format: record_format,
@@ -444,6 +449,7 @@ struct DemoOptions {
     tls: bool,
     auth: bool,
     signed_eerp: bool,
+    tokio: bool,
     cipher_suite: u8,
     compress: bool,
     format: Format,
@@ -589,6 +595,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     let inbox = tempfile::tempdir()?;
     let inbox_path = inbox.path().to_path_buf();
     let server_tls = tls.as_ref().map(|t| t.server.clone());
+    let use_tokio = o.tokio;
     let mut responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
     responder_config.secure_authentication = o.auth;
     let responder = thread::spawn(move || -> Result<Receiver, BoxError> {
@@ -602,16 +609,11 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         // Hash the stored file after the session (what is on disk), not on the data path.
         app.hash_while_receiving = false;
         app.partners = vec![(ALPHA.to_string(), Password::new("ALPHAPW")?)];
-        match server_tls {
-            Some(cfg) => {
-                let conn = rustls::ServerConnection::new(cfg)?;
-                let mut stream = rustls::StreamOwned::new(conn, tcp);
-                driver::run(&mut stream, &mut session, &mut app)?;
-            }
-            None => {
-                let mut tcp = tcp;
-                driver::run(&mut tcp, &mut session, &mut app)?;
-            }
+        let tls = server_tls.map_or(driver::Tls::None, driver::Tls::Server);
+        if use_tokio {
+            oftp2_examples::tokio_driver::run_tcp_blocking(tcp, tls, &mut session, &mut app)?;
+        } else {
+            driver::run_tcp(tcp, tls, &mut session, &mut app)?;
         }
         Ok(app)
     });
@@ -668,22 +670,20 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         Some(initiator_security as Box<dyn oftp2_session::SessionSecurity>),
     )?;
     let mut tls_info = String::from("none");
-    match tls.as_ref() {
-        Some(t) => {
-            let conn = rustls::ClientConnection::new(t.client.clone(), "localhost".try_into()?)?;
-            let mut stream = rustls::StreamOwned::new(conn, tcp);
-            driver::run(&mut stream, &mut session, &mut sender)?;
-            if let (Some(v), Some(s)) = (
-                stream.conn.protocol_version(),
-                stream.conn.negotiated_cipher_suite(),
-            ) {
-                tls_info = format!("{v:?} {:?}", s.suite());
-            }
+    let client_tls = match tls.as_ref() {
+        Some(t) => driver::Tls::Client(t.client.clone(), "localhost".try_into()?),
+        None => driver::Tls::None,
+    };
+    if o.tokio {
+        oftp2_examples::tokio_driver::run_tcp_blocking(tcp, client_tls, &mut session, &mut sender)?;
+    } else {
+        driver::run_tcp(tcp, client_tls, &mut session, &mut sender)?;
+        if let Some(t) = driver::last_tls() {
+            tls_info = t;
         }
-        None => {
-            let mut tcp = tcp;
-            driver::run(&mut tcp, &mut session, &mut sender)?;
-        }
+    }
+    if o.tokio && o.tls {
+        tls_info = "TLS via tokio-rustls".to_string();
     }
     let elapsed = clock::now() - start;
     let receiver = responder.join().map_err(|_| "responder panicked")??;
