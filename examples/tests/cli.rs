@@ -44,6 +44,39 @@ fn demo_over_plain_tcp() {
 }
 
 #[test]
+fn demo_with_signed_compressed_encrypted_files() {
+    let out = peer()
+        .args([
+            "demo",
+            "--size",
+            "2",
+            "--no-tls",
+            "--sign",
+            "--zlib",
+            "--encrypt",
+            "--cipher-suite",
+            "6",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("SFIDSEC 03, SFIDCOMP 1, CMS: opened, signature verified"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(identical, read back from disk)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("signed EERP verified"), "{stdout}");
+}
+
+#[test]
 fn demo_with_the_tokio_driver() {
     let out = peer()
         .args(["demo", "--size", "2", "--tokio", "--files", "2"])

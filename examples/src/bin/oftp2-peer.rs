@@ -134,6 +134,15 @@ enum Cmd {
         /// Drive both sessions with the tokio driver instead of the blocking one.
         #[arg(long)]
         tokio: bool,
+        /// Sign the file (CMS SignedData, SFIDSEC 02; RFC 5024 §6.2).
+        #[arg(long)]
+        sign: bool,
+        /// Encrypt the file (CMS EnvelopedData, SFIDSEC 01; §6.3).
+        #[arg(long)]
+        encrypt: bool,
+        /// Compress the file (CMS CompressedData with zlib, SFIDCOMP 1; §6.4).
+        #[arg(long)]
+        zlib: bool,
         /// Cipher suite for the signed EERP (SFIDCIPH 01-06; RFC 5024 §10.2).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=6))]
         cipher_suite: u8,
@@ -320,6 +329,9 @@ fn main() -> ExitCode {
             no_auth,
             unsigned_eerp,
             tokio,
+            sign,
+            encrypt,
+            zlib,
             cipher_suite,
             compress,
             record_format,
@@ -332,6 +344,9 @@ fn main() -> ExitCode {
             auth: !no_auth,
             signed_eerp: !unsigned_eerp,
             tokio,
+            sign,
+            encrypt,
+            zlib,
             cipher_suite,
             compress,
             format: record_format,
@@ -450,6 +465,9 @@ struct DemoOptions {
     auth: bool,
     signed_eerp: bool,
     tokio: bool,
+    sign: bool,
+    encrypt: bool,
+    zlib: bool,
     cipher_suite: u8,
     compress: bool,
     format: Format,
@@ -620,6 +638,13 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
 
     let mut files = Vec::new();
     let mut expected = Vec::new();
+    let layers = oftp2_auth::FileLayers {
+        signed: o.sign,
+        compressed: o.zlib,
+        encrypted: o.encrypt,
+    };
+    let enveloped = o.sign || o.zlib || o.encrypt;
+    let suite = oftp2_auth::Suite::from_code(o.cipher_suite)?;
     for i in 0..o.files {
         let name = format!("DEMO{:04}.DAT", i + 1);
         let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?;
@@ -628,32 +653,34 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         sfid.cipher_suite = CipherSuite::new(o.cipher_suite).ok_or("cipher suite code")?;
         // The file is prepared before the session: its SHA-256 (shown in the summary) and
         // its EERPHSH under the chosen suite are computed now, not on the data path.
-        let mut hasher = Sha256::new();
-        io::copy(
-            &mut generated(o.size, u64::from(i) + 1),
-            &mut HashWriter(&mut hasher),
-        )?;
-        let sha256 = <[u8; 32]>::from(hasher.finalize());
-        let suite = oftp2_auth::Suite::from_code(o.cipher_suite)?;
-        let digest = if suite.digest() == oftp2_auth::Digest::Sha256 {
-            sha256.to_vec()
-        } else {
-            let mut file_digest = oftp2_auth::FileDigest::new(suite.digest());
-            let mut source = generated(o.size, u64::from(i) + 1);
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = source.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                file_digest.update(buf.get(..n).unwrap_or_default());
-            }
-            file_digest.finalize()
-        };
+        let mut content = Vec::new();
+        generated(o.size, u64::from(i) + 1).read_to_end(&mut content)?;
+        let sha256 = <[u8; 32]>::from(Sha256::digest(&content));
+        if enveloped {
+            // §6: sign, compress, encrypt before the session; the file travels as U.
+            let mut rng: rand::rngs::StdRng = rand::make_rng();
+            let partner_cert = [&bravo.certificate];
+            let plan = oftp2_auth::SealPlan {
+                sign: o.sign.then_some(alpha.key.as_ref()),
+                include_certificate: false,
+                compress: o.zlib,
+                encrypt_to: if o.encrypt { &partner_cert } else { &[] },
+                suite,
+            };
+            content = oftp2_auth::seal_file(&mut rng, &content, &plan)?;
+            sfid.security =
+                oftp2_codec::SecurityLevel::from_code(layers.sfidsec()).ok_or("security level")?;
+            sfid.compression =
+                oftp2_codec::FileCompression::new(layers.sfidcomp()).ok_or("compression code")?;
+            sfid.enveloping = oftp2_codec::Enveloping::CMS;
+            sfid.file_size = Decimal::saturating((content.len() as u64).div_ceil(1024));
+        }
+        // EERPHSH is the hash of the file as transmitted (after enveloping).
+        let digest = suite.digest().hash(&content);
         expected.push(sha256);
         files.push(OutgoingFile {
             sfid,
-            source: Box::new(generated(o.size, u64::from(i) + 1)),
+            source: Box::new(io::Cursor::new(content)),
             digest: Some(digest),
         });
     }
@@ -718,7 +745,28 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
     for (i, f) in sender.sent.iter().enumerate() {
         let r = receiver.received.iter().find(|r| r.key == f.key);
         let sent_hash = expected.get(i).copied().unwrap_or_default();
+        let mut envelope_note = None;
         let stored_hash = match r {
+            Some(r) if enveloped => {
+                // Open the envelope the way the receiving application would (§6, reversed).
+                let mut rng: rand::rngs::StdRng = rand::make_rng();
+                let keys: [&dyn oftp2_auth::PrivateKey; 1] = [bravo.key.as_ref()];
+                let options = oftp2_auth::OpenOptions {
+                    keys: &keys,
+                    signers: std::slice::from_ref(&alpha.certificate),
+                    at: None,
+                    max_decompressed: usize::try_from(o.size).unwrap_or(usize::MAX) + 1024,
+                };
+                let opened =
+                    oftp2_auth::open_file(&mut rng, &std::fs::read(&r.path)?, layers, &options)?;
+                envelope_note = Some(format!(
+                    "  envelope   SFIDSEC {:02}, SFIDCOMP {}, CMS: opened{}; SHA-256 of the opened content below",
+                    layers.sfidsec(),
+                    layers.sfidcomp(),
+                    if o.sign { ", signature verified" } else { "" }
+                ));
+                Some(<[u8; 32]>::from(Sha256::digest(&opened.content)))
+            }
             Some(r) => Some(file_sha256(&r.path)?),
             None => None,
         };
@@ -728,6 +776,9 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             && f.eerp.is_some()
             && (!o.signed_eerp || matches!(f.eerp_verified, Some(Ok(()))));
         println!("file         {} ({} octets)", f.key.dataset_name, f.octets);
+        if let Some(note) = envelope_note {
+            println!("{note}");
+        }
         println!("  sent       sha256 {}", hex(&sent_hash));
         if let Some(h) = stored_hash {
             println!(
