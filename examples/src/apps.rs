@@ -120,6 +120,8 @@ pub struct Sender {
     pub sent: Vec<SentFile>,
     /// NERPs received.
     pub nerps: Vec<Nerp>,
+    /// EERPs for files not sent in this session (sent earlier), with their signature state.
+    pub late_eerps: Vec<(Eerp, ReceiptSignature)>,
     /// Whether to wait for an EERP for every delivered file before ending.
     pub wait_for_eerps: bool,
     /// The negotiated parameters.
@@ -151,6 +153,7 @@ impl Sender {
             current: None,
             sent: Vec::new(),
             nerps: Vec::new(),
+            late_eerps: Vec::new(),
             wait_for_eerps: false,
             negotiated: None,
             outcome: Outcome::Running,
@@ -316,6 +319,9 @@ impl Application for Sender {
                 if let Some(f) = self.sent.iter_mut().find(|f| f.key == key) {
                     f.eerp_verified = f.digest.as_ref().map(|d| check_eerp(&eerp, d, &signature));
                     f.eerp = Some(*eerp);
+                } else {
+                    // A receipt for a file of an earlier session.
+                    self.late_eerps.push((*eerp, signature));
                 }
                 // Persisted (here: in memory), so RTR may go out.
                 s.ready_to_receive(now).map_err(api)?;

@@ -693,8 +693,20 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
             .output()
             .unwrap()
     };
+    let state = tempfile::tempdir().unwrap();
+    let state_arg = state.path().to_str().unwrap().to_string();
     // The sender dies right after EFPA: the EERP could not be sent in that session.
-    assert_eq!(send(&["--crash-after-delivery"]).status.code(), Some(137));
+    assert_eq!(
+        send(&["--crash-after-delivery", "--state", &state_arg])
+            .status
+            .code(),
+        Some(137)
+    );
+    assert_eq!(
+        std::fs::read_dir(state.path()).unwrap().count(),
+        1,
+        "the sender remembers the EERP is due"
+    );
     let pending = std::fs::read_dir(inbox.path())
         .unwrap()
         .filter(|e| {

@@ -193,12 +193,15 @@ enum Cmd {
     },
     /// Send files to a partner and wait for their EERPs.
     Send {
-        /// The files.
-        #[arg(required = true)]
+        /// The files (none: only collect the EERPs still due for earlier files).
         files: Vec<PathBuf>,
-        /// The partner's address.
-        #[arg(long, default_value = "127.0.0.1:3305")]
-        connect: SocketAddr,
+        /// The partner's address (default 127.0.0.1, port 3305, or 6619 with TLS).
+        #[arg(long)]
+        connect: Option<SocketAddr>,
+        /// A directory that remembers the files still waiting for their EERP, across
+        /// sessions.
+        #[arg(long)]
+        state: Option<PathBuf>,
         /// Our ODETTE ID.
         #[arg(long)]
         ssid: String,
@@ -223,9 +226,9 @@ enum Cmd {
     /// Connect, run only session start and secure authentication, end cleanly, and explain
     /// the verdict (the tool for "invalid challenge response (11)").
     Check {
-        /// The partner's address.
-        #[arg(long, default_value = "127.0.0.1:3305")]
-        connect: SocketAddr,
+        /// The partner's address (default 127.0.0.1, port 3305, or 6619 with TLS).
+        #[arg(long)]
+        connect: Option<SocketAddr>,
         /// Our ODETTE ID.
         #[arg(long)]
         ssid: String,
@@ -276,6 +279,7 @@ impl ListenSettings {
         ssid: Option<String>,
         password: Option<String>,
         inbox: Option<PathBuf>,
+        tls: bool,
     ) -> Result<Self, BoxError> {
         let file = match config {
             Some(path) => {
@@ -292,9 +296,12 @@ impl ListenSettings {
             None => (None, None, None, None, Vec::new()),
         };
         Ok(Self {
-            bind: bind
-                .or(f_bind)
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], tls::PLAIN_PORT))),
+            bind: bind.or(f_bind).unwrap_or_else(|| {
+                SocketAddr::from((
+                    [0, 0, 0, 0],
+                    if tls { tls::TLS_PORT } else { tls::PLAIN_PORT },
+                ))
+            }),
             ssid: ssid
                 .or(f_ssid)
                 .ok_or("our ODETTE ID is missing: --ssid or `ssid` in --config")?,
@@ -364,25 +371,31 @@ fn main() -> ExitCode {
             once,
             auth,
             tls,
-        } => {
-            ListenSettings::resolve(config.as_deref(), bind, ssid, password, inbox).and_then(|l| {
-                let mut partners = l.partners;
-                if let Some(p) = &partner {
-                    partners.push((p.clone(), partner_password.clone()));
-                }
-                listen(
-                    l.bind,
-                    &l.ssid,
-                    &l.password,
-                    partner.as_deref(),
-                    &partners,
-                    &l.inbox,
-                    once,
-                    &auth,
-                    &tls,
-                )
-            })
-        }
+        } => ListenSettings::resolve(
+            config.as_deref(),
+            bind,
+            ssid,
+            password,
+            inbox,
+            tls.tls_cert.is_some(),
+        )
+        .and_then(|l| {
+            let mut partners = l.partners;
+            if let Some(p) = &partner {
+                partners.push((p.clone(), partner_password.clone()));
+            }
+            listen(
+                l.bind,
+                &l.ssid,
+                &l.password,
+                partner.as_deref(),
+                &partners,
+                &l.inbox,
+                once,
+                &auth,
+                &tls,
+            )
+        }),
         Cmd::Send {
             files,
             connect,
@@ -391,11 +404,13 @@ fn main() -> ExitCode {
             partner,
             crash_after_octets,
             crash_after_delivery,
+            state,
             auth,
             tls,
         } => send(
             &files,
-            connect,
+            default_addr(connect, tls.tls_ca.is_some()),
+            state.as_deref(),
             &ssid,
             &password,
             &partner,
@@ -410,7 +425,14 @@ fn main() -> ExitCode {
             partner,
             auth,
             tls,
-        } => check(connect, &ssid, &password, &partner, &auth, &tls),
+        } => check(
+            default_addr(connect, tls.tls_ca.is_some()),
+            &ssid,
+            &password,
+            &partner,
+            &auth,
+            &tls,
+        ),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -929,6 +951,39 @@ fn listen(
     Ok(all_ok)
 }
 
+/// The partner's address: the given one, or 127.0.0.1 on the usual OFTP2 port
+/// (RFC 5024 §2.3-2.4: 3305 plain, 6619 TLS).
+fn default_addr(connect: Option<SocketAddr>, tls: bool) -> SocketAddr {
+    connect.unwrap_or_else(|| {
+        SocketAddr::from((
+            [127, 0, 0, 1],
+            if tls { tls::TLS_PORT } else { tls::PLAIN_PORT },
+        ))
+    })
+}
+
+/// The files of earlier sessions still waiting for their EERP, one marker file each.
+fn pending_receipts(state: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(state)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".awaiting-eerp").map(str::to_string))
+        .collect();
+    v.sort();
+    v
+}
+
+fn receipt_marker(key: &oftp2_codec::VirtualFileKey) -> String {
+    format!(
+        "{}.{}{}.{}",
+        key.dataset_name,
+        key.date.as_bytes().escape_ascii(),
+        key.time.as_bytes().escape_ascii(),
+        key.destination
+    )
+}
+
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per command-line option"
@@ -936,6 +991,7 @@ fn listen(
 fn send(
     paths: &[PathBuf],
     connect: SocketAddr,
+    state: Option<&std::path::Path>,
     ssid: &str,
     password: &str,
     partner: &str,
@@ -966,9 +1022,22 @@ fn send(
     }
     // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
     let mut sender = Sender::new(files).with_sizes(sizes.clone());
-    if crash_after_delivery {
-        sender.on_delivered = Some(Box::new(|_| std::process::exit(137)));
+    let state_dir = state.map(std::path::Path::to_path_buf);
+    if let Some(dir) = &state_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
+    sender.on_delivered = Some(Box::new(move |f| {
+        // Delivered (EFPA): the EERP is due, maybe in a later session.
+        if let Some(dir) = &state_dir {
+            let _ = std::fs::write(
+                dir.join(format!("{}.awaiting-eerp", receipt_marker(&f.key))),
+                b"",
+            );
+        }
+        if crash_after_delivery {
+            std::process::exit(137);
+        }
+    }));
     if let Some(limit) = crash_after_octets {
         sender.progress = Some(Box::new(move |octets| {
             if octets >= limit {
@@ -1025,6 +1094,28 @@ fn send(
                 ""
             }
         );
+    }
+    for (e, signature) in &sender.late_eerps {
+        println!(
+            "{} (sent earlier): EERP received ({signature:?})",
+            e.dataset_name
+        );
+    }
+    if let Some(state) = state {
+        // Forget what got its EERP.
+        let received = sender
+            .sent
+            .iter()
+            .filter_map(|f| f.eerp.as_ref())
+            .chain(sender.late_eerps.iter().map(|(e, _)| e));
+        for e in received {
+            let _ = std::fs::remove_file(
+                state.join(format!("{}.awaiting-eerp", receipt_marker(&e.file_key()))),
+            );
+        }
+        for p in pending_receipts(state) {
+            println!("still waiting for the EERP of {p}");
+        }
     }
     let ok = sender.outcome == Outcome::Released && sender.sent.iter().all(|f| f.delivered);
     if !ok {
