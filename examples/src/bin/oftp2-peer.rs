@@ -134,6 +134,9 @@ enum Cmd {
         /// Drive both sessions with the tokio driver instead of the blocking one.
         #[arg(long)]
         tokio: bool,
+        /// Rounds of raw copy and session (the best of each is compared).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
+        rounds: u32,
         /// Sign the file (CMS SignedData, SFIDSEC 02; RFC 5024 §6.2).
         #[arg(long)]
         sign: bool,
@@ -336,6 +339,7 @@ fn main() -> ExitCode {
             no_auth,
             unsigned_eerp,
             tokio,
+            rounds,
             sign,
             encrypt,
             zlib,
@@ -351,6 +355,7 @@ fn main() -> ExitCode {
             auth: !no_auth,
             signed_eerp: !unsigned_eerp,
             tokio,
+            rounds,
             sign,
             encrypt,
             zlib,
@@ -487,6 +492,7 @@ struct DemoOptions {
     auth: bool,
     signed_eerp: bool,
     tokio: bool,
+    rounds: u32,
     sign: bool,
     encrypt: bool,
     zlib: bool,
@@ -620,21 +626,65 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             "plain TCP"
         }
     );
-    let baseline = raw_tcp_baseline(o.size, o.files)?;
     // Throw-away OFTP2 identities (RSA-2048, self-signed), for secure authentication and
     // signed EERPs; each side knows the other's certificate.
     let alpha = identity::throwaway(ALPHA)?;
     let bravo = identity::throwaway(BRAVO)?;
+    let tls = if o.tls { Some(tls::throwaway()?) } else { None };
+    // Loopback throughput varies from run to run (page cache, writeback of the synced
+    // files): raw copies and sessions alternate, and the best of each is compared.
+    let mut ok = true;
+    let (mut best, mut best_raw) = (0f64, 0f64);
+    for round in 1..=o.rounds {
+        let raw = raw_tcp_baseline(o.size, o.files)?;
+        let (round_ok, rate, elapsed) =
+            demo_round(o, &alpha, &bravo, tls.as_ref(), round == o.rounds)?;
+        ok &= round_ok;
+        best = best.max(rate);
+        best_raw = best_raw.max(raw);
+        println!(
+            "round {round}      OFTP2 {rate:.1} MB/s ({:.2} s, session start to release), raw TCP {raw:.1} MB/s",
+            elapsed.as_secs_f64()
+        );
+    }
+    let total = o.size * u64::from(o.files);
+    println!(
+        "throughput   {best:.1} MB/s for {total} octets (best of {})",
+        o.rounds
+    );
+    println!(
+        "baseline     {best_raw:.1} MB/s raw TCP copy of the same octets on loopback, synced to disk like the received files ({:.0} %)",
+        100.0 * best / best_raw.max(f64::MIN_POSITIVE)
+    );
+    println!("verdict      {}", if ok { "OK" } else { "FAILED" });
+    Ok(ok)
+}
+
+/// One demo session (responder thread + initiator), checked; prints the summary when
+/// `print`. Returns whether everything checked out, the MB/s and the duration.
+fn demo_round(
+    o: &DemoOptions,
+    alpha: &identity::Identity,
+    bravo: &identity::Identity,
+    tls: Option<&tls::TlsPair>,
+    print: bool,
+) -> Result<(bool, f64, Duration), BoxError> {
+    macro_rules! say {
+        ($p:expr, $($t:tt)*) => {
+            if $p {
+                println!($($t)*);
+            }
+        };
+    }
     // Both sessions get their CMS security even without secure authentication: it also
     // signs and verifies the EERPs.
-    let responder_security = cms(&bravo, ALPHA, &alpha.certificate)?;
-    let initiator_security = cms(&alpha, BRAVO, &bravo.certificate)?;
-    let tls = if o.tls { Some(tls::throwaway()?) } else { None };
+    let responder_security = cms(bravo, ALPHA, &alpha.certificate)?;
+    let initiator_security = cms(alpha, BRAVO, &bravo.certificate)?;
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let inbox = tempfile::tempdir()?;
     let inbox_path = inbox.path().to_path_buf();
-    let server_tls = tls.as_ref().map(|t| t.server.clone());
+    let server_tls = tls.map(|t| t.server.clone());
     let use_tokio = o.tokio;
     let mut responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
     responder_config.secure_authentication = o.auth;
@@ -719,7 +769,7 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         Some(initiator_security as Box<dyn oftp2_session::SessionSecurity>),
     )?;
     let mut tls_info = String::from("none");
-    let client_tls = match tls.as_ref() {
+    let client_tls = match tls {
         Some(t) => driver::Tls::Client(t.client.clone(), "localhost".try_into()?),
         None => driver::Tls::None,
     };
@@ -739,13 +789,15 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
 
     let total = o.size * u64::from(o.files);
     let mut ok = sender.outcome == Outcome::Released && receiver.outcome == Outcome::Released;
-    println!();
+    say!(print,);
     if let Some(n) = &sender.negotiated {
-        println!(
+        say!(
+            print,
             "session      {ALPHA} -> {BRAVO}, OFTP level {}",
             n.level.get()
         );
-        println!(
+        say!(
+            print,
             "negotiated   buffer {} octets, credit {}, compression {}, restart {}, secure authentication {}",
             n.buffer_size,
             n.credit,
@@ -754,9 +806,10 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             yes(n.secure_authentication)
         );
     }
-    println!("tls          {tls_info}");
+    say!(print, "tls          {tls_info}");
     if o.auth {
-        println!(
+        say!(
+            print,
             "auth         SECD/AUCH/AURP both ways: {} proved its key for \"{}\", {} for \"{}\"",
             ALPHA,
             alpha.certificate.subject(),
@@ -797,13 +850,19 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
             && f.delivered
             && f.eerp.is_some()
             && (!o.signed_eerp || matches!(f.eerp_verified, Some(Ok(()))));
-        println!("file         {} ({} octets)", f.key.dataset_name, f.octets);
+        say!(
+            print,
+            "file         {} ({} octets)",
+            f.key.dataset_name,
+            f.octets
+        );
         if let Some(note) = envelope_note {
-            println!("{note}");
+            say!(print, "{note}");
         }
-        println!("  sent       sha256 {}", hex(&sent_hash));
+        say!(print, "  sent       sha256 {}", hex(&sent_hash));
         if let Some(h) = stored_hash {
-            println!(
+            say!(
+                print,
                 "  stored     sha256 {} {}",
                 hex(&h),
                 if same {
@@ -813,7 +872,8 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
                 }
             );
         }
-        println!(
+        say!(
+            print,
             "  receipt    {}",
             match (&f.eerp, &f.eerp_verified) {
                 (Some(e), Some(Ok(()))) => format!(
@@ -828,20 +888,13 @@ fn demo(o: &DemoOptions) -> Result<bool, BoxError> {
         );
     }
     let rate = mb_per_s(total, elapsed);
-    println!(
+    say!(
+        print,
         "outcome      initiator {:?}, responder {:?}",
-        sender.outcome, receiver.outcome
+        sender.outcome,
+        receiver.outcome
     );
-    println!(
-        "throughput   {rate:.1} MB/s for {total} octets in {:.2} s (session start to release)",
-        elapsed.as_secs_f64()
-    );
-    println!(
-        "baseline     {baseline:.1} MB/s raw TCP copy of the same octets on loopback ({:.0} %)",
-        100.0 * rate / baseline
-    );
-    println!("verdict      {}", if ok { "OK" } else { "FAILED" });
-    Ok(ok)
+    Ok((ok, rate, elapsed))
 }
 
 fn yes(b: bool) -> &'static str {
@@ -1143,9 +1196,14 @@ fn security_from(
         .map_err(|e| format!("{}: {e}", partner_cert.display()))?;
     let partner = partner.ok_or("secure authentication needs --partner")?;
     let rng: rand::rngs::StdRng = rand::make_rng();
+    let key: std::sync::Arc<dyn oftp2_auth::PrivateKey> = std::sync::Arc::new(key);
+    let partner = OdetteId::new(partner)?;
+    // The same key and certificates serve secure authentication and signed receipts here.
     Ok(Some(Box::new(
-        CmsSecurity::new(vec![std::sync::Arc::new(key)], Box::new(rng))
-            .with_partner(OdetteId::new(partner)?, partner_certificate),
+        CmsSecurity::new(vec![key.clone()], Box::new(rng))
+            .with_partner(partner, partner_certificate.clone())
+            .with_receipt_key(key)
+            .with_receipt_signer(partner, partner_certificate),
     )))
 }
 
