@@ -426,6 +426,38 @@ fn check_eerp(eerp: &Eerp, digest: &[u8], signature: &ReceiptSignature) -> Resul
     Ok(())
 }
 
+/// EERPHSH computed on another thread while the file arrives (the data is moved, not
+/// copied), so that hashing overlaps with receiving.
+struct HashWorker {
+    tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    done: std::thread::JoinHandle<Vec<u8>>,
+}
+
+impl HashWorker {
+    fn new(mut digest: FileDigest) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+        let done = std::thread::spawn(move || {
+            for chunk in rx {
+                digest.update(&chunk);
+            }
+            digest.finalize()
+        });
+        Self { tx, done }
+    }
+
+    fn update(&self, chunk: Vec<u8>) {
+        // The worker only stops when `tx` is dropped.
+        let _ = self.tx.send(chunk);
+    }
+
+    fn finish(self) -> io::Result<Vec<u8>> {
+        drop(self.tx);
+        self.done
+            .join()
+            .map_err(|_| io::Error::other("the hashing thread panicked"))
+    }
+}
+
 /// A file name for a virtual file's identity (§1.5.2).
 fn key_name(k: &VirtualFileKey) -> String {
     format!(
@@ -460,7 +492,7 @@ struct Receiving {
     hash: Sha256,
     octets: u64,
     /// EERPHSH when the SFID asks for a signed EERP.
-    digest: Option<FileDigest>,
+    digest: Option<HashWorker>,
 }
 
 /// The Responder's application: checks the partner, stores files, sends EERPs.
@@ -631,7 +663,7 @@ impl Receiver {
                     partial,
                     hash,
                     octets: at * 1024,
-                    digest,
+                    digest: digest.map(HashWorker::new),
                 });
                 self.restarted_at.push(at);
                 s.accept_file(now, id, at).map_err(api)
@@ -728,10 +760,10 @@ impl Application for Receiver {
                     if self.hash_while_receiving {
                         c.hash.update(&chunk.data);
                     }
-                    if let Some(d) = c.digest.as_mut() {
-                        d.update(&chunk.data);
-                    }
                     c.octets += chunk.data.len() as u64;
+                    if let Some(d) = c.digest.as_ref() {
+                        d.update(chunk.data);
+                    }
                 }
             }
             Event::FileEnded {
@@ -765,7 +797,7 @@ impl Application for Receiver {
                     let mut suite = None;
                     if let Some(d) = c.digest {
                         eerp.hash =
-                            oftp2_codec::Binary::new(d.finalize()).map_err(io::Error::other)?;
+                            oftp2_codec::Binary::new(d.finish()?).map_err(io::Error::other)?;
                         suite = Some(c.sfid.cipher_suite);
                     }
                     // Persisted first: a cut before RTR leaves it for the next session.
