@@ -537,28 +537,17 @@ impl Session {
                 "a signed EERP needs EERPHSH, the hash of the file as transmitted",
             ));
         }
-        let signed = match self.security.as_mut() {
-            Some(sec) => sec.sign_receipt(&eerp.signature_input(), suite),
-            None => Err(crate::AuthFailure::new(
-                "no SessionSecurity is configured",
-                None,
-            )),
-        };
-        let failure = match signed.map(Binary::new) {
-            Ok(Ok(sig)) => {
+        let failure = match self.sign_payload(&eerp.signature_input(), suite) {
+            Ok(sig) => {
                 eerp.signature = sig;
                 None
             }
-            Ok(Err(_)) => Some(crate::AuthFailure::new(
-                "the signature exceeds 65535 octets",
-                None,
-            )),
-            Err(f) => Some(f),
+            Err(f) => {
+                // Unsigned: no hash either (EERPHSHL is 0 when unsigned, §5.3.13).
+                eerp.hash = Binary::empty();
+                Some(f)
+            }
         };
-        if failure.is_some() {
-            // Unsigned: no hash either (EERPHSHL is 0 when unsigned, §5.3.13).
-            eerp.hash = Binary::empty();
-        }
         self.send_eerp(now, eerp)?;
         Ok(failure)
     }
@@ -577,27 +566,16 @@ impl Session {
                 "a signed NERP needs NERPHSH, the hash of the file as transmitted",
             ));
         }
-        let signed = match self.security.as_mut() {
-            Some(sec) => sec.sign_receipt(&nerp.signature_input(), suite),
-            None => Err(crate::AuthFailure::new(
-                "no SessionSecurity is configured",
-                None,
-            )),
-        };
-        let failure = match signed.map(Binary::new) {
-            Ok(Ok(sig)) => {
+        let failure = match self.sign_payload(&nerp.signature_input(), suite) {
+            Ok(sig) => {
                 nerp.signature = sig;
                 None
             }
-            Ok(Err(_)) => Some(crate::AuthFailure::new(
-                "the signature exceeds 65535 octets",
-                None,
-            )),
-            Err(f) => Some(f),
+            Err(f) => {
+                nerp.hash = Binary::empty();
+                Some(f)
+            }
         };
-        if failure.is_some() {
-            nerp.hash = Binary::empty();
-        }
         self.send_nerp(now, nerp)?;
         Ok(failure)
     }
@@ -1458,6 +1436,23 @@ impl Session {
             received,
             incomplete_record,
         });
+    }
+
+    /// EERPSIG / NERPSIG over `payload` through the session's security (§5.3.13-14).
+    fn sign_payload(
+        &mut self,
+        payload: &[u8],
+        suite: oftp2_codec::CipherSuite,
+    ) -> Result<Binary, crate::AuthFailure> {
+        let Some(sec) = self.security.as_mut() else {
+            return Err(crate::AuthFailure::new(
+                "no SessionSecurity is configured",
+                None,
+            ));
+        };
+        let sig = sec.sign_receipt(payload, suite)?;
+        Binary::new(sig)
+            .map_err(|_| crate::AuthFailure::new("the signature exceeds 65535 octets", None))
     }
 
     /// Checks a received receipt's signature (the application still compares the hash).
