@@ -398,6 +398,19 @@ pub enum ReceiptError {
         /// The OID, dotted, or a description.
         algorithm: String,
     },
+    /// The receipt names a file older than the maximum age the application accepts
+    /// (EERPDATE/EERPTIME, or NERPDATE/NERPTIME, against the time passed in).
+    #[error(
+        "the receipt is for a file stamped {age_secs} s before the time checked, more than \
+         the {max_age_secs} s accepted; fix: check the partner's clock and whether this is a \
+         replayed receipt"
+    )]
+    TooOld {
+        /// The file's age in seconds.
+        age_secs: u64,
+        /// The configured maximum.
+        max_age_secs: u64,
+    },
 }
 
 /// Opening or sealing a file envelope failed (RFC 5024 §6). Map to EFNA with

@@ -112,3 +112,4 @@ pub use suite::{ContentCipher, Digest, Suite};
 pub use trust::TrustAnchors;
 
 mod codec_types;
+pub use codec_types::{check_receipt_age, file_stamp_unix};
