@@ -10,8 +10,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::framing_error::BufferError;
 use crate::subrecord::{
-    COMPRESSED, COUNT_MASK, END_OF_RECORD, MAX_COUNT, SubrecordHeader, run_length,
-    worth_compressing,
+    COMPRESSED, COUNT_MASK, END_OF_RECORD, MAX_COUNT, MIN_COMPRESSED_RUN, SubrecordHeader,
+    run_length, worth_compressing,
 };
 
 /// The DATA command octet (RFC 5024 §5.3.6).
@@ -477,18 +477,21 @@ fn new_buffer(size: usize) -> BytesMut {
 
 /// End of the literal stretch at the start of `data`: the first run worth compressing, or
 /// the run that reaches the end of `data` (it may continue in the next write).
+///
+/// The first run of at least 4 equal octets starts at the first window of 4 equal octets
+/// (an earlier start would give an earlier window), so one pass over the windows finds it;
+/// runs shorter than 4 never match.
 fn literal_end(data: &[u8]) -> usize {
-    let mut pos = 0;
-    while let Some(rest) = data.get(pos..) {
-        let run = run_length(rest.get(..=MAX_RUN).unwrap_or(rest));
-        if run == 0 || worth_compressing(run) || run == rest.len() {
-            break;
-        }
-        pos += run;
-    }
-    pos
+    let trailing = data
+        .last()
+        .map_or(0, |&b| data.iter().rev().take_while(|&&x| x == b).count());
+    let trailing_start = data.len() - trailing;
+    let first_run = data
+        .windows(MIN_COMPRESSED_RUN)
+        .position(|w| w.iter().all(|&b| Some(&b) == w.first()))
+        .unwrap_or(data.len());
+    first_run.min(trailing_start)
 }
-
 /// Decoded content of one DATA exchange buffer (RFC 5024 §7.2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DataChunk {
@@ -656,6 +659,28 @@ impl BufferReader {
 
 #[cfg(test)]
 mod tests {
+    /// The run-by-run scan `literal_end` replaced, kept as the reference.
+    fn literal_end_reference(data: &[u8]) -> usize {
+        let mut pos = 0;
+        while let Some(rest) = data.get(pos..) {
+            let run = crate::subrecord::run_length(rest.get(..=MAX_RUN).unwrap_or(rest));
+            if run == 0 || worth_compressing(run) || run == rest.len() {
+                break;
+            }
+            pos += run;
+        }
+        pos
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literal_end_matches_the_run_by_run_scan(
+            data in proptest::collection::vec(proptest::prop_oneof![proptest::prelude::Just(7u8), proptest::prelude::Just(9u8), proptest::prelude::any::<u8>()], 0..300)
+        ) {
+            proptest::prop_assert_eq!(literal_end(&data), literal_end_reference(&data));
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 
