@@ -129,12 +129,18 @@ pub fn server_config(
     ))
 }
 
-/// An Initiator's TLS configuration: trust `ca`; present `cert`/`key` when given.
+/// An Initiator's TLS configuration: trust `ca`; present `cert`/`key` when given;
+/// `tls12_only` pins TLS 1.2 for partners whose TLS 1.3 client authentication stalls.
 pub fn client_config(
     ca: &std::path::Path,
     cert_key: Option<(&std::path::Path, &std::path::Path)>,
+    tls12_only: bool,
 ) -> Result<Arc<ClientConfig>, Box<dyn Error + Send + Sync>> {
-    let versions = &[&rustls::version::TLS13, &rustls::version::TLS12];
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS13, &rustls::version::TLS12]
+    };
     let builder = ClientConfig::builder_with_provider(provider())
         .with_protocol_versions(versions)?
         .with_root_certificates(roots(ca)?);

@@ -461,7 +461,7 @@ fn listen_and_send_over_tls() {
             "--password",
             "ALPHAPW",
         ])
-        .args(["--partner", "O0013000000BRAVO", "--tls-ca"])
+        .args(["--partner", "O0013000000BRAVO", "--tls12-only", "--tls-ca"])
         .arg(&ca)
         .arg(&file)
         .output()

@@ -85,6 +85,10 @@ struct TlsArgs {
     /// `listen`: the clients' CA (client certificates become required).
     #[arg(long)]
     tls_ca: Option<PathBuf>,
+    /// `send`/`check`: offer only TLS 1.2 (for partners whose TLS 1.3 mutual
+    /// authentication stalls).
+    #[arg(long)]
+    tls12_only: bool,
 }
 
 impl TlsArgs {
@@ -104,7 +108,7 @@ impl TlsArgs {
             return Ok(driver::Tls::None);
         };
         let pair = self.tls_cert.as_deref().zip(self.tls_key.as_deref());
-        let cfg = tls::client_config(ca, pair)?;
+        let cfg = tls::client_config(ca, pair, self.tls12_only)?;
         Ok(driver::Tls::Client(
             cfg,
             rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
