@@ -122,12 +122,25 @@ impl EnvelopeWriter {
 
     /// Encrypts more file data; appends whole ciphertext chunks to `out`.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        self.pending.extend_from_slice(input);
-        while self.pending.len() >= CHUNK {
-            let rest = self.pending.split_off(CHUNK);
-            let chunk = core::mem::replace(&mut *self.pending, rest);
+        let mut input = input;
+        // Complete a chunk begun by an earlier call.
+        if !self.pending.is_empty() {
+            let take = (CHUNK - self.pending.len()).min(input.len());
+            let (head, rest) = input.split_at(take);
+            self.pending.extend_from_slice(head);
+            input = rest;
+            if self.pending.len() < CHUNK {
+                return;
+            }
+            let chunk = core::mem::take(&mut *self.pending);
             self.emit(chunk, out);
         }
+        // Whole chunks straight from the input (linear: no re-copying of what remains).
+        let mut chunks = input.chunks_exact(CHUNK);
+        for chunk in &mut chunks {
+            self.emit(chunk.to_vec(), out);
+        }
+        self.pending.extend_from_slice(chunks.remainder());
     }
 
     /// Pads (PKCS#7), encrypts the rest and closes the structure.
