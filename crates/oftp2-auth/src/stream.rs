@@ -22,6 +22,9 @@ use crate::suite::ContentCipher;
 
 /// Size of the ciphertext chunks the writer emits.
 const CHUNK: usize = 4096;
+
+/// How much input the reader takes into its buffer at a time.
+const FEED: usize = 16 * 1024;
 /// Largest header (everything before the ciphertext) the reader buffers.
 const MAX_HEADER: usize = 1 << 20;
 /// Largest trailer (end-of-contents, unprotectedAttrs) the reader buffers.
@@ -246,12 +249,16 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        self.buf.extend_from_slice(input);
-        let r = self.process(rng, keys, out);
-        if r.is_err() {
-            self.state = State::Failed;
+        // Fed in pieces: parsing consumes from the front of `buf`, so a bounded `buf` keeps
+        // the work linear in the input however large one call is.
+        for piece in input.chunks(FEED) {
+            self.buf.extend_from_slice(piece);
+            if let Err(e) = self.process(rng, keys, out) {
+                self.state = State::Failed;
+                return Err(e);
+            }
         }
-        r
+        Ok(())
     }
 
     fn process(
