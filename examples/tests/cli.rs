@@ -14,6 +14,25 @@ fn peer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_oftp2-peer"))
 }
 
+/// Starts `oftp2-peer listen ...` and returns it with the address from its first line.
+fn start(listen: &mut Command) -> (std::process::Child, String) {
+    let mut child = listen
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read the first line octet by octet: what follows stays in the pipe for the test.
+    let mut line = Vec::new();
+    let stderr = child.stderr.as_mut().unwrap();
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(stderr, &mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        line.push(byte[0]);
+    }
+    let line = String::from_utf8(line).unwrap();
+    let addr = line.strip_prefix("listening on ").expect(&line).to_string();
+    (child, addr)
+}
+
 #[test]
 fn demo_over_plain_tcp() {
     let out = peer()
@@ -129,38 +148,27 @@ fn demo_over_tls_with_compression_and_records() {
 
 /// Starts `listen --once` on a free port; returns the child and the address.
 fn listen(inbox: &std::path::Path, partner: &str) -> (std::process::Child, String) {
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--once",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-        ])
-        .args([
-            "--partner",
-            partner,
-            "--partner-password",
-            "ALPHAPW",
-            "--inbox",
-        ])
-        .arg(inbox)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (child, addr) = start(
+        peer()
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--once",
+                "--ssid",
+                "O0013000000BRAVO",
+                "--password",
+                "BRAVOPW",
+            ])
+            .args([
+                "--partner",
+                partner,
+                "--partner-password",
+                "ALPHAPW",
+                "--inbox",
+            ])
+            .arg(inbox),
+    );
     (child, addr)
 }
 
@@ -245,44 +253,33 @@ fn auth_data(name: &str) -> std::path::PathBuf {
 /// `listen --once` with secure authentication; `partner_cert` is what it believes the
 /// partner's certificate is.
 fn listen_auth(inbox: &std::path::Path, partner_cert: &str) -> (std::process::Child, String) {
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--once",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-        ])
-        .args([
-            "--partner",
-            "O0013000000ALPHA",
-            "--partner-password",
-            "ALPHAPW",
-            "--inbox",
-        ])
-        .arg(inbox)
-        .arg("--auth-key")
-        .arg(auth_data("bob.key.pem"))
-        .arg("--auth-cert")
-        .arg(auth_data("bob.cert.pem"))
-        .arg("--partner-cert")
-        .arg(auth_data(partner_cert))
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (child, addr) = start(
+        peer()
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--once",
+                "--ssid",
+                "O0013000000BRAVO",
+                "--password",
+                "BRAVOPW",
+            ])
+            .args([
+                "--partner",
+                "O0013000000ALPHA",
+                "--partner-password",
+                "ALPHAPW",
+                "--inbox",
+            ])
+            .arg(inbox)
+            .arg("--auth-key")
+            .arg(auth_data("bob.key.pem"))
+            .arg("--auth-cert")
+            .arg(auth_data("bob.cert.pem"))
+            .arg("--partner-cert")
+            .arg(auth_data(partner_cert)),
+    );
     (child, addr)
 }
 
@@ -413,42 +410,31 @@ fn listen_and_send_over_tls() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = tls_files(dir.path());
     let inbox = tempfile::tempdir().unwrap();
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--once",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-        ])
-        .args([
-            "--partner",
-            "O0013000000ALPHA",
-            "--partner-password",
-            "ALPHAPW",
-            "--inbox",
-        ])
-        .arg(inbox.path())
-        .arg("--tls-cert")
-        .arg(&cert)
-        .arg("--tls-key")
-        .arg(&key)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (child, addr) = start(
+        peer()
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--once",
+                "--ssid",
+                "O0013000000BRAVO",
+                "--password",
+                "BRAVOPW",
+            ])
+            .args([
+                "--partner",
+                "O0013000000ALPHA",
+                "--partner-password",
+                "ALPHAPW",
+                "--inbox",
+            ])
+            .arg(inbox.path())
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key),
+    );
     let file = dir.path().join("tls.dat");
     std::fs::write(&file, vec![42u8; 100_000]).unwrap();
     let out = peer()
@@ -511,31 +497,20 @@ fn a_tls_client_against_a_plain_listener_is_explained() {
 #[test]
 fn a_killed_sender_resumes_where_the_partner_stopped() {
     let inbox = tempfile::tempdir().unwrap();
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-            "--inbox",
-        ])
-        .arg(inbox.path())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (mut child, addr) = start(
+        peer()
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--ssid",
+                "O0013000000BRAVO",
+                "--password",
+                "BRAVOPW",
+                "--inbox",
+            ])
+            .arg(inbox.path()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("resume.bin");
     let content: Vec<u8> = (0..30_000_000u32)
@@ -591,22 +566,11 @@ fn listen_reads_partners_from_a_toml_file() {
         ),
     )
     .unwrap();
-    let mut child = peer()
-        .args(["listen", "--bind", "127.0.0.1:0", "--once", "--config"])
-        .arg(&config)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (mut child, addr) = start(
+        peer()
+            .args(["listen", "--bind", "127.0.0.1:0", "--once", "--config"])
+            .arg(&config),
+    );
     let file = dir.path().join("cfg.txt");
     std::fs::write(&file, b"hello\r\n").unwrap();
     // A wrong password for a configured partner is ESID 04.
@@ -648,31 +612,20 @@ fn a_malformed_toml_file_is_named_with_its_line() {
 #[test]
 fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
     let inbox = tempfile::tempdir().unwrap();
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-            "--inbox",
-        ])
-        .arg(inbox.path())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect(&line)
-        .to_string();
+    let (mut child, addr) = start(
+        peer()
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--ssid",
+                "O0013000000BRAVO",
+                "--password",
+                "BRAVOPW",
+                "--inbox",
+            ])
+            .arg(inbox.path()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("late.edi");
     std::fs::write(&file, b"UNB+UNOC:3'").unwrap();
