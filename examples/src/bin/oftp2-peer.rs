@@ -938,7 +938,6 @@ fn listen(
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let listener = TcpListener::bind(bind)?;
-    eprintln!("listening on {}", listener.local_addr()?);
     let mut config = config(ssid, password, None)?;
     config.secure_authentication = auth.auth_key.is_some();
     let partners = partners
@@ -960,6 +959,8 @@ fn listen(
             let _ = TcpStream::connect(wake);
         });
     }
+    // Announced only once Ctrl-C is handled, so that a signal right after it drains.
+    eprintln!("listening on {}", listener.local_addr()?);
     let mut running = Vec::new();
     for conn in listener.incoming() {
         if stopping.load(std::sync::atomic::Ordering::SeqCst) {
