@@ -161,6 +161,12 @@ pub enum AuthError {
     /// A suite code that does not denote a cipher suite was passed.
     #[error(transparent)]
     Suite(#[from] UnsupportedSuite),
+    /// zlib refused to compress (RFC 5024 §6.4); not expected with valid state.
+    #[error("zlib compression failed: {reason}")]
+    Compress {
+        /// zlib's message.
+        reason: String,
+    },
 }
 
 /// A cipher suite code we cannot use (RFC 5024 §5.3.3 SFIDCIPH, §10.2; CIPHER-SUITES.md).

@@ -88,6 +88,7 @@ mod rsa_backend;
 mod secret;
 mod signed;
 mod stream;
+mod stream_layers;
 mod suite;
 mod trust;
 
@@ -106,8 +107,9 @@ pub use keys::{PrivateKey, SoftwareRsaKey};
 pub use rand_core::CryptoRng;
 pub use receipt::{sign_receipt, verify_detached, verify_receipt};
 pub use secret::{ChallengeResponse, Secret, SecretBytes};
-pub use signed::VerifiedReceipt;
+pub use signed::{VerifiedReceipt, VerifiedSignature};
 pub use stream::{EnvelopeReader, EnvelopeWriter};
+pub use stream_layers::{FileOpener, FileSealer};
 pub use suite::{ContentCipher, Digest, Suite};
 pub use trust::TrustAnchors;
 

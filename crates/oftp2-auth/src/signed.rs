@@ -20,7 +20,13 @@ pub(crate) fn sign(
     key: &dyn PrivateKey,
     include_certificate: bool,
 ) -> Result<Vec<u8>, AuthError> {
-    let content_hash = digest.hash(content);
+    let attrs = default_attributes(&digest.hash(content));
+    sign_with_attrs(rng, content, digest, key, include_certificate, &attrs)
+}
+
+/// Signed attributes contentType (id-data) and messageDigest, in DER SET OF order
+/// (X.690 §11.6).
+pub(crate) fn default_attributes(content_hash: &[u8]) -> Vec<Vec<u8>> {
     let mut attrs = vec![
         asn1::seq(&[
             &asn1::oid(&oids::CONTENT_TYPE),
@@ -28,17 +34,22 @@ pub(crate) fn sign(
         ]),
         asn1::seq(&[
             &asn1::oid(&oids::MESSAGE_DIGEST),
-            &asn1::cons(0x31, &[&asn1::tlv(0x04, &content_hash)]),
+            &asn1::cons(0x31, &[&asn1::tlv(0x04, content_hash)]),
         ]),
     ];
-    attrs.sort(); // DER SET OF order (X.690 §11.6)
-    sign_with_attrs(rng, content, digest, key, include_certificate, &attrs)
+    attrs.sort();
+    attrs
 }
 
-/// [`sign`] with the signed attributes given, in the order given.
-fn sign_with_attrs(
+/// The `digestAlgorithms` SET for one digest.
+pub(crate) fn digest_algorithms(digest: Digest) -> Vec<u8> {
+    asn1::cons(0x31, &[&asn1::alg_no_params(digest_oid(digest))])
+}
+
+/// What follows the encapsulated content in a SignedData: the optional `certificates`
+/// and the `signerInfos` SET with one SignerInfo over `attrs`.
+pub(crate) fn signed_trailer(
     rng: &mut dyn CryptoRng,
-    content: &[u8],
     digest: Digest,
     key: &dyn PrivateKey,
     include_certificate: bool,
@@ -52,30 +63,42 @@ fn sign_with_attrs(
     if let Some(tag) = signed_attrs.first_mut() {
         *tag = 0xa0; // [0] IMPLICIT SET OF Attribute
     }
-    let digest_alg = asn1::alg_no_params(digest_oid(digest));
     let signer_info = asn1::seq(&[
         &asn1::small_int(1),
         &cert.issuer_and_serial(),
-        &digest_alg,
+        &asn1::alg_no_params(digest_oid(digest)),
         &signed_attrs,
         &asn1::alg_null(&oids::RSA_ENCRYPTION),
         &asn1::tlv(0x04, &signature),
     ]);
-    let encap = asn1::seq(&[
-        &asn1::oid(&oids::ID_DATA),
-        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
-    ]);
-    let certs = if include_certificate {
+    let mut out = if include_certificate {
         asn1::cons(0xa0, &[cert.to_der()])
     } else {
         Vec::new()
     };
+    out.extend_from_slice(&asn1::cons(0x31, &[&signer_info]));
+    Ok(out)
+}
+
+/// [`sign`] with the signed attributes given, in the order given.
+fn sign_with_attrs(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+    attrs: &[Vec<u8>],
+) -> Result<Vec<u8>, AuthError> {
+    let encap = asn1::seq(&[
+        &asn1::oid(&oids::ID_DATA),
+        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
+    ]);
+    let trailer = signed_trailer(rng, digest, key, include_certificate, attrs)?;
     let sd = asn1::seq(&[
         &asn1::small_int(1),
-        &asn1::cons(0x31, &[&digest_alg]),
+        &digest_algorithms(digest),
         &encap,
-        &certs,
-        &asn1::cons(0x31, &[&signer_info]),
+        &trailer,
     ]);
     Ok(asn1::seq(&[
         &asn1::oid(&oids::ID_SIGNED_DATA),
@@ -83,29 +106,18 @@ fn sign_with_attrs(
     ]))
 }
 
-/// A SignedData whose signature verified (RFC 5652 §5.6).
+/// A signature that verified (RFC 5652 §5.6): which certificate, which digest, what the
+/// signer claimed. For a streamed file ([`crate::FileOpener`]) the content went to the
+/// caller piece by piece; for receipts and in-memory files see [`VerifiedReceipt`].
 #[derive(Clone, Debug)]
-pub struct VerifiedReceipt {
-    content: Vec<u8>,
+pub struct VerifiedSignature {
     digest: Digest,
     signer: Certificate,
     signed_attributes: bool,
     signing_time: Option<u64>,
 }
 
-impl VerifiedReceipt {
-    /// The signed content (for receipts, the EERP/NERP fields of RFC 5024 §5.3.13-14).
-    #[must_use]
-    pub fn content(&self) -> &[u8] {
-        &self.content
-    }
-
-    /// Takes the signed content.
-    #[must_use]
-    pub fn into_content(self) -> Vec<u8> {
-        self.content
-    }
-
+impl VerifiedSignature {
     /// The digest algorithm the signer used; compare with the suite's (SFIDCIPH).
     #[must_use]
     pub fn digest(&self) -> Digest {
@@ -130,6 +142,59 @@ impl VerifiedReceipt {
     #[must_use]
     pub fn had_signed_attributes(&self) -> bool {
         self.signed_attributes
+    }
+}
+
+/// A SignedData whose signature verified (RFC 5652 §5.6), with its content.
+#[derive(Clone, Debug)]
+pub struct VerifiedReceipt {
+    content: Vec<u8>,
+    signature: VerifiedSignature,
+}
+
+impl VerifiedReceipt {
+    /// The verified signature (signer, digest, signing time).
+    #[must_use]
+    pub fn signature(&self) -> &VerifiedSignature {
+        &self.signature
+    }
+
+    /// The signed content (for receipts, the EERP/NERP fields of RFC 5024 §5.3.13-14).
+    #[must_use]
+    pub fn content(&self) -> &[u8] {
+        &self.content
+    }
+
+    /// Takes the signed content.
+    #[must_use]
+    pub fn into_content(self) -> Vec<u8> {
+        self.content
+    }
+
+    /// The digest algorithm the signer used; compare with the suite's (SFIDCIPH).
+    #[must_use]
+    pub fn digest(&self) -> Digest {
+        self.signature.digest
+    }
+
+    /// Which configured certificate verified the signature.
+    #[must_use]
+    pub fn signer(&self) -> &Certificate {
+        &self.signature.signer
+    }
+
+    /// The signingTime signed attribute (RFC 5652 §11.3) in Unix seconds, if present.
+    /// It is the signer's claim, not a trusted timestamp.
+    #[must_use]
+    pub fn signing_time(&self) -> Option<u64> {
+        self.signature.signing_time
+    }
+
+    /// Whether the signature covered signed attributes (RFC 5652 §5.4) or the content
+    /// directly.
+    #[must_use]
+    pub fn had_signed_attributes(&self) -> bool {
+        self.signature.signed_attributes
     }
 }
 
@@ -162,17 +227,33 @@ pub(crate) fn verify(
             c
         }
     };
-    let Some((si, cert)) = parsed
-        .signer_infos
+    let signature = check_signer_infos(
+        &parsed.signer_infos,
+        &mut |d: Digest| Some(d.hash(&content)),
+        signers,
+        at,
+    )?;
+    Ok(VerifiedReceipt { content, signature })
+}
+
+/// Finds the SignerInfo made by one of `signers` and checks it against the content digest
+/// that `content_hash` gives for its digest algorithm (`None`: the algorithm was not
+/// computed, reported as unsupported).
+pub(crate) fn check_signer_infos(
+    signer_infos: &[SignerInfo<'_>],
+    content_hash: &mut dyn FnMut(Digest) -> Option<Vec<u8>>,
+    signers: &[Certificate],
+    at: Option<u64>,
+) -> Result<VerifiedSignature, ReceiptError> {
+    let malformed = |reason: &str| ReceiptError::Malformed {
+        reason: reason.to_owned(),
+    };
+    let Some((si, cert)) = signer_infos
         .iter()
         .find_map(|si| signers.iter().find(|c| c.matches(&si.sid)).map(|c| (si, c)))
     else {
         return Err(ReceiptError::SignerNotConfigured {
-            signer: parsed
-                .signer_infos
-                .iter()
-                .map(|s| s.sid.describe())
-                .collect(),
+            signer: signer_infos.iter().map(|s| s.sid.describe()).collect(),
             configured: signers.iter().map(Certificate::summary).collect(),
         });
     };
@@ -181,7 +262,9 @@ pub(crate) fn verify(
             algorithm: format!("{} (digest)", si.digest_alg.oid_string()),
         })?;
     check_signature_alg(&si.sig_alg, digest)?;
-    let content_hash = digest.hash(&content);
+    let content_hash = content_hash(digest).ok_or_else(|| ReceiptError::UnsupportedAlgorithm {
+        algorithm: format!("{digest} (not announced in digestAlgorithms)"),
+    })?;
     let signed_hash = match &si.signed_attrs {
         Some(attrs) => {
             let (ctype, md) = read_attrs(attrs).map_err(malformed)?;
@@ -226,8 +309,7 @@ pub(crate) fn verify(
             });
         }
     }
-    Ok(VerifiedReceipt {
-        content,
+    Ok(VerifiedSignature {
         digest,
         signer: cert.clone(),
         signed_attributes: si.signed_attrs.is_some(),
@@ -235,7 +317,8 @@ pub(crate) fn verify(
     })
 }
 
-struct SignerInfo<'a> {
+/// One SignerInfo, borrowed from DER (RFC 5652 §5.3).
+pub(crate) struct SignerInfo<'a> {
     sid: RawId<'a>,
     digest_alg: Tlv<'a>,
     signed_attrs: Option<Tlv<'a>>,
@@ -294,19 +377,24 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
     };
     s.optional(0xa0)?; // certificates: signers come from configuration
     s.optional(0xa1)?; // crls
-    let infos = s.tagged(0x31, "signerInfos")?;
+    let signer_infos = signer_infos(&s.tagged(0x31, "signerInfos")?)?;
+    Ok(Parsed {
+        content,
+        signer_infos,
+    })
+}
+
+/// Reads the SignerInfos of a DER `signerInfos` SET.
+pub(crate) fn signer_infos<'a>(set: &Tlv<'a>) -> Result<Vec<SignerInfo<'a>>, &'static str> {
     let mut signer_infos = Vec::new();
-    let mut i = infos.reader();
+    let mut i = set.reader();
     while !i.is_empty() {
         signer_infos.push(signer_info(&mut i.tagged(0x30, "SignerInfo")?.reader())?);
     }
     if signer_infos.is_empty() {
         return Err("no SignerInfo");
     }
-    Ok(Parsed {
-        content,
-        signer_infos,
-    })
+    Ok(signer_infos)
 }
 
 fn signer_info<'a>(r: &mut Reader<'a>) -> Result<SignerInfo<'a>, &'static str> {
@@ -386,7 +474,7 @@ pub(crate) fn digest_oid(d: Digest) -> &'static const_oid::ObjectIdentifier {
     }
 }
 
-fn digest_from_oid(t: &Tlv<'_>) -> Option<Digest> {
+pub(crate) fn digest_from_oid(t: &Tlv<'_>) -> Option<Digest> {
     [Digest::Sha1, Digest::Sha256, Digest::Sha512]
         .into_iter()
         .find(|d| t.is_oid(digest_oid(*d)))

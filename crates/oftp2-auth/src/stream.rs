@@ -40,22 +40,17 @@ enum Dec {
     Des(cbc::Decryptor<des::TdesEde3>),
 }
 
+/// Encrypts the whole blocks of `data` in place with one call into the cipher backend.
 fn enc_blocks<M: BlockModeEncrypt>(m: &mut M, data: &mut [u8]) {
-    for chunk in data.chunks_exact_mut(M::block_size()) {
-        if let Ok(mut block) = Array::try_from(&*chunk) {
-            m.encrypt_block(&mut block);
-            chunk.copy_from_slice(&block);
-        }
-    }
+    let (blocks, _) = Array::slice_as_chunks_mut(data);
+    m.encrypt_blocks(blocks);
 }
 
+/// Decrypts the whole blocks of `data` in place; one backend call lets CBC decryption run
+/// several blocks in parallel (it is not chained the way encryption is).
 fn dec_blocks<M: BlockModeDecrypt>(m: &mut M, data: &mut [u8]) {
-    for chunk in data.chunks_exact_mut(M::block_size()) {
-        if let Ok(mut block) = Array::try_from(&*chunk) {
-            m.decrypt_block(&mut block);
-            chunk.copy_from_slice(&block);
-        }
-    }
+    let (blocks, _) = Array::slice_as_chunks_mut(data);
+    m.decrypt_blocks(blocks);
 }
 
 /// Streams a file into BER EnvelopedData (RFC 5024 §6.3).
@@ -135,42 +130,48 @@ impl EnvelopeWriter {
             if self.pending.len() < CHUNK {
                 return;
             }
-            let chunk = core::mem::take(&mut *self.pending);
-            self.emit(chunk, out);
+            let chunk = core::mem::take(&mut self.pending);
+            self.emit(&chunk, out);
+            self.pending = chunk;
+            self.pending.clear();
         }
         // Whole chunks straight from the input (linear: no re-copying of what remains).
         let mut chunks = input.chunks_exact(CHUNK);
         for chunk in &mut chunks {
-            self.emit(chunk.to_vec(), out);
+            self.emit(chunk, out);
         }
         self.pending.extend_from_slice(chunks.remainder());
     }
 
     /// Pads (PKCS#7), encrypts the rest and closes the structure.
     pub fn finish(mut self, out: &mut Vec<u8>) {
-        let mut last = core::mem::take(&mut *self.pending);
+        let mut last = core::mem::take(&mut self.pending);
         let pad = self.block - last.len() % self.block;
         last.extend(core::iter::repeat_n(pad as u8, pad));
-        self.emit(last, out);
+        self.emit(&last, out);
         // [0] encryptedContent, EncryptedContentInfo, EnvelopedData, [0], ContentInfo.
         out.extend_from_slice(&[0; 10]);
     }
 
-    fn emit(&mut self, chunk: Vec<u8>, out: &mut Vec<u8>) {
-        let mut chunk = Zeroizing::new(chunk);
-        let full = chunk.len() - chunk.len() % self.block;
-        let body = chunk.get_mut(..full).unwrap_or_default();
+    /// Appends one OCTET STRING chunk: `plain` (whole blocks) copied into `out` and
+    /// encrypted there, so the plaintext is never copied anywhere else.
+    fn emit(&mut self, plain: &[u8], out: &mut Vec<u8>) {
+        let full = plain.len() - plain.len() % self.block;
+        let plain = plain.get(..full).unwrap_or_default();
+        out.push(0x04);
+        asn1::push_len(out, full);
+        let start = out.len();
+        out.extend_from_slice(plain);
+        let body = out.get_mut(start..).unwrap_or_default();
         match &mut self.enc {
             Enc::Aes(m) => enc_blocks(m, body),
             Enc::Des(m) => enc_blocks(m, body),
         }
-        out.push(0x04);
-        asn1::push_len(out, body.len());
-        out.extend_from_slice(body);
     }
 }
 
-enum Content {
+/// Where the content octets of a CMS structure stand (shared by the streaming readers).
+pub(crate) enum Content {
     /// `[0]` primitive with this many octets left.
     Primitive(usize),
     /// `[0]` constructed; definite end offset within the content or indefinite.
@@ -287,17 +288,17 @@ impl EnvelopeReader {
                     };
                 }
                 State::Body { dec, content, eocs } => {
-                    let (data, done) = take_content(&mut self.buf, content)?;
-                    let data = Zeroizing::new(data);
-                    self.partial.extend_from_slice(&data);
+                    let done = take_content(&mut self.buf, content, &mut self.partial)?;
                     let whole = self.partial.len() - self.partial.len() % self.block;
                     // Keep the last whole ciphertext block: it carries the padding.
                     let release = whole.saturating_sub(self.block);
                     if release > 0 {
-                        let mut blocks: Zeroizing<Vec<u8>> =
-                            Zeroizing::new(self.partial.drain(..release).collect());
-                        decrypt_into(dec, &mut blocks);
-                        out.extend_from_slice(&blocks);
+                        // Decrypt in place, hand the plaintext over, keep the tail (less
+                        // than two blocks) for the next round.
+                        let blocks = self.partial.get_mut(..release).unwrap_or_default();
+                        decrypt_into(dec, blocks);
+                        out.extend_from_slice(blocks);
+                        self.partial.drain(..release);
                     }
                     if done {
                         let mut rest = Zeroizing::new(core::mem::take(&mut *self.partial));
@@ -355,7 +356,7 @@ impl EnvelopeReader {
     }
 }
 
-fn malformed(reason: &str) -> EnvelopeError {
+pub(crate) fn malformed(reason: &str) -> EnvelopeError {
     EnvelopeError::Malformed {
         reason: reason.to_owned(),
     }
@@ -378,7 +379,10 @@ struct Header {
 }
 
 /// (tag, length or None for indefinite, header length); `None` when more input is needed.
-fn tlv_head(buf: &[u8], pos: usize) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
+pub(crate) fn tlv_head(
+    buf: &[u8],
+    pos: usize,
+) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
     let Some(&tag) = buf.get(pos) else {
         return Ok(None);
     };
@@ -408,7 +412,11 @@ fn tlv_head(buf: &[u8], pos: usize) -> Result<Option<(u8, Option<usize>, usize)>
 }
 
 /// End offset of the complete element at `pos`, or `None` if it is not complete yet.
-fn element_end(buf: &[u8], pos: usize, depth: usize) -> Result<Option<usize>, EnvelopeError> {
+pub(crate) fn element_end(
+    buf: &[u8],
+    pos: usize,
+    depth: usize,
+) -> Result<Option<usize>, EnvelopeError> {
     if depth > 64 {
         return Err(malformed("nesting too deep"));
     }
@@ -432,60 +440,125 @@ fn element_end(buf: &[u8], pos: usize, depth: usize) -> Result<Option<usize>, En
     }
 }
 
+/// Unwraps a step of [`HeaderCursor`], returning `Ok(None)` ("more input needed") from the
+/// enclosing parser when the step could not complete.
+macro_rules! need {
+    ($step:expr) => {
+        match $step? {
+            Some(v) => v,
+            None => return Ok(None),
+        }
+    };
+}
+pub(crate) use need;
+
+/// Walks the BER header of a streamed CMS structure that may not have fully arrived yet;
+/// every step answers `Ok(None)` when it needs more input.
+pub(crate) struct HeaderCursor<'a> {
+    buf: &'a [u8],
+    /// Octets consumed so far.
+    pub(crate) pos: usize,
+    /// Indefinite lengths entered (each ends with an end-of-contents in the trailer).
+    pub(crate) eocs: usize,
+}
+
+impl<'a> HeaderCursor<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self {
+            buf,
+            pos: 0,
+            eocs: 0,
+        }
+    }
+
+    /// Tag, length (`None`: indefinite) and header length of the next element, without
+    /// moving.
+    pub(crate) fn peek(&self) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
+        tlv_head(self.buf, self.pos)
+    }
+
+    /// Enters the constructed element that must come next with `tag` (`what` names it
+    /// in the error).
+    pub(crate) fn enter(&mut self, tag: u8, what: &str) -> Result<Option<()>, EnvelopeError> {
+        let Some((found, len, hdr)) = self.peek()? else {
+            return Ok(None);
+        };
+        if found != tag {
+            return Err(malformed(what));
+        }
+        self.step_into(len, hdr);
+        Ok(Some(()))
+    }
+
+    /// Moves past an element header already read with [`HeaderCursor::peek`].
+    pub(crate) fn step_into(&mut self, len: Option<usize>, hdr: usize) {
+        self.pos += hdr;
+        if len.is_none() {
+            self.eocs += 1;
+        }
+    }
+
+    /// The whole next element (BER as received).
+    pub(crate) fn element(&mut self) -> Result<Option<&'a [u8]>, EnvelopeError> {
+        let Some(end) = element_end(self.buf, self.pos, 0)? else {
+            return Ok(None);
+        };
+        let el = self.buf.get(self.pos..end).unwrap_or_default();
+        self.pos = end;
+        Ok(Some(el))
+    }
+
+    /// The whole next element, DER-normalized.
+    pub(crate) fn der_element(&mut self) -> Result<Option<Vec<u8>>, EnvelopeError> {
+        let Some(el) = self.element()? else {
+            return Ok(None);
+        };
+        crate::ber::normalize(el)
+            .map(Some)
+            .map_err(|e| malformed(&e.to_string()))
+    }
+}
+
+/// Checks the `contentType` OID element of a ContentInfo.
+pub(crate) fn expect_content_type(
+    oid: &[u8],
+    expected: &const_oid::ObjectIdentifier,
+    name: &'static str,
+) -> Result<(), EnvelopeError> {
+    if oid == asn1::oid(expected).as_slice() {
+        return Ok(());
+    }
+    Err(EnvelopeError::UnexpectedContentType {
+        expected: name,
+        found: crate::ber::normalize(oid)
+            .ok()
+            .and_then(|d| asn1::parse_tlv(&d).ok().map(|(t, _)| t.oid_string()))
+            .unwrap_or_else(|| "<not an OID>".into()),
+    })
+}
+
 /// Parses everything up to the first ciphertext octet.
 fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
-    let mut pos = 0;
-    let mut eocs = 0;
-    macro_rules! head {
-        ($tag:expr, $what:expr) => {{
-            let Some((tag, len, hdr)) = tlv_head(buf, pos)? else {
-                return Ok(None);
-            };
-            if tag != $tag {
-                return Err(malformed($what));
-            }
-            pos += hdr;
-            if len.is_none() {
-                eocs += 1;
-            }
-        }};
+    let mut c = HeaderCursor::new(buf);
+    need!(c.enter(0x30, "not a ContentInfo"));
+    expect_content_type(
+        need!(c.element()),
+        &oids::ID_ENVELOPED_DATA,
+        "EnvelopedData",
+    )?;
+    need!(c.enter(0xa0, "ContentInfo.content"));
+    need!(c.enter(0x30, "EnvelopedData"));
+    let _version = need!(c.element());
+    if need!(c.peek()).0 == 0xa0 {
+        let _originator = need!(c.element());
     }
-    macro_rules! element {
-        () => {{
-            let Some(end) = element_end(buf, pos, 0)? else {
-                return Ok(None);
-            };
-            let el = buf.get(pos..end).unwrap_or_default();
-            pos = end;
-            el
-        }};
-    }
-    head!(0x30, "not a ContentInfo");
-    let oid = element!();
-    if oid != asn1::oid(&oids::ID_ENVELOPED_DATA).as_slice() {
-        return Err(EnvelopeError::UnexpectedContentType {
-            expected: "EnvelopedData",
-            found: crate::ber::normalize(oid)
-                .ok()
-                .and_then(|d| asn1::parse_tlv(&d).ok().map(|(t, _)| t.oid_string()))
-                .unwrap_or_else(|| "<not an OID>".into()),
-        });
-    }
-    head!(0xa0, "ContentInfo.content");
-    head!(0x30, "EnvelopedData");
-    let _version = element!();
-    if buf.get(pos) == Some(&0xa0) {
-        let _originator = element!();
-    }
-    let rids = crate::ber::normalize(element!()).map_err(|e| malformed(&e.to_string()))?;
-    head!(0x30, "encryptedContentInfo");
-    let _content_type = element!();
-    let alg = crate::ber::normalize(element!()).map_err(|e| malformed(&e.to_string()))?;
+    let rids = need!(c.der_element());
+    need!(c.enter(0x30, "encryptedContentInfo"));
+    let _content_type = need!(c.element());
+    let alg = need!(c.der_element());
     let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
-    let Some((tag, len, hdr)) = tlv_head(buf, pos)? else {
-        return Ok(None);
-    };
-    pos += hdr;
+    let (tag, len, hdr) = need!(c.peek());
+    c.pos += hdr;
     let content = match (tag, len) {
         (0x80, Some(len)) => Content::Primitive(len),
         // An indefinite [0] ends with its own EOC, which `take_content` consumes.
@@ -496,8 +569,8 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
         _ => return Err(malformed("encryptedContent is absent or has the wrong tag")),
     };
     Ok(Some(Header {
-        consumed: pos,
-        eocs,
+        consumed: c.pos,
+        eocs: c.eocs,
         rids_der: rids,
         cipher,
         iv,
@@ -559,19 +632,21 @@ fn open_key(
     Ok((dec, ok))
 }
 
-/// Takes available ciphertext octets from `buf`; returns them and whether the content ended.
-fn take_content(
+/// Moves the available content octets from `buf` to `data`; returns whether the content
+/// ended.
+pub(crate) fn take_content(
     buf: &mut Vec<u8>,
     content: &mut Content,
-) -> Result<(Vec<u8>, bool), EnvelopeError> {
-    let mut data = Vec::new();
+    data: &mut Vec<u8>,
+) -> Result<bool, EnvelopeError> {
     loop {
         match content {
             Content::Primitive(left) => {
                 let n = (*left).min(buf.len());
-                data.extend(buf.drain(..n));
+                data.extend_from_slice(buf.get(..n).unwrap_or_default());
+                buf.drain(..n);
                 *left -= n;
-                return Ok((data, *left == 0));
+                return Ok(*left == 0);
             }
             Content::Constructed {
                 remaining,
@@ -580,9 +655,10 @@ fn take_content(
                 if *chunk_left > 0 {
                     let n = (*chunk_left).min(buf.len());
                     if n == 0 {
-                        return Ok((data, false));
+                        return Ok(false);
                     }
-                    data.extend(buf.drain(..n));
+                    data.extend_from_slice(buf.get(..n).unwrap_or_default());
+                    buf.drain(..n);
                     *chunk_left -= n;
                     if let Some(r) = remaining {
                         *r = r.saturating_sub(n);
@@ -590,15 +666,15 @@ fn take_content(
                     continue;
                 }
                 match remaining {
-                    Some(0) => return Ok((data, true)),
+                    Some(0) => return Ok(true),
                     None if buf.starts_with(&[0, 0]) => {
                         buf.drain(..2);
-                        return Ok((data, true));
+                        return Ok(true);
                     }
                     _ => {}
                 }
                 let Some((tag, len, hdr)) = tlv_head(buf, 0)? else {
-                    return Ok((data, false));
+                    return Ok(false);
                 };
                 let (0x04, Some(len)) = (tag, len) else {
                     return Err(malformed(

@@ -1,0 +1,841 @@
+//! Streaming SignedData (RFC 5024 §6.2) and CompressedData (§6.4), and the pipelines that
+//! stack them with EnvelopedData (§6.3) in the §6.1 order: [`FileSealer`] signs, compresses
+//! and encrypts; [`FileOpener`] decrypts, inflates and verifies.
+//!
+//! Both take the file in pieces of any size and keep only a bounded amount of it: the
+//! writers emit BER with indefinite lengths and the content as a constructed OCTET STRING
+//! (the shape of `openssl cms -stream`); the readers take DER or BER cut anywhere, as long
+//! as the encapsulated content is a primitive OCTET STRING or a constructed one made of
+//! primitive segments (what OpenSSL and BouncyCastle-based peers send).
+//!
+//! A signed file's signature comes *after* its content, so everything [`FileOpener`] hands
+//! out is **unverified until [`FileOpener::finish`] returns Ok**: store it under a
+//! temporary name and act on it (or confirm it) only then.
+
+use rand_core::CryptoRng;
+
+use crate::asn1::{self, oids};
+use crate::cert::Certificate;
+use crate::digest::FileDigest;
+use crate::envelope::{FileLayers, OpenOptions, SealPlan};
+use crate::error::{AuthError, EnvelopeError, ReceiptError};
+use crate::keys::PrivateKey;
+use crate::signed::{self, VerifiedSignature};
+use crate::stream::{
+    Content, EnvelopeReader, EnvelopeWriter, HeaderCursor, element_end, expect_content_type,
+    malformed, need, take_content,
+};
+use crate::suite::Digest;
+
+/// How much input a reader takes into its buffer at a time.
+const FEED: usize = 16 * 1024;
+/// Largest header (everything before the content) a reader buffers.
+const MAX_HEADER: usize = 1 << 20;
+/// Largest trailer (certificates, signerInfos, end-of-contents) a reader buffers.
+const MAX_TRAILER: usize = 1 << 20;
+/// The pipelines pass their input through the layers in steps of this size, so that the
+/// buffers between layers stay small whatever piece size the caller uses.
+const STEP: usize = 64 * 1024;
+/// End-of-contents octets.
+const EOC: [u8; 2] = [0, 0];
+
+/// The start of `ContentInfo { contentType, [0] { SEQUENCE {` with indefinite lengths.
+fn open_content_info(out: &mut Vec<u8>, content_type: &const_oid::ObjectIdentifier) {
+    out.extend_from_slice(&[0x30, 0x80]);
+    out.extend_from_slice(&asn1::oid(content_type));
+    out.extend_from_slice(&[0xa0, 0x80, 0x30, 0x80]);
+}
+
+/// The start of `encapContentInfo { id-data, [0] { OCTET STRING (constructed) {`.
+fn open_encapsulated(out: &mut Vec<u8>) {
+    out.extend_from_slice(&[0x30, 0x80]);
+    out.extend_from_slice(&asn1::oid(&oids::ID_DATA));
+    out.extend_from_slice(&[0xa0, 0x80, 0x24, 0x80]);
+}
+
+/// One primitive OCTET STRING segment of the encapsulated content.
+fn push_segment(out: &mut Vec<u8>, data: &[u8]) {
+    if data.is_empty() {
+        return;
+    }
+    out.push(0x04);
+    asn1::push_len(out, data.len());
+    out.extend_from_slice(data);
+}
+
+/// Closes `n` indefinite lengths.
+fn close(out: &mut Vec<u8>, n: usize) {
+    for _ in 0..n {
+        out.extend_from_slice(&EOC);
+    }
+}
+
+/// Streams a file into BER SignedData with the content attached (RFC 5024 §6.2): signed
+/// attributes contentType and messageDigest, RSA PKCS#1 v1.5, the suite's digest.
+pub(crate) struct SignWriter<'k> {
+    key: &'k dyn PrivateKey,
+    digest: FileDigest,
+    include_certificate: bool,
+}
+
+impl<'k> SignWriter<'k> {
+    /// Starts the SignedData; appends its header to `out`.
+    pub(crate) fn new(
+        key: &'k dyn PrivateKey,
+        digest: Digest,
+        include_certificate: bool,
+        out: &mut Vec<u8>,
+    ) -> Self {
+        open_content_info(out, &oids::ID_SIGNED_DATA);
+        out.extend_from_slice(&asn1::small_int(1));
+        out.extend_from_slice(&signed::digest_algorithms(digest));
+        open_encapsulated(out);
+        Self {
+            key,
+            digest: FileDigest::new(digest),
+            include_certificate,
+        }
+    }
+
+    /// Hashes `input` and appends it as one content segment.
+    pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) {
+        self.digest.update(input);
+        push_segment(out, input);
+    }
+
+    /// Closes the content, signs its digest and appends the signer info.
+    pub(crate) fn finish(
+        self,
+        rng: &mut dyn CryptoRng,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        let algorithm = self.digest.algorithm();
+        let attrs = signed::default_attributes(&self.digest.finalize());
+        let trailer =
+            signed::signed_trailer(rng, algorithm, self.key, self.include_certificate, &attrs)?;
+        // OCTET STRING, [0] eContent, encapContentInfo.
+        close(out, 3);
+        out.extend_from_slice(&trailer);
+        // SignedData, [0] content, ContentInfo.
+        close(out, 3);
+        Ok(())
+    }
+}
+
+/// Streams a file into BER CompressedData with zlib (RFC 5024 §6.4, RFC 3274).
+pub(crate) struct CompressWriter {
+    z: flate2::Compress,
+    scratch: Vec<u8>,
+}
+
+impl CompressWriter {
+    /// Starts the CompressedData; appends its header to `out`.
+    pub(crate) fn new(out: &mut Vec<u8>) -> Self {
+        open_content_info(out, &oids::ID_COMPRESSED_DATA);
+        out.extend_from_slice(&asn1::small_int(0));
+        out.extend_from_slice(&asn1::alg_no_params(&oids::ID_ALG_ZLIB));
+        open_encapsulated(out);
+        Self {
+            // `true`: the RFC 1950 zlib wrapper, as id-alg-zlibCompress requires.
+            z: flate2::Compress::new(flate2::Compression::default(), true),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Compresses `input`; appends what zlib has produced so far as a content segment.
+    pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
+        self.deflate(input, flate2::FlushCompress::None)?;
+        push_segment(out, &self.scratch);
+        self.scratch.clear();
+        Ok(())
+    }
+
+    /// Ends the zlib stream and closes the structure.
+    pub(crate) fn finish(mut self, out: &mut Vec<u8>) -> Result<(), AuthError> {
+        self.deflate(&[], flate2::FlushCompress::Finish)?;
+        push_segment(out, &self.scratch);
+        // OCTET STRING, [0] eContent, encapContentInfo, CompressedData, [0], ContentInfo.
+        close(out, 6);
+        Ok(())
+    }
+
+    fn deflate(&mut self, mut input: &[u8], flush: flate2::FlushCompress) -> Result<(), AuthError> {
+        let finishing = flush == flate2::FlushCompress::Finish;
+        loop {
+            // `compress_vec` writes into spare capacity only.
+            self.scratch.reserve((input.len() / 2).max(16 * 1024));
+            let before = self.z.total_in();
+            let status = self
+                .z
+                .compress_vec(input, &mut self.scratch, flush)
+                .map_err(|e| AuthError::Compress {
+                    reason: e.to_string(),
+                })?;
+            let consumed = usize::try_from(self.z.total_in() - before).unwrap_or(input.len());
+            input = input.get(consumed..).unwrap_or_default();
+            let done = if finishing {
+                status == flate2::Status::StreamEnd
+            } else {
+                input.is_empty()
+            };
+            if done {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Which structure an [`EncapReader`] expects.
+#[derive(Clone, Copy)]
+enum EncapKind {
+    Signed,
+    Compressed,
+}
+
+impl EncapKind {
+    fn content_type(self) -> &'static const_oid::ObjectIdentifier {
+        match self {
+            Self::Signed => &oids::ID_SIGNED_DATA,
+            Self::Compressed => &oids::ID_COMPRESSED_DATA,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Signed => "SignedData",
+            Self::Compressed => "CompressedData",
+        }
+    }
+}
+
+/// What an [`EncapReader`] reports while reading.
+enum Piece<'a> {
+    /// The two elements between the SEQUENCE and encapContentInfo, DER: version and
+    /// digestAlgorithms (SignedData) or compressionAlgorithm (CompressedData).
+    Header(&'a [Vec<u8>; 2]),
+    /// Encapsulated content octets.
+    Content(&'a [u8]),
+}
+
+enum EncapState {
+    Header,
+    Body(Content),
+    Trailer,
+    Failed,
+}
+
+/// Reads a ContentInfo whose content type encapsulates its content (SignedData,
+/// CompressedData) from BER cut anywhere, reporting the content as it arrives and keeping
+/// what follows it for [`EncapReader::finish`].
+struct EncapReader {
+    kind: EncapKind,
+    state: EncapState,
+    buf: Vec<u8>,
+    eocs: usize,
+    scratch: Vec<u8>,
+}
+
+struct EncapHeader {
+    consumed: usize,
+    eocs: usize,
+    prefix: [Vec<u8>; 2],
+    content: Content,
+}
+
+fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>, EnvelopeError> {
+    let mut c = HeaderCursor::new(buf);
+    need!(c.enter(0x30, "not a ContentInfo"));
+    expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
+    need!(c.enter(0xa0, "ContentInfo.content"));
+    need!(c.enter(0x30, kind.name()));
+    let version = need!(c.der_element());
+    let algorithms = need!(c.der_element());
+    let (tag, encap_len, hdr) = need!(c.peek());
+    if tag != 0x30 {
+        return Err(malformed("encapContentInfo"));
+    }
+    c.step_into(encap_len, hdr);
+    let encap_end = encap_len.map(|len| c.pos + len);
+    let content_type = need!(c.element());
+    if matches!(kind, EncapKind::Signed) && content_type != asn1::oid(&oids::ID_DATA).as_slice() {
+        return Err(malformed("eContentType is not id-data (RFC 5024 §6.2)"));
+    }
+    // Detached: encapContentInfo ends right after eContentType (at its definite end, or
+    // with an end-of-contents); what follows then is `[0] certificates`, also tagged 0xa0.
+    let (tag, len, hdr) = need!(c.peek());
+    if Some(c.pos) == encap_end || tag != 0xa0 {
+        return Err(malformed(match kind {
+            EncapKind::Signed => "the SignedData has no content attached (detached signature)",
+            EncapKind::Compressed => "the CompressedData has no content",
+        }));
+    }
+    c.step_into(len, hdr);
+    let (tag, len, hdr) = need!(c.peek());
+    c.pos += hdr;
+    let content = match (tag, len) {
+        (0x04, Some(len)) => Content::Primitive(len),
+        // An indefinite OCTET STRING ends with its own EOC, which `take_content` consumes.
+        (0x24, remaining) => Content::Constructed {
+            remaining,
+            chunk_left: 0,
+        },
+        _ => return Err(malformed("eContent is not an OCTET STRING")),
+    };
+    Ok(Some(EncapHeader {
+        consumed: c.pos,
+        eocs: c.eocs,
+        prefix: [version, algorithms],
+        content,
+    }))
+}
+
+impl EncapReader {
+    fn new(kind: EncapKind) -> Self {
+        Self {
+            kind,
+            state: EncapState::Header,
+            buf: Vec::new(),
+            eocs: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn update(
+        &mut self,
+        input: &[u8],
+        sink: &mut dyn FnMut(Piece<'_>) -> Result<(), EnvelopeError>,
+    ) -> Result<(), EnvelopeError> {
+        if matches!(self.state, EncapState::Failed) {
+            return Err(malformed("reader used after an error"));
+        }
+        // Fed in bounded pieces so that consuming from the front of `buf` stays linear.
+        for piece in input.chunks(FEED) {
+            self.buf.extend_from_slice(piece);
+            if let Err(e) = self.process(sink) {
+                self.state = EncapState::Failed;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn process(
+        &mut self,
+        sink: &mut dyn FnMut(Piece<'_>) -> Result<(), EnvelopeError>,
+    ) -> Result<(), EnvelopeError> {
+        loop {
+            match &mut self.state {
+                EncapState::Header => {
+                    let Some(h) = parse_encap_header(&self.buf, self.kind)? else {
+                        if self.buf.len() > MAX_HEADER {
+                            return Err(malformed("header too large"));
+                        }
+                        return Ok(());
+                    };
+                    self.buf.drain(..h.consumed);
+                    self.eocs = h.eocs;
+                    sink(Piece::Header(&h.prefix))?;
+                    self.state = EncapState::Body(h.content);
+                }
+                EncapState::Body(content) => {
+                    self.scratch.clear();
+                    let done = take_content(&mut self.buf, content, &mut self.scratch)?;
+                    if !self.scratch.is_empty() {
+                        sink(Piece::Content(&self.scratch))?;
+                    }
+                    if !done {
+                        return Ok(());
+                    }
+                    self.state = EncapState::Trailer;
+                }
+                EncapState::Trailer => {
+                    if self.buf.len() > MAX_TRAILER {
+                        return Err(malformed("trailer too large"));
+                    }
+                    return Ok(());
+                }
+                EncapState::Failed => return Err(malformed("reader used after an error")),
+            }
+        }
+    }
+
+    /// The elements after the content, DER-normalized, once the structure is complete
+    /// (every indefinite length closed).
+    fn finish(self) -> Result<Vec<Vec<u8>>, EnvelopeError> {
+        let truncated = || malformed(&format!("the {} is truncated", self.kind.name()));
+        if !matches!(self.state, EncapState::Trailer) {
+            return Err(truncated());
+        }
+        let mut elements = Vec::new();
+        let (mut pos, mut seen) = (0, 0);
+        while pos < self.buf.len() {
+            if self.buf.get(pos..pos + 2) == Some(&EOC) {
+                seen += 1;
+                pos += 2;
+                continue;
+            }
+            let end = element_end(&self.buf, pos, 0)?.ok_or_else(truncated)?;
+            let el = self.buf.get(pos..end).unwrap_or_default();
+            elements.push(crate::ber::normalize(el).map_err(|e| malformed(&e.to_string()))?);
+            pos = end;
+        }
+        if seen != self.eocs {
+            return Err(truncated());
+        }
+        Ok(elements)
+    }
+}
+
+/// Reads a streamed SignedData (RFC 5024 §6.2): passes the content on, hashes it with the
+/// announced digests and verifies the signature at the end.
+pub(crate) struct SignedReader {
+    inner: EncapReader,
+    digests: Vec<FileDigest>,
+}
+
+/// A malformed signed layer is an invalid signature (EFNA 21), as in [`crate::verify_file`].
+fn as_signature_error(e: EnvelopeError) -> EnvelopeError {
+    match e {
+        EnvelopeError::Malformed { reason } => {
+            EnvelopeError::Signature(ReceiptError::Malformed { reason })
+        }
+        other => other,
+    }
+}
+
+impl SignedReader {
+    pub(crate) fn new() -> Self {
+        Self {
+            inner: EncapReader::new(EncapKind::Signed),
+            digests: Vec::new(),
+        }
+    }
+
+    /// Feeds input; appends **unverified** content to `out`.
+    pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        let digests = &mut self.digests;
+        self.inner
+            .update(input, &mut |piece| {
+                match piece {
+                    Piece::Header([_, algorithms]) => *digests = announced_digests(algorithms)?,
+                    Piece::Content(data) => {
+                        for d in digests.iter_mut() {
+                            d.update(data);
+                        }
+                        out.extend_from_slice(data);
+                    }
+                }
+                Ok(())
+            })
+            .map_err(as_signature_error)
+    }
+
+    /// Checks the structure is complete and the signature is one of `signers`' over the
+    /// content that went out.
+    pub(crate) fn finish(
+        self,
+        signers: &[Certificate],
+        at: Option<u64>,
+    ) -> Result<VerifiedSignature, EnvelopeError> {
+        let trailer = self.inner.finish().map_err(as_signature_error)?;
+        let tags: Vec<u8> = trailer.iter().filter_map(|e| e.first().copied()).collect();
+        // [0] certificates and [1] crls are optional; signerInfos closes the SignedData.
+        let well_formed = matches!(
+            tags.as_slice(),
+            [0x31] | [0xa0 | 0xa1, 0x31] | [0xa0, 0xa1, 0x31]
+        );
+        let bad = |reason: &str| {
+            EnvelopeError::Signature(ReceiptError::Malformed {
+                reason: reason.to_owned(),
+            })
+        };
+        let Some(set) = trailer.last().filter(|_| well_formed) else {
+            return Err(bad(
+                "expected [certificates] [crls] signerInfos after the content",
+            ));
+        };
+        let (set, _) = asn1::parse_tlv(set).map_err(bad)?;
+        let infos = signed::signer_infos(&set).map_err(bad)?;
+        let hashes: Vec<(Digest, Vec<u8>)> = self
+            .digests
+            .into_iter()
+            .map(|d| (d.algorithm(), d.finalize()))
+            .collect();
+        let mut lookup = |d: Digest| hashes.iter().find(|(a, _)| *a == d).map(|(_, h)| h.clone());
+        Ok(signed::check_signer_infos(
+            &infos,
+            &mut lookup,
+            signers,
+            at,
+        )?)
+    }
+}
+
+/// The digests of a DER `digestAlgorithms` SET that we support (unknown ones are skipped:
+/// the SignerInfo decides, and names an unsupported one in its error).
+fn announced_digests(set: &[u8]) -> Result<Vec<FileDigest>, EnvelopeError> {
+    let (set, _) = asn1::parse_tlv(set).map_err(malformed)?;
+    let mut r = set.reader();
+    let mut digests = Vec::new();
+    while !r.is_empty() {
+        let alg = r
+            .tagged(0x30, "DigestAlgorithmIdentifier")
+            .and_then(|a| a.reader().tagged(0x06, "algorithm"))
+            .map_err(malformed)?;
+        if let Some(d) = signed::digest_from_oid(&alg)
+            && !digests.iter().any(|f: &FileDigest| f.algorithm() == d)
+        {
+            digests.push(FileDigest::new(d));
+        }
+    }
+    Ok(digests)
+}
+
+/// Reads a streamed CompressedData (RFC 5024 §6.4): inflates the zlib stream as it comes.
+pub(crate) struct DecompressReader {
+    inner: EncapReader,
+    z: flate2::Decompress,
+    ended: bool,
+    limit: usize,
+}
+
+impl DecompressReader {
+    /// A reader that refuses more than `limit` octets of output.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            inner: EncapReader::new(EncapKind::Compressed),
+            z: flate2::Decompress::new(true),
+            ended: false,
+            limit,
+        }
+    }
+
+    /// Feeds input; appends inflated octets to `out` (at most about 1 000 times the input:
+    /// the largest zlib expansion).
+    pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        let (z, ended, limit) = (&mut self.z, &mut self.ended, self.limit);
+        self.inner.update(input, &mut |piece| match piece {
+            Piece::Header([_, algorithm]) => expect_zlib(algorithm),
+            Piece::Content(data) => inflate(z, ended, limit, data, out),
+        })
+    }
+
+    /// Checks the zlib stream and the structure ended.
+    pub(crate) fn finish(self) -> Result<(), EnvelopeError> {
+        let trailer = self.inner.finish()?;
+        if !trailer.is_empty() {
+            return Err(malformed("unexpected data after the compressed content"));
+        }
+        if !self.ended {
+            return Err(EnvelopeError::Decompression {
+                reason: "the zlib stream is truncated".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn expect_zlib(algorithm: &[u8]) -> Result<(), EnvelopeError> {
+    let (alg, _) = asn1::parse_tlv(algorithm).map_err(malformed)?;
+    let oid = alg
+        .reader()
+        .tagged(0x06, "compressionAlgorithm")
+        .map_err(malformed)?;
+    if oid.is_oid(&oids::ID_ALG_ZLIB) {
+        Ok(())
+    } else {
+        Err(EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!("{} (compression; expected zlib)", oid.oid_string()),
+        })
+    }
+}
+
+fn inflate(
+    z: &mut flate2::Decompress,
+    ended: &mut bool,
+    limit: usize,
+    mut data: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), EnvelopeError> {
+    while !data.is_empty() {
+        if *ended {
+            return Err(EnvelopeError::Decompression {
+                reason: "data after the end of the zlib stream".into(),
+            });
+        }
+        // `decompress_vec` writes into spare capacity only.
+        out.reserve((data.len() * 4).max(64 * 1024));
+        let (in_before, out_before) = (z.total_in(), z.total_out());
+        let status = z
+            .decompress_vec(data, out, flate2::FlushDecompress::None)
+            .map_err(|e| EnvelopeError::Decompression {
+                reason: e.to_string(),
+            })?;
+        if z.total_out() > limit as u64 {
+            return Err(EnvelopeError::DecompressedTooLarge { limit });
+        }
+        let consumed = usize::try_from(z.total_in() - in_before).unwrap_or(data.len());
+        data = data.get(consumed..).unwrap_or_default();
+        *ended = status == flate2::Status::StreamEnd;
+        if consumed == 0 && z.total_out() == out_before && !*ended {
+            return Err(EnvelopeError::Decompression {
+                reason: "the zlib stream makes no progress".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Seals a file in pieces (RFC 5024 §6.1: sign, then compress, then encrypt), in bounded
+/// memory; the streaming counterpart of [`crate::seal_file`].
+///
+/// Each piece of output is appended to the caller's buffer, which the caller sends or
+/// stores and clears; the writer keeps less than one 4 KiB chunk plus zlib's window.
+pub struct FileSealer<'a> {
+    sign: Option<SignWriter<'a>>,
+    compress: Option<CompressWriter>,
+    encrypt: Option<EnvelopeWriter>,
+    signed: Vec<u8>,
+    compressed: Vec<u8>,
+}
+
+impl core::fmt::Debug for FileSealer<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileSealer")
+            .field("sign", &self.sign.is_some())
+            .field("compress", &self.compress.is_some())
+            .field("encrypt", &self.encrypt.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> FileSealer<'a> {
+    /// Starts sealing as `plan` says; appends the headers to `out`.
+    pub fn new(
+        rng: &mut dyn CryptoRng,
+        plan: &SealPlan<'a>,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        let encrypt = if plan.encrypt_to.is_empty() {
+            None
+        } else {
+            Some(EnvelopeWriter::new(
+                rng,
+                plan.encrypt_to,
+                plan.suite.cipher(),
+                out,
+            )?)
+        };
+        let mut sealer = Self {
+            sign: None,
+            compress: None,
+            encrypt,
+            signed: Vec::new(),
+            compressed: Vec::new(),
+        };
+        let mut header = Vec::new();
+        if plan.compress {
+            sealer.compress = Some(CompressWriter::new(&mut header));
+            sealer.after_compress(&header, out);
+            header.clear();
+        }
+        if let Some(key) = plan.sign {
+            sealer.sign = Some(SignWriter::new(
+                key,
+                plan.suite.digest(),
+                plan.include_certificate,
+                &mut header,
+            ));
+            sealer.after_sign(&header, out)?;
+        }
+        Ok(sealer)
+    }
+
+    /// Seals the next piece of the file; appends the output produced so far to `out`.
+    pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
+        input.chunks(STEP).try_for_each(|step| self.step(step, out))
+    }
+
+    fn step(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
+        let mut signed = core::mem::take(&mut self.signed);
+        let data = match &mut self.sign {
+            Some(s) => {
+                signed.clear();
+                s.update(input, &mut signed);
+                signed.as_slice()
+            }
+            None => input,
+        };
+        let r = self.after_sign(data, out);
+        self.signed = signed;
+        r
+    }
+
+    /// Ends every layer (signs, flushes zlib, pads); appends the rest to `out`.
+    pub fn finish(mut self, rng: &mut dyn CryptoRng, out: &mut Vec<u8>) -> Result<(), AuthError> {
+        if let Some(s) = self.sign.take() {
+            let mut tail = Vec::new();
+            s.finish(rng, &mut tail)?;
+            self.after_sign(&tail, out)?;
+        }
+        if let Some(c) = self.compress.take() {
+            let mut tail = Vec::new();
+            c.finish(&mut tail)?;
+            self.after_compress(&tail, out);
+        }
+        if let Some(e) = self.encrypt.take() {
+            e.finish(out);
+        }
+        Ok(())
+    }
+
+    /// Passes the signed layer's output through compression and encryption.
+    fn after_sign(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
+        let Some(c) = &mut self.compress else {
+            self.after_compress(data, out);
+            return Ok(());
+        };
+        let mut compressed = core::mem::take(&mut self.compressed);
+        compressed.clear();
+        let r = c.update(data, &mut compressed);
+        self.after_compress(&compressed, out);
+        self.compressed = compressed;
+        r
+    }
+
+    /// Passes the compressed layer's output through encryption.
+    fn after_compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        match &mut self.encrypt {
+            Some(e) => e.update(data, out),
+            None => out.extend_from_slice(data),
+        }
+    }
+}
+
+/// Opens a file in pieces (RFC 5024 §6.1: decrypt, then inflate, then verify), in bounded
+/// memory; the streaming counterpart of [`crate::open_file`].
+///
+/// Output is **unverified until [`FileOpener::finish`] returns Ok** (padding, zlib end and
+/// signature are checked there).
+pub struct FileOpener {
+    decrypt: Option<EnvelopeReader>,
+    inflate: Option<DecompressReader>,
+    verify: Option<SignedReader>,
+    decrypted: Vec<u8>,
+    inflated: Vec<u8>,
+    failed: bool,
+}
+
+impl core::fmt::Debug for FileOpener {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FileOpener")
+            .field("decrypt", &self.decrypt.is_some())
+            .field("inflate", &self.inflate.is_some())
+            .field("verify", &self.verify.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileOpener {
+    /// An opener for the layers SFIDSEC/SFIDCOMP announced; inflated output beyond
+    /// `options.max_decompressed` is refused (pass `usize::MAX` for no limit).
+    #[must_use]
+    pub fn new(layers: FileLayers, options: &OpenOptions<'_>) -> Self {
+        Self {
+            decrypt: layers.encrypted.then(EnvelopeReader::new),
+            inflate: layers
+                .compressed
+                .then(|| DecompressReader::new(options.max_decompressed)),
+            verify: layers.signed.then(SignedReader::new),
+            decrypted: Vec::new(),
+            inflated: Vec::new(),
+            failed: false,
+        }
+    }
+
+    /// Feeds the next piece of the file as received; appends **unverified** content to
+    /// `out`. After an error the opener refuses further input.
+    pub fn update(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        options: &OpenOptions<'_>,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
+        if self.failed {
+            return Err(malformed("opener used after an error"));
+        }
+        let r = input
+            .chunks(STEP)
+            .try_for_each(|step| self.pass(rng, options, step, out));
+        self.failed = r.is_err();
+        r
+    }
+
+    fn pass(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        options: &OpenOptions<'_>,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
+        let mut decrypted = core::mem::take(&mut self.decrypted);
+        decrypted.clear();
+        let data = match &mut self.decrypt {
+            Some(d) => {
+                d.update(rng, options.keys, input, &mut decrypted)?;
+                decrypted.as_slice()
+            }
+            None => input,
+        };
+        let r = self.after_decrypt(data, out);
+        self.decrypted = decrypted;
+        r
+    }
+
+    /// Ends every layer and verifies the signature; appends the last content to `out`.
+    /// Only when this returns Ok is everything handed out complete and authentic.
+    pub fn finish(
+        mut self,
+        options: &OpenOptions<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<VerifiedSignature>, EnvelopeError> {
+        if self.failed {
+            return Err(malformed("opener used after an error"));
+        }
+        if let Some(d) = self.decrypt.take() {
+            let mut tail = Vec::new();
+            d.finish(&mut tail)?;
+            self.after_decrypt(&tail, out)?;
+        }
+        if let Some(i) = self.inflate.take() {
+            i.finish()?;
+        }
+        match self.verify.take() {
+            Some(v) => Ok(Some(v.finish(options.signers, options.at)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn after_decrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        let Some(i) = &mut self.inflate else {
+            return self.after_inflate(data, out);
+        };
+        let mut inflated = core::mem::take(&mut self.inflated);
+        inflated.clear();
+        i.update(data, &mut inflated)?;
+        let r = self.after_inflate(&inflated, out);
+        self.inflated = inflated;
+        r
+    }
+
+    fn after_inflate(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        match &mut self.verify {
+            Some(v) => v.update(data, out),
+            None => {
+                out.extend_from_slice(data);
+                Ok(())
+            }
+        }
+    }
+}
