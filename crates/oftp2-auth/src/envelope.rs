@@ -199,7 +199,7 @@ pub fn open_enveloped(
     keys: &[&dyn PrivateKey],
 ) -> Result<Vec<u8>, EnvelopeError> {
     match enveloped::open(rng, input, keys, None) {
-        Ok(pt) => Ok(pt.expose().clone()),
+        Ok(pt) => Ok(pt.into_exposed()),
         Err(OpenFailure::Malformed(reason)) => {
             Err(unexpected_type(input, "EnvelopedData")
                 .unwrap_or(EnvelopeError::Malformed { reason }))

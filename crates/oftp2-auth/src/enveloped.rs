@@ -104,7 +104,7 @@ pub(crate) fn open(
     expected_len: Option<usize>,
 ) -> Result<SecretBytes, OpenFailure> {
     let der = crate::ber::normalize(input).map_err(|e| OpenFailure::Malformed(e.to_string()))?;
-    let parsed = parse(&der).map_err(|e| OpenFailure::Malformed(e.to_owned()))?;
+    let mut parsed = parse(&der).map_err(|e| OpenFailure::Malformed(e.to_owned()))?;
 
     let mut chosen = None;
     'outer: for ktri in &parsed.ktris {
@@ -138,8 +138,8 @@ pub(crate) fn open(
             "IV length does not match the cipher".into(),
         ));
     }
-    let ct = &parsed.ciphertext;
-    if ct.is_empty() || ct.len() % cipher.block_len() != 0 {
+    let ct_len = parsed.ciphertext.len();
+    if ct_len == 0 || ct_len % cipher.block_len() != 0 {
         // Public property of the ciphertext; reveals nothing about the key.
         return Err(OpenFailure::CouldNotDecrypt);
     }
@@ -155,7 +155,9 @@ pub(crate) fn open(
     for (i, slot) in key_buf.iter_mut().enumerate() {
         *slot = cek.get(i).copied().unwrap_or(0);
     }
-    let mut pt = Zeroizing::new(decrypt_raw(cipher, &key_buf, &parsed.iv, ct));
+    // Decrypted in place: the parsed ciphertext is already our own copy.
+    let mut pt = Zeroizing::new(core::mem::take(&mut parsed.ciphertext));
+    decrypt_raw(cipher, &key_buf, &parsed.iv, &mut pt);
     let n = pt.len();
     let pad = pt.last().copied().unwrap_or(0);
     let bs = cipher.block_len() as u8;
@@ -299,19 +301,24 @@ pub(crate) fn encrypt(cipher: ContentCipher, key: &[u8], iv: &[u8], pt: &[u8]) -
     }
 }
 
-/// CBC decryption without padding removal (padding is checked in constant time by the
-/// caller). Key and IV lengths are fixed by the caller; a failure yields an empty vector,
+/// CBC decryption in place without padding removal (padding is checked in constant time
+/// by the caller). Key and IV lengths are fixed by the caller; a failure empties `data`,
 /// which the caller's padding check rejects.
-fn decrypt_raw(cipher: ContentCipher, key: &[u8], iv: &[u8], ct: &[u8]) -> Vec<u8> {
-    let r = match cipher {
+fn decrypt_raw(cipher: ContentCipher, key: &[u8], iv: &[u8], data: &mut Vec<u8>) {
+    let ok = match cipher {
         ContentCipher::Aes256Cbc => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
             .ok()
-            .and_then(|c| c.decrypt_padded_vec::<NoPadding>(ct).ok()),
+            .and_then(|c| c.decrypt_padded::<NoPadding>(data).ok())
+            .is_some(),
         ContentCipher::DesEde3Cbc => cbc::Decryptor::<des::TdesEde3>::new_from_slices(key, iv)
             .ok()
-            .and_then(|c| c.decrypt_padded_vec::<NoPadding>(ct).ok()),
+            .and_then(|c| c.decrypt_padded::<NoPadding>(data).ok())
+            .is_some(),
     };
-    r.unwrap_or_default()
+    if !ok {
+        // Nothing was decrypted: `data` still holds ciphertext.
+        data.clear();
+    }
 }
 
 /// Reads a DER contentEncryptionAlgorithm: AES-256-CBC or DES-EDE3-CBC with its IV.

@@ -181,6 +181,31 @@ pub(crate) enum Content {
     },
 }
 
+impl Content {
+    /// Counts up to `avail` octets that are content (not chunk headers) as taken; used when
+    /// nothing is buffered, to pass content straight from the caller's input.
+    pub(crate) fn take_direct(&mut self, avail: usize) -> usize {
+        match self {
+            Self::Primitive(left) => {
+                let n = (*left).min(avail);
+                *left -= n;
+                n
+            }
+            Self::Constructed {
+                remaining,
+                chunk_left,
+            } => {
+                let n = (*chunk_left).min(avail);
+                *chunk_left -= n;
+                if let Some(r) = remaining {
+                    *r = r.saturating_sub(n);
+                }
+                n
+            }
+        }
+    }
+}
+
 enum State {
     Header,
     Body {
@@ -250,10 +275,27 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        // Fed in pieces: parsing consumes from the front of `buf`, so a bounded `buf` keeps
-        // the work linear in the input however large one call is.
-        for piece in input.chunks(FEED) {
-            self.buf.extend_from_slice(piece);
+        let mut input = input;
+        while !input.is_empty() {
+            // Ciphertext goes straight from the input when nothing is buffered: one copy
+            // fewer than through `buf`.
+            let direct = match &mut self.state {
+                State::Body { content, .. } if self.buf.is_empty() => {
+                    content.take_direct(input.len())
+                }
+                _ => 0,
+            };
+            let (head, rest) = if direct > 0 {
+                let (head, rest) = input.split_at(direct);
+                self.partial.extend_from_slice(head);
+                (&[][..], rest)
+            } else {
+                // Fed in bounded pieces: parsing consumes from the front of `buf`, so a
+                // bounded `buf` keeps the work linear however large one call is.
+                input.split_at(input.len().min(FEED))
+            };
+            self.buf.extend_from_slice(head);
+            input = rest;
             if let Err(e) = self.process(rng, keys, out) {
                 self.state = State::Failed;
                 return Err(e);

@@ -308,10 +308,28 @@ impl EncapReader {
         if matches!(self.state, EncapState::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        // Fed in bounded pieces so that consuming from the front of `buf` stays linear.
-        for piece in input.chunks(FEED) {
-            self.buf.extend_from_slice(piece);
-            if let Err(e) = self.process(sink) {
+        let mut input = input;
+        while !input.is_empty() {
+            // Content goes straight from the input to the sink when nothing is buffered.
+            let direct = match &mut self.state {
+                EncapState::Body(content) if self.buf.is_empty() => {
+                    content.take_direct(input.len())
+                }
+                _ => 0,
+            };
+            let r = if direct > 0 {
+                let (head, rest) = input.split_at(direct);
+                input = rest;
+                sink(Piece::Content(head)).and_then(|()| self.process(sink))
+            } else {
+                // Fed in bounded pieces so that consuming from the front of `buf` stays
+                // linear.
+                let (head, rest) = input.split_at(input.len().min(FEED));
+                input = rest;
+                self.buf.extend_from_slice(head);
+                self.process(sink)
+            };
+            if let Err(e) = r {
                 self.state = EncapState::Failed;
                 return Err(e);
             }
@@ -657,6 +675,11 @@ impl<'a> FileSealer<'a> {
     }
 
     fn step(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
+        // The last layer writes straight into `out`.
+        if let (Some(s), None, None) = (&mut self.sign, &self.compress, &self.encrypt) {
+            s.update(input, out);
+            return Ok(());
+        }
         let mut signed = core::mem::take(&mut self.signed);
         let data = match &mut self.sign {
             Some(s) => {
@@ -695,6 +718,9 @@ impl<'a> FileSealer<'a> {
             self.after_compress(data, out);
             return Ok(());
         };
+        if self.encrypt.is_none() {
+            return c.update(data, out);
+        }
         let mut compressed = core::mem::take(&mut self.compressed);
         compressed.clear();
         let r = c.update(data, &mut compressed);
@@ -779,6 +805,10 @@ impl FileOpener {
         input: &[u8],
         out: &mut Vec<u8>,
     ) -> Result<(), EnvelopeError> {
+        // The last layer writes straight into `out`.
+        if let (Some(d), None, None) = (&mut self.decrypt, &self.inflate, &self.verify) {
+            return d.update(rng, options.keys, input, out);
+        }
         let mut decrypted = core::mem::take(&mut self.decrypted);
         decrypted.clear();
         let data = match &mut self.decrypt {
@@ -821,6 +851,9 @@ impl FileOpener {
         let Some(i) = &mut self.inflate else {
             return self.after_inflate(data, out);
         };
+        if self.verify.is_none() {
+            return i.update(data, out);
+        }
         let mut inflated = core::mem::take(&mut self.inflated);
         inflated.clear();
         i.update(data, &mut inflated)?;
