@@ -287,7 +287,9 @@ impl EnvelopeReader {
             };
             let (head, rest) = if direct > 0 {
                 let (head, rest) = input.split_at(direct);
-                self.partial.extend_from_slice(head);
+                if let State::Body { dec, .. } = &mut self.state {
+                    release(dec, self.block, &mut self.partial, head, out);
+                }
                 (&[][..], rest)
             } else {
                 // Fed in bounded pieces: parsing consumes from the front of `buf`, so a
@@ -331,17 +333,7 @@ impl EnvelopeReader {
                 }
                 State::Body { dec, content, eocs } => {
                     let done = take_content(&mut self.buf, content, &mut self.partial)?;
-                    let whole = self.partial.len() - self.partial.len() % self.block;
-                    // Keep the last whole ciphertext block: it carries the padding.
-                    let release = whole.saturating_sub(self.block);
-                    if release > 0 {
-                        // Decrypt in place, hand the plaintext over, keep the tail (less
-                        // than two blocks) for the next round.
-                        let blocks = self.partial.get_mut(..release).unwrap_or_default();
-                        decrypt_into(dec, blocks);
-                        out.extend_from_slice(blocks);
-                        self.partial.drain(..release);
-                    }
+                    release(dec, self.block, &mut self.partial, &[], out);
                     if done {
                         let mut rest = Zeroizing::new(core::mem::take(&mut *self.partial));
                         if rest.is_empty() || !rest.len().is_multiple_of(self.block) {
@@ -402,6 +394,26 @@ pub(crate) fn malformed(reason: &str) -> EnvelopeError {
     EnvelopeError::Malformed {
         reason: reason.to_owned(),
     }
+}
+
+/// Decrypts the ciphertext `held` followed by `more` into `out`, except the last whole
+/// block (it carries the padding, checked at the end) and any incomplete block, which stay
+/// in `held`. The ciphertext is copied once, into `out`, and decrypted there.
+fn release(dec: &mut Dec, block: usize, held: &mut Vec<u8>, more: &[u8], out: &mut Vec<u8>) {
+    let total = held.len() + more.len();
+    let keep = total % block + block.min(total - total % block);
+    if total == keep {
+        held.extend_from_slice(more);
+        return;
+    }
+    let start = out.len();
+    out.extend_from_slice(held);
+    out.extend_from_slice(more);
+    let end = out.len() - keep;
+    decrypt_into(dec, out.get_mut(start..end).unwrap_or_default());
+    held.clear();
+    held.extend_from_slice(out.get(end..).unwrap_or_default());
+    out.truncate(end);
 }
 
 fn decrypt_into(dec: &mut Dec, data: &mut [u8]) {
