@@ -11,7 +11,8 @@
 //! | §5.3.3 SFIDCIPH, §10.2 | [`Suite`], [`ContentCipher`], [`Digest`], [`UnsupportedSuite`] (SFNA/EFNA 15) |
 //! | §4.2.3-4.2.4, §5.3.16-18 (SECD/AUCH/AURP) | [`issue_challenge`], [`PendingChallenge::check`], [`answer_challenge`] |
 //! | §5.3.13-14 (EERPSIG/NERPSIG, EERPHSH) | [`sign_receipt`], [`verify_receipt`], [`verify_detached`], [`FileDigest`] |
-//! | §6.1-6.4 (file envelopes) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`EnvelopeWriter`], [`EnvelopeReader`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §6.1-6.4 (file envelopes, streaming) | [`FileSealer`], [`FileOpener`] (all layers, any size, bounded memory), [`EnvelopeWriter`], [`EnvelopeReader`] (encryption layer alone) |
+//! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
 //! | §10.4, §11 (certificates) | [`Certificate`], [`TrustAnchors`], [`PrivateKey`], [`SoftwareRsaKey`] |
 //!
 //! # Secure authentication in one page
@@ -57,13 +58,18 @@
 //!   as received. A ~200-line private DER reader/writer (`asn1.rs`) after
 //!   [`ber::normalize`] does the job with fewer moving parts and one fewer RC pin.
 //!   `x509-cert` still parses certificates. `spki` is reached through `rsa`'s re-exports.
-//! - [`EnvelopeError::efna_reason`] returns the EFNA code as `u8` instead of
-//!   `From<&EnvelopeError> for EfnaReason`, so this crate does not depend on the codec yet.
-//! - Layered envelopes ([`seal_file`]/[`open_file`]) work in memory. Streaming exists for
-//!   the encryption layer only: [`EnvelopeWriter`] (BER, indefinite lengths) and
-//!   [`EnvelopeReader`] (DER or BER split anywhere). DESIGN §3.2's plan-driven streaming
-//!   writer/reader over all three layers (with SFIDFSIZ/SFIDOSIZ and the transmitted
-//!   digest) is not written yet; use [`FileDigest`] on the writer's output meanwhile.
+//! - [`EnvelopeError::efna_reason`] gives the EFNA code as `u8`; with the codec types,
+//!   `From<&EnvelopeError> for EfnaReason` does the same.
+//! - DESIGN §3.2's plan-driven streaming writer and reader are [`FileSealer`] and
+//!   [`FileOpener`] (the names say which way they go; `EnvelopeWriter`/`EnvelopeReader`
+//!   were already the encryption layer alone). They stack the layers as BER with indefinite
+//!   lengths on the way out and take DER or BER split anywhere on the way in; the signature
+//!   comes after the content, so the opener's output is **unverified until `finish` is
+//!   Ok**. [`SealSummary`] gives SFIDOSIZ/SFIDFSIZ octets and, from
+//!   [`FileSealer::new_hashing`], the EERPHSH; [`FileOpener::new_hashing`] gives the
+//!   receiver's. A file of 1 GiB passes both ways in the same peak heap as one of 4 MiB
+//!   (`tests/stream_memory.rs`). Not reported: a bare Data file (certificate exchange,
+//!   §10.4), which the caller recognises from SFIDSEC 00 and SFIDCOMP 0.
 //! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
 //!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
 //! - Not written yet: `Identity`, `PartnerStore` and `FakeSecurity`.
@@ -109,7 +115,7 @@ pub use receipt::{sign_receipt, verify_detached, verify_receipt};
 pub use secret::{ChallengeResponse, Secret, SecretBytes};
 pub use signed::{VerifiedReceipt, VerifiedSignature};
 pub use stream::{EnvelopeReader, EnvelopeWriter};
-pub use stream_layers::{FileOpener, FileSealer};
+pub use stream_layers::{FileOpener, FileSealer, OpenSummary, SealSummary};
 pub use suite::{ContentCipher, Digest, Suite};
 pub use trust::TrustAnchors;
 

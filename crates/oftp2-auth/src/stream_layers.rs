@@ -615,6 +615,39 @@ pub struct FileSealer<'a> {
     encrypt: Option<EnvelopeWriter>,
     signed: Vec<u8>,
     compressed: Vec<u8>,
+    original: u64,
+    transmitted: u64,
+    digest: Option<FileDigest>,
+}
+
+/// What [`FileSealer::finish`] reports: the sizes SFID announces and, if asked for, the
+/// hash a signed EERP must carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SealSummary {
+    /// Octets of the file before sealing (SFIDOSIZ counts them in units of 1 024, rounded
+    /// up, RFC 5024 §5.3.3).
+    pub original_octets: u64,
+    /// Octets of the sealed file as transmitted (SFIDFSIZ, in units of 1 024).
+    pub transmitted_octets: u64,
+    /// The suite's digest of the sealed file as transmitted (EERPHSH, §5.3.13), when the
+    /// sealer was made with [`FileSealer::new_hashing`].
+    pub transmitted_digest: Option<Vec<u8>>,
+}
+
+/// What [`FileOpener::finish`] reports once everything checked out.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OpenSummary {
+    /// The verified signature, if the file was signed.
+    pub signature: Option<VerifiedSignature>,
+    /// Octets received (the file as transmitted).
+    pub received_octets: u64,
+    /// Octets of content handed out.
+    pub content_octets: u64,
+    /// The digest of the file as received (EERPHSH, RFC 5024 §5.3.13), when the opener was
+    /// made with [`FileOpener::new_hashing`].
+    pub received_digest: Option<Vec<u8>>,
 }
 
 impl core::fmt::Debug for FileSealer<'_> {
@@ -634,6 +667,26 @@ impl<'a> FileSealer<'a> {
         plan: &SealPlan<'a>,
         out: &mut Vec<u8>,
     ) -> Result<Self, AuthError> {
+        Self::start(rng, plan, out, None)
+    }
+
+    /// Like [`FileSealer::new`], and also hashes the output with the suite's digest, for
+    /// the EERPHSH of a signed EERP (RFC 5024 §5.3.13); [`FileSealer::finish`] returns it.
+    pub fn new_hashing(
+        rng: &mut dyn CryptoRng,
+        plan: &SealPlan<'a>,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        Self::start(rng, plan, out, Some(FileDigest::new(plan.suite.digest())))
+    }
+
+    fn start(
+        rng: &mut dyn CryptoRng,
+        plan: &SealPlan<'a>,
+        out: &mut Vec<u8>,
+        digest: Option<FileDigest>,
+    ) -> Result<Self, AuthError> {
+        let start = out.len();
         let encrypt = if plan.encrypt_to.is_empty() {
             None
         } else {
@@ -650,6 +703,9 @@ impl<'a> FileSealer<'a> {
             encrypt,
             signed: Vec::new(),
             compressed: Vec::new(),
+            original: 0,
+            transmitted: 0,
+            digest,
         };
         let mut header = Vec::new();
         if plan.compress {
@@ -666,12 +722,26 @@ impl<'a> FileSealer<'a> {
             ));
             sealer.after_sign(&header, out)?;
         }
+        sealer.account(out, start);
         Ok(sealer)
+    }
+
+    /// Counts (and hashes) what was appended to `out` since `start`.
+    fn account(&mut self, out: &[u8], start: usize) {
+        let new = out.get(start..).unwrap_or_default();
+        self.transmitted += new.len() as u64;
+        if let Some(d) = &mut self.digest {
+            d.update(new);
+        }
     }
 
     /// Seals the next piece of the file; appends the output produced so far to `out`.
     pub fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
-        input.chunks(STEP).try_for_each(|step| self.step(step, out))
+        let start = out.len();
+        self.original += input.len() as u64;
+        let r = input.chunks(STEP).try_for_each(|step| self.step(step, out));
+        self.account(out, start);
+        r
     }
 
     fn step(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), AuthError> {
@@ -695,7 +765,12 @@ impl<'a> FileSealer<'a> {
     }
 
     /// Ends every layer (signs, flushes zlib, pads); appends the rest to `out`.
-    pub fn finish(mut self, rng: &mut dyn CryptoRng, out: &mut Vec<u8>) -> Result<(), AuthError> {
+    pub fn finish(
+        mut self,
+        rng: &mut dyn CryptoRng,
+        out: &mut Vec<u8>,
+    ) -> Result<SealSummary, AuthError> {
+        let start = out.len();
         if let Some(s) = self.sign.take() {
             let mut tail = Vec::new();
             s.finish(rng, &mut tail)?;
@@ -709,7 +784,12 @@ impl<'a> FileSealer<'a> {
         if let Some(e) = self.encrypt.take() {
             e.finish(out);
         }
-        Ok(())
+        self.account(out, start);
+        Ok(SealSummary {
+            original_octets: self.original,
+            transmitted_octets: self.transmitted,
+            transmitted_digest: self.digest.map(FileDigest::finalize),
+        })
     }
 
     /// Passes the signed layer's output through compression and encryption.
@@ -750,6 +830,9 @@ pub struct FileOpener {
     decrypted: Vec<u8>,
     inflated: Vec<u8>,
     failed: bool,
+    received: u64,
+    content: u64,
+    digest: Option<FileDigest>,
 }
 
 impl core::fmt::Debug for FileOpener {
@@ -776,6 +859,19 @@ impl FileOpener {
             decrypted: Vec::new(),
             inflated: Vec::new(),
             failed: false,
+            received: 0,
+            content: 0,
+            digest: None,
+        }
+    }
+
+    /// Like [`FileOpener::new`], and also hashes the input with `digest` (the suite's), for
+    /// the EERPHSH of a signed EERP (RFC 5024 §5.3.13); [`FileOpener::finish`] returns it.
+    #[must_use]
+    pub fn new_hashing(layers: FileLayers, options: &OpenOptions<'_>, digest: Digest) -> Self {
+        Self {
+            digest: Some(FileDigest::new(digest)),
+            ..Self::new(layers, options)
         }
     }
 
@@ -791,9 +887,15 @@ impl FileOpener {
         if self.failed {
             return Err(malformed("opener used after an error"));
         }
+        self.received += input.len() as u64;
+        if let Some(d) = &mut self.digest {
+            d.update(input);
+        }
+        let start = out.len();
         let r = input
             .chunks(STEP)
             .try_for_each(|step| self.pass(rng, options, step, out));
+        self.content += (out.len().saturating_sub(start)) as u64;
         self.failed = r.is_err();
         r
     }
@@ -829,10 +931,11 @@ impl FileOpener {
         mut self,
         options: &OpenOptions<'_>,
         out: &mut Vec<u8>,
-    ) -> Result<Option<VerifiedSignature>, EnvelopeError> {
+    ) -> Result<OpenSummary, EnvelopeError> {
         if self.failed {
             return Err(malformed("opener used after an error"));
         }
+        let start = out.len();
         if let Some(d) = self.decrypt.take() {
             let mut tail = Vec::new();
             d.finish(&mut tail)?;
@@ -841,10 +944,16 @@ impl FileOpener {
         if let Some(i) = self.inflate.take() {
             i.finish()?;
         }
-        match self.verify.take() {
-            Some(v) => Ok(Some(v.finish(options.signers, options.at)?)),
-            None => Ok(None),
-        }
+        let signature = match self.verify.take() {
+            Some(v) => Some(v.finish(options.signers, options.at)?),
+            None => None,
+        };
+        Ok(OpenSummary {
+            signature,
+            received_octets: self.received,
+            content_octets: self.content + (out.len().saturating_sub(start)) as u64,
+            received_digest: self.digest.map(FileDigest::finalize),
+        })
     }
 
     fn after_decrypt(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {

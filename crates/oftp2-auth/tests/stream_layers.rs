@@ -54,8 +54,10 @@ fn open_in_pieces(
     for chunk in input.chunks(piece.max(1)) {
         opener.update(&mut r, options, chunk, &mut out)?;
     }
-    let signature = opener.finish(options, &mut out)?;
-    Ok((out, signature))
+    let summary = opener.finish(options, &mut out)?;
+    assert_eq!(summary.content_octets, out.len() as u64);
+    assert_eq!(summary.received_octets, input.len() as u64);
+    Ok((out, summary.signature))
 }
 
 const SIGNED: FileLayers = FileLayers {
@@ -280,6 +282,42 @@ fn streamed_and_in_memory_forms_open_each_other() {
                     .then(|| Suite::from_code(suite).unwrap().digest())
             );
         }
+    }
+}
+
+#[test]
+fn sizes_and_transmitted_digests_are_reported() {
+    let content = data("file16k.bin").repeat(5);
+    let alice = key("alice");
+    let to = [&cert("alice")];
+    let keys: [&dyn PrivateKey; 1] = [&alice];
+    let signers = [cert("alice")];
+    let o = options(&keys, &signers, usize::MAX);
+    for suite in [1u8, 4, 6] {
+        let p = plan(ALL, &alice, &to, suite);
+        let mut r = rng(3);
+        // Output appended after something the caller already holds: only the sealer's
+        // octets count.
+        let mut out = b"earlier".to_vec();
+        let mut sealer = FileSealer::new_hashing(&mut r, &p, &mut out).unwrap();
+        for piece in content.chunks(10_000) {
+            sealer.update(piece, &mut out).unwrap();
+        }
+        let summary = sealer.finish(&mut r, &mut out).unwrap();
+        let wire = &out[7..];
+        let digest = Suite::from_code(suite).unwrap().digest();
+        assert_eq!(summary.original_octets, content.len() as u64);
+        assert_eq!(summary.transmitted_octets, wire.len() as u64);
+        assert_eq!(summary.transmitted_digest, Some(digest.hash(wire)));
+        // The receiver hashes what it received: the same EERPHSH.
+        let mut opener = FileOpener::new_hashing(ALL, &o, digest);
+        let mut got = Vec::new();
+        opener.update(&mut r, &o, wire, &mut got).unwrap();
+        let report = opener.finish(&o, &mut got).unwrap();
+        assert_eq!(got, content);
+        assert_eq!(report.received_digest, summary.transmitted_digest);
+        assert_eq!(report.content_octets, content.len() as u64);
+        assert!(report.signature.is_some());
     }
 }
 

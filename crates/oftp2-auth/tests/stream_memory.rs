@@ -77,7 +77,7 @@ fn stream(mib: usize, layers: FileLayers) -> (isize, bool) {
     }
     seal.finish(&mut w, &mut sealed).unwrap();
     open.update(&mut r, &options, &sealed, &mut opened).unwrap();
-    let signature = open.finish(&options, &mut opened).unwrap();
+    let signature = open.finish(&options, &mut opened).unwrap().signature;
     got.update(&opened);
     (
         peak,
