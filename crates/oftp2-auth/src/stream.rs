@@ -231,6 +231,9 @@ pub struct EnvelopeReader {
     /// Ciphertext octets not yet forming a whole block.
     partial: Zeroizing<Vec<u8>>,
     key_ok: subtle::Choice,
+    /// Octets fed so far, and where a definite-length ContentInfo ends.
+    fed: usize,
+    outer_end: Option<usize>,
 }
 
 impl core::fmt::Debug for EnvelopeReader {
@@ -258,6 +261,8 @@ impl EnvelopeReader {
             held: Zeroizing::new(Vec::new()),
             partial: Zeroizing::new(Vec::new()),
             key_ok: subtle::Choice::from(1),
+            fed: 0,
+            outer_end: None,
         }
     }
 
@@ -275,6 +280,7 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
+        self.fed = self.fed.saturating_add(input.len());
         let mut input = input;
         while !input.is_empty() {
             // Ciphertext goes straight from the input when nothing is buffered: one copy
@@ -324,6 +330,7 @@ impl EnvelopeReader {
                     let (dec, key_ok) = open_key(rng, keys, &h)?;
                     self.block = h.cipher.block_len();
                     self.key_ok = key_ok;
+                    self.outer_end = h.outer_end;
                     self.buf.drain(..h.consumed);
                     self.state = State::Body {
                         dec: Box::new(dec),
@@ -366,7 +373,10 @@ impl EnvelopeReader {
         let State::Trailer { eocs } = self.state else {
             return Err(malformed("the EnvelopedData is truncated"));
         };
-        check_trailer(&self.buf, eocs)?;
+        // A definite length tells at once whether input is missing or left over.
+        check_extent(self.outer_end, self.fed, true, "EnvelopedData")?;
+        let closed = check_trailer(&self.buf, eocs)?;
+        check_extent(self.outer_end, self.fed, closed, "EnvelopedData")?;
         let last = &self.held;
         let mut ok = self.key_ok;
         let bs = self.block as u8;
@@ -424,6 +434,7 @@ fn decrypt_into(dec: &mut Dec, data: &mut [u8]) {
 }
 
 struct Header {
+    outer_end: Option<usize>,
     consumed: usize,
     eocs: usize,
     rids_der: Vec<u8>,
@@ -573,6 +584,23 @@ impl<'a> HeaderCursor<'a> {
     }
 }
 
+/// Checks that the input ended exactly where the outer ContentInfo does: at its definite
+/// end (`outer_end`), or, when it is indefinite, with the end-of-contents that closes it
+/// (`closed`: nothing followed the last expected end-of-contents).
+pub(crate) fn check_extent(
+    outer_end: Option<usize>,
+    fed: usize,
+    closed: bool,
+    name: &str,
+) -> Result<(), EnvelopeError> {
+    match outer_end {
+        Some(end) if fed < end => Err(malformed(&format!("the {name} is truncated"))),
+        Some(end) if fed > end => Err(malformed(&format!("data after the end of the {name}"))),
+        None if !closed => Err(malformed(&format!("data after the end of the {name}"))),
+        _ => Ok(()),
+    }
+}
+
 /// Checks the `contentType` OID element of a ContentInfo.
 pub(crate) fn expect_content_type(
     oid: &[u8],
@@ -594,6 +622,8 @@ pub(crate) fn expect_content_type(
 /// Parses everything up to the first ciphertext octet.
 fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
+    let (_, outer_len, outer_hdr) = need!(c.peek());
+    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(
         need!(c.element()),
@@ -623,6 +653,7 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
         _ => return Err(malformed("encryptedContent is absent or has the wrong tag")),
     };
     Ok(Some(Header {
+        outer_end,
         consumed: c.pos,
         eocs: c.eocs,
         rids_der: rids,
@@ -747,14 +778,22 @@ pub(crate) fn take_content(
     }
 }
 
-/// The trailer must close the indefinite containers; `[1]` unprotectedAttrs may sit among them.
-fn check_trailer(buf: &[u8], eocs: usize) -> Result<(), EnvelopeError> {
+/// The trailer must close the indefinite containers; `[1]` unprotectedAttrs may sit among
+/// them. Returns whether the last end-of-contents was also the last octet.
+fn check_trailer(buf: &[u8], eocs: usize) -> Result<bool, EnvelopeError> {
     let mut pos = 0;
     let mut seen = 0;
+    let mut closed_at = None;
     while pos < buf.len() {
         if buf.get(pos..pos + 2) == Some(&[0, 0]) {
+            if seen == eocs {
+                return Err(malformed("data after the end of the EnvelopedData"));
+            }
             seen += 1;
             pos += 2;
+            if seen == eocs {
+                closed_at = Some(pos);
+            }
         } else if buf.get(pos) == Some(&0xa1) {
             pos =
                 element_end(buf, pos, 0)?.ok_or_else(|| malformed("truncated unprotectedAttrs"))?;
@@ -763,7 +802,7 @@ fn check_trailer(buf: &[u8], eocs: usize) -> Result<(), EnvelopeError> {
         }
     }
     if seen == eocs {
-        Ok(())
+        Ok(closed_at == Some(buf.len()))
     } else {
         Err(malformed("the EnvelopedData is truncated"))
     }

@@ -22,8 +22,8 @@ use crate::error::{AuthError, EnvelopeError, ReceiptError};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedSignature};
 use crate::stream::{
-    Content, EnvelopeReader, EnvelopeWriter, HeaderCursor, element_end, expect_content_type,
-    malformed, need, take_content,
+    Content, EnvelopeReader, EnvelopeWriter, HeaderCursor, check_extent, element_end,
+    expect_content_type, malformed, need, take_content,
 };
 use crate::suite::Digest;
 
@@ -233,9 +233,13 @@ struct EncapReader {
     buf: Vec<u8>,
     eocs: usize,
     scratch: Vec<u8>,
+    /// Octets fed so far, and where a definite-length ContentInfo ends.
+    fed: usize,
+    outer_end: Option<usize>,
 }
 
 struct EncapHeader {
+    outer_end: Option<usize>,
     consumed: usize,
     eocs: usize,
     prefix: [Vec<u8>; 2],
@@ -244,6 +248,8 @@ struct EncapHeader {
 
 fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
+    let (_, outer_len, outer_hdr) = need!(c.peek());
+    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
     need!(c.enter(0xa0, "ContentInfo.content"));
@@ -282,6 +288,7 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
         _ => return Err(malformed("eContent is not an OCTET STRING")),
     };
     Ok(Some(EncapHeader {
+        outer_end,
         consumed: c.pos,
         eocs: c.eocs,
         prefix: [version, algorithms],
@@ -297,6 +304,8 @@ impl EncapReader {
             buf: Vec::new(),
             eocs: 0,
             scratch: Vec::new(),
+            fed: 0,
+            outer_end: None,
         }
     }
 
@@ -308,6 +317,7 @@ impl EncapReader {
         if matches!(self.state, EncapState::Failed) {
             return Err(malformed("reader used after an error"));
         }
+        self.fed = self.fed.saturating_add(input.len());
         let mut input = input;
         while !input.is_empty() {
             // Content goes straight from the input to the sink when nothing is buffered.
@@ -352,6 +362,7 @@ impl EncapReader {
                     };
                     self.buf.drain(..h.consumed);
                     self.eocs = h.eocs;
+                    self.outer_end = h.outer_end;
                     sink(Piece::Header(&h.prefix))?;
                     self.state = EncapState::Body(h.content);
                 }
@@ -384,12 +395,26 @@ impl EncapReader {
         if !matches!(self.state, EncapState::Trailer) {
             return Err(truncated());
         }
+        // A definite length tells at once whether input is missing or left over.
+        check_extent(self.outer_end, self.fed, true, self.kind.name())?;
+        let after = || malformed(&format!("data after the end of the {}", self.kind.name()));
         let mut elements = Vec::new();
         let (mut pos, mut seen) = (0, 0);
+        let mut closed_at = None;
         while pos < self.buf.len() {
+            // An indefinite ContentInfo ends with the last end-of-contents.
+            if self.outer_end.is_none() && seen == self.eocs {
+                return Err(after());
+            }
             if self.buf.get(pos..pos + 2) == Some(&EOC) {
+                if seen == self.eocs {
+                    return Err(after());
+                }
                 seen += 1;
                 pos += 2;
+                if seen == self.eocs {
+                    closed_at = Some(pos);
+                }
                 continue;
             }
             let end = element_end(&self.buf, pos, 0)?.ok_or_else(truncated)?;
@@ -400,6 +425,12 @@ impl EncapReader {
         if seen != self.eocs {
             return Err(truncated());
         }
+        check_extent(
+            self.outer_end,
+            self.fed,
+            closed_at == Some(self.buf.len()),
+            self.kind.name(),
+        )?;
         Ok(elements)
     }
 }

@@ -357,6 +357,17 @@ fn every_failure_is_named() {
         assert!(err.to_string().contains("truncated"), "cut {cut}: {err}");
     }
 
+    // Anything after the end of the structure, definite (DER) or indefinite (BER).
+    let der = seal_file(&mut rng(4), &content, &plan(SIGNED, &alice, &to, 4)).unwrap();
+    for tail in [&b"\x00\x00"[..], b"\x31\x00", b"x"] {
+        for base in [&der, &signed] {
+            let mut extra = base.clone();
+            extra.extend_from_slice(tail);
+            let err = open_in_pieces(&extra, 700, SIGNED, &o).unwrap_err();
+            assert!(err.to_string().contains("after the end"), "{tail:?}: {err}");
+        }
+    }
+
     // The layers announced do not match the file.
     let err = open_in_pieces(
         &signed,
