@@ -1,4 +1,5 @@
-//! Bodies of the fuzz targets in `fuzz/` (`auch_content`, `signed_data`, `ber_stream`), kept
+//! Bodies of the fuzz targets in `fuzz/` (`auch_content`, `signed_data`, `ber_stream`,
+//! `file_stream`), kept
 //! here so that `cargo test` on stable replays the committed corpus through exactly the same
 //! code. Not part of the supported API.
 //!
@@ -11,8 +12,8 @@ use std::sync::OnceLock;
 
 use crate::error::{ChallengeFailure, EnvelopeError, ReceiptError};
 use crate::{
-    Certificate, EnvelopeReader, PrivateKey, SoftwareRsaKey, answer_challenge, ber, open_enveloped,
-    verify_file, verify_receipt,
+    Certificate, EnvelopeReader, FileLayers, FileOpener, OpenOptions, PrivateKey, SoftwareRsaKey,
+    answer_challenge, ber, open_enveloped, open_file, verify_file, verify_receipt,
 };
 
 const ALICE_CERT: &[u8] = include_bytes!("../tests/data/alice.cert.pem");
@@ -223,13 +224,7 @@ pub fn ber_stream(data: &[u8]) {
     let Some((&n, rest)) = data.split_first() else {
         return;
     };
-    let n = usize::from(n % 8);
-    let (cut_octets, stream) = rest.split_at((2 * n).min(rest.len()));
-    let mut cuts: Vec<usize> = cut_octets
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_be_bytes([c[0], c[1]])) % (stream.len() + 1))
-        .collect();
-    cuts.sort_unstable();
+    let (cuts, stream) = cut_points(usize::from(n % 8), rest);
 
     match ber::normalize(stream) {
         Ok(der) => match ber::normalize(&der) {
@@ -263,5 +258,109 @@ pub fn ber_stream(data: &[u8]) {
         (Ok(_), Err(e)) => panic!("reader accepted, open_enveloped refused: {e:?}"),
         (Err(e), Ok(_)) => panic!("open_enveloped accepted, reader refused: {e:?}"),
         (Err(_), Err(_)) => {}
+    }
+}
+
+/// The cut points of a `ber_stream`/`file_stream` input: `n` big-endian 16-bit offsets
+/// (modulo the stream length + 1) before the stream.
+fn cut_points(n: usize, rest: &[u8]) -> (Vec<usize>, &[u8]) {
+    let (cut_octets, stream) = rest.split_at((2 * n).min(rest.len()));
+    let mut cuts: Vec<usize> = cut_octets
+        .chunks_exact(2)
+        .map(|c| usize::from(u16::from_be_bytes([c[0], c[1]])) % (stream.len() + 1))
+        .collect();
+    cuts.sort_unstable();
+    (cuts, stream)
+}
+
+/// Limit on inflated output in `file_stream`.
+const FILE_STREAM_LIMIT: usize = 1 << 20;
+
+/// What a `FileOpener` made of a stream: the content and the signer's serial, or the error.
+type Opened = Result<(Vec<u8>, Option<Vec<u8>>), EnvelopeError>;
+
+fn open_stream(stream: &[u8], cuts: &[usize], layers: FileLayers, seed: u64) -> Opened {
+    let (cert, key) = alice();
+    let keys: [&dyn PrivateKey; 1] = [key];
+    let signers = [cert.clone()];
+    let options = OpenOptions {
+        keys: &keys,
+        signers: &signers,
+        at: None,
+        max_decompressed: FILE_STREAM_LIMIT,
+    };
+    let mut rng = FuzzRng::new(seed);
+    let mut opener = FileOpener::new(layers, &options);
+    let mut out = Vec::new();
+    let mut from = 0;
+    for &cut in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let piece = stream.get(from..cut.max(from)).unwrap_or_default();
+        opener.update(&mut rng, &options, piece, &mut out)?;
+        from = cut.max(from);
+    }
+    let summary = opener.finish(&options, &mut out)?;
+    assert_eq!(
+        summary.content_octets,
+        out.len() as u64,
+        "content octets miscounted"
+    );
+    Ok((out, summary.signature.map(|s| s.signer().serial().to_vec())))
+}
+
+/// `file_stream`: [`FileOpener`] (RFC 5024 §6: decrypt, inflate, verify) on arbitrary octets,
+/// with the layers octet 0 selects (bit 0 signed, bit 1 compressed, bit 2 encrypted; bits
+/// 3-5 the number of cut points), then the cut points (2 octets each), then the stream.
+///
+/// Asserts: no panic; the same content, signer or error whether the stream comes at once,
+/// at the cut points, or (up to 2 KiB) one octet at a time; the content octets reported
+/// are those handed out; what the opener accepts, [`open_file`] (in memory) accepts with
+/// the same content and signer.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn file_stream(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let layers = FileLayers {
+        signed: selector & 1 != 0,
+        compressed: selector & 2 != 0,
+        encrypted: selector & 4 != 0,
+    };
+    let (cuts, stream) = cut_points(usize::from((selector >> 3) % 8), rest);
+    let s = seed(data);
+    let whole = open_stream(stream, &[], layers, s);
+    let split = open_stream(stream, &cuts, layers, s ^ 1);
+    assert_eq!(whole, split, "the opener depends on the split at {cuts:?}");
+    if stream.len() <= 2048 {
+        let bytewise: Vec<usize> = (1..stream.len()).collect();
+        let octets = open_stream(stream, &bytewise, layers, s ^ 2);
+        assert_eq!(
+            whole, octets,
+            "the opener differs when fed one octet at a time"
+        );
+    }
+    if let Ok((content, signer)) = &whole {
+        let (cert, key) = alice();
+        let keys: [&dyn PrivateKey; 1] = [key];
+        let signers = [cert.clone()];
+        let options = OpenOptions {
+            keys: &keys,
+            signers: &signers,
+            at: None,
+            max_decompressed: FILE_STREAM_LIMIT,
+        };
+        match open_file(&mut FuzzRng::new(s ^ 3), stream, layers, &options) {
+            Ok(opened) => {
+                assert_eq!(&opened.content, content, "opener and open_file disagree");
+                assert_eq!(
+                    opened.signature.map(|v| v.signer().serial().to_vec()),
+                    *signer,
+                    "opener and open_file name different signers"
+                );
+            }
+            Err(e) => panic!("the opener accepted, open_file refused: {e:?}"),
+        }
     }
 }

@@ -34,10 +34,11 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 /// A fuzz target body.
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 3] = [
+const TARGETS: [(&str, Body); 4] = [
     ("auch_content", oftp2_auth::fuzzing::auch_content),
     ("signed_data", oftp2_auth::fuzzing::signed_data),
     ("ber_stream", oftp2_auth::fuzzing::ber_stream),
+    ("file_stream", oftp2_auth::fuzzing::file_stream),
 ];
 
 fn replay(target: &str, body: Body) {
@@ -63,6 +64,11 @@ fn signed_data_corpus() {
 #[test]
 fn ber_stream_corpus() {
     replay(TARGETS[2].0, TARGETS[2].1);
+}
+
+#[test]
+fn file_stream_corpus() {
+    replay(TARGETS[3].0, TARGETS[3].1);
 }
 
 /// Reproducers of open findings (`fuzz/regressions/<target>/open-*`, see `fuzz/README.md`).
