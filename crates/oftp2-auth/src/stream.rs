@@ -762,9 +762,7 @@ pub(crate) fn take_content(
                     return Ok(false);
                 };
                 let (0x04, Some(len)) = (tag, len) else {
-                    return Err(malformed(
-                        "encryptedContent chunk is not a definite OCTET STRING",
-                    ));
+                    return Err(malformed("content chunk is not a definite OCTET STRING"));
                 };
                 buf.drain(..hdr);
                 *chunk_left = len;
