@@ -640,6 +640,49 @@ fn inflate(
 ///
 /// Each piece of output is appended to the caller's buffer, which the caller sends or
 /// stores and clears; the writer keeps less than one 4 KiB chunk plus zlib's window.
+///
+/// ```
+/// use oftp2_auth::{
+///     Certificate, FileLayers, FileOpener, FileSealer, OpenOptions, PrivateKey, SealPlan,
+///     SoftwareRsaKey, Suite,
+/// };
+/// use rand::{SeedableRng, rngs::StdRng};
+///
+/// let cert = Certificate::from_pem(include_bytes!("../tests/data/alice.cert.pem"))?;
+/// let key = SoftwareRsaKey::from_pem(include_bytes!("../tests/data/alice.key.pem"), cert.clone())?;
+/// let mut rng = StdRng::seed_from_u64(1); // production: an OS-seeded CSPRNG
+/// let file = b"UNB+UNOC:3+SENDER+RECEIVER'".repeat(1000);
+///
+/// // Sender: sign, compress, encrypt (SFIDSEC 03, SFIDCOMP 1), piece by piece.
+/// let plan = SealPlan {
+///     sign: Some(&key),
+///     include_certificate: false,
+///     compress: true,
+///     encrypt_to: &[&cert],
+///     suite: Suite::from_code(4)?, // AES-256-CBC, SHA-256
+/// };
+/// let mut wire = Vec::new();
+/// let mut sealer = FileSealer::new_hashing(&mut rng, &plan, &mut wire)?;
+/// for piece in file.chunks(4096) {
+///     sealer.update(piece, &mut wire)?; // send or store `wire`, then clear it
+/// }
+/// let sealed = sealer.finish(&mut rng, &mut wire)?;
+///
+/// // Receiver: the layers SFID announced, our keys, the partner's signing certificate.
+/// let keys: [&dyn PrivateKey; 1] = [&key];
+/// let signers = [cert.clone()];
+/// let options = OpenOptions { keys: &keys, signers: &signers, at: None, max_decompressed: usize::MAX };
+/// let mut opener = FileOpener::new_hashing(plan.layers(), &options, plan.suite.digest());
+/// let mut content = Vec::new(); // production: a temporary file
+/// for piece in wire.chunks(1000) {
+///     opener.update(&mut rng, &options, piece, &mut content)?;
+/// }
+/// let opened = opener.finish(&options, &mut content)?; // only now is `content` authentic
+/// assert_eq!(content, file);
+/// assert!(opened.signature.is_some());
+/// assert_eq!(opened.received_digest, sealed.transmitted_digest); // EERPHSH on both sides
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct FileSealer<'a> {
     sign: Option<SignWriter<'a>>,
     compress: Option<CompressWriter>,
