@@ -495,6 +495,11 @@ struct Receiving {
     digest: Option<HashWorker>,
 }
 
+/// Opens a stored enveloped file (RFC 5024 §6): given its SFID and the file as
+/// transmitted, returns where the opened content is, or the EFNA reason (21 signature,
+/// 22 decryption, 23 decompression, §5.3.10) and an explanation.
+pub type Opener = Box<dyn FnMut(&Sfid, &Path) -> Result<PathBuf, (EfnaReason, String)> + Send>;
+
 /// The Responder's application: checks the partner, stores files, sends EERPs.
 pub struct Receiver {
     inbox: PathBuf,
@@ -518,6 +523,12 @@ pub struct Receiver {
     pub hash_while_receiving: bool,
     /// The restart position (1K blocks) answered for each file offered.
     pub restarted_at: Vec<u64>,
+    /// Opens files that arrive signed, compressed or encrypted (SFIDSEC/SFIDCOMP) once they
+    /// are stored, before EFPA: a file that does not open is answered with EFNA 21/22/23.
+    /// Without an opener such files are stored as transmitted.
+    pub opener: Option<Opener>,
+    /// Files refused at their end (EFNA), with the reason and explanation.
+    pub rejected: Vec<(VirtualFileKey, EfnaReason, String)>,
     in_flight: Option<VirtualFileKey>,
 }
 
@@ -537,6 +548,8 @@ impl Receiver {
             outcome: Outcome::Running,
             hash_while_receiving: true,
             restarted_at: Vec::new(),
+            opener: None,
+            rejected: Vec::new(),
             in_flight: None,
         }
     }
@@ -779,8 +792,30 @@ impl Application for Receiver {
                 }
                 // Durable before EFPA: sync, then rename into place.
                 c.file.sync_all()?;
-                let path = self.inbox.join(c.sfid.dataset_name.as_str());
+                let enveloped = c.sfid.security != oftp2_codec::SecurityLevel::None
+                    || c.sfid.compression != oftp2_codec::FileCompression::NONE;
+                let path = if enveloped {
+                    // The file as transmitted: CMS (RFC 5024 §6).
+                    self.inbox
+                        .join(format!("{}.p7m", c.sfid.dataset_name.as_str()))
+                } else {
+                    self.inbox.join(c.sfid.dataset_name.as_str())
+                };
+                let mut path = path;
                 std::fs::rename(&c.partial, &path)?;
+                if enveloped && let Some(open) = self.opener.as_mut() {
+                    match open(&c.sfid, &path) {
+                        Ok(content) => path = content,
+                        Err((reason, why)) => {
+                            tracing::warn!(file = %c.sfid.dataset_name, %reason, %why, "refusing the file");
+                            let _ = std::fs::remove_file(&path);
+                            self.rejected.push((c.sfid.key(), reason, why.clone()));
+                            return s
+                                .reject_file(now, c.id, reason, Utf8Text::truncated(&why))
+                                .map_err(api);
+                        }
+                    }
+                }
                 File::create(self.done_path(&c.sfid.key()))?;
                 if let Ok(dir) = File::open(&self.inbox) {
                     let _ = dir.sync_all();

@@ -10,11 +10,14 @@
 //! - [`tls`]: throw-away certificates and rustls configurations (TLS 1.2 minimum, RFC 8996).
 //! - [`identity`]: throw-away RSA identities (key and X.509 certificate) for OFTP2's own
 //!   security: secure authentication and signed receipts.
+//! - [`envelopes`]: RFC 5024 §6 file services on disk: sealing into a spool file before a
+//!   file is offered, opening after it was stored, streaming in bounded memory.
 //! - [`clock`]: the one place that reads the clock.
 
 pub mod apps;
 pub mod clock;
 pub mod driver;
+pub mod envelopes;
 pub mod identity;
 pub mod tls;
 pub mod tokio_driver;

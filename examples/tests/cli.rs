@@ -731,3 +731,115 @@ fn ctrl_c_drains_the_listener() {
     );
     assert!(child.wait().unwrap().success());
 }
+
+/// `send` with the RFC 5024 §6 options, with alice's key and bob as the partner.
+fn send_sealed(
+    addr: &str,
+    state: &std::path::Path,
+    file: &std::path::Path,
+) -> std::process::Output {
+    peer()
+        .args([
+            "send",
+            "--connect",
+            addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .args(["--sign", "--zlib", "--encrypt", "--signed-eerp"])
+        .args(["--cipher-suite", "04", "--state"])
+        .arg(state)
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn send_signed_compressed_encrypted_files_and_verify_the_signed_eerp() {
+    let inbox = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (child, addr) = listen_auth(inbox.path(), "alice.cert.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("orders.edi");
+    let content = b"UNH+1+ORDERS:D:96A:UN'BGM+220+4711+9'\n".repeat(20_000);
+    std::fs::write(&file, &content).unwrap();
+    let out = send_sealed(&addr, state.path(), &file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Compressed, the file travelled in far fewer octets than it has.
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("ORDERS.EDI"))
+        .unwrap();
+    let octets: usize = line.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(octets < content.len() / 4, "{line}");
+    assert!(
+        line.ends_with("delivered, EERP received, signature and EERPHSH verified"),
+        "{line}"
+    );
+    let listened = child.wait_with_output().unwrap();
+    let listener_out = String::from_utf8_lossy(&listened.stdout);
+    assert!(listened.status.success(), "{listener_out}");
+    assert!(
+        listener_out.contains("ORDERS.EDI: signature verified"),
+        "{listener_out}"
+    );
+    // The content, opened and verified, and the file as transmitted beside it.
+    assert_eq!(
+        std::fs::read(inbox.path().join("ORDERS.EDI")).unwrap(),
+        content
+    );
+    assert_eq!(
+        std::fs::metadata(inbox.path().join("ORDERS.EDI.p7m"))
+            .unwrap()
+            .len() as usize,
+        octets
+    );
+}
+
+#[test]
+fn a_file_that_does_not_open_is_refused_with_efna() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("invoice.edi");
+    std::fs::write(&file, b"UNH+1+INVOIC:D:96A:UN'\n".repeat(5_000)).unwrap();
+    // A first run seals the file into the spool, then finds nobody listening.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nobody = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let out = send_sealed(&nobody, state.path(), &file);
+    assert_eq!(out.status.code(), Some(2));
+    // Damage the sealed file in the spool (same size: it is reused as is).
+    let sealed = state.path().join("spool/invoice.edi.p7m");
+    let mut bytes = std::fs::read(&sealed).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&sealed, &bytes).unwrap();
+
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen_auth(inbox.path(), "alice.cert.pem");
+    let out = send_sealed(&addr, state.path(), &file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // Decryption of a damaged block garbles what is inside: the compressed or signed layer
+    // fails (EFNA 21 or 23; 22 if the padding broke).
+    assert!(
+        stdout.contains("INVOICE.EDI") && stdout.contains("refused (EFNA 2"),
+        "{stdout}"
+    );
+    let _ = child.wait_with_output().unwrap();
+    // Nothing unverified was published.
+    assert!(!inbox.path().join("INVOICE.EDI").exists());
+}

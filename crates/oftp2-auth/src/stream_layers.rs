@@ -696,7 +696,7 @@ pub struct FileSealer<'a> {
 
 /// What [`FileSealer::finish`] reports: the sizes SFID announces and, if asked for, the
 /// hash a signed EERP must carry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SealSummary {
     /// Octets of the file before sealing (SFIDOSIZ counts them in units of 1 024, rounded

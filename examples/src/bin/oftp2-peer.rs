@@ -67,6 +67,45 @@ struct AuthArgs {
     partner_cert: Option<PathBuf>,
 }
 
+/// File services (RFC 5024 §6) and receipts for `send`. Files are sealed into a spool
+/// (`--state`, else a temporary directory) before they are offered, so that SFIDFSIZ, a
+/// restart offset and EERPHSH all refer to the same octets. The keys are those of
+/// `--auth-key`/`--auth-cert` (signing) and `--partner-cert` (encryption, and checking the
+/// partner's signed EERP).
+#[derive(clap::Args, Clone, Copy)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is a command-line switch"
+)]
+struct EnvelopeArgs {
+    /// Sign each file (CMS SignedData, SFIDSEC 02; §6.2).
+    #[arg(long, requires = "auth_key")]
+    sign: bool,
+    /// Encrypt each file to the partner's certificate (CMS EnvelopedData, SFIDSEC 01; §6.3).
+    #[arg(long, requires = "auth_key")]
+    encrypt: bool,
+    /// Compress each file (CMS CompressedData with zlib, SFIDCOMP 1; §6.4).
+    #[arg(long)]
+    zlib: bool,
+    /// Ask for a signed EERP and check its signature and EERPHSH (§5.3.13).
+    #[arg(long, requires = "auth_key")]
+    signed_eerp: bool,
+    /// Cipher suite (SFIDCIPH 01-06, §10.2): the cipher and digest of the envelopes and of
+    /// the signed EERP.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=6))]
+    cipher_suite: u8,
+}
+
+impl EnvelopeArgs {
+    fn layers(self) -> oftp2_auth::FileLayers {
+        oftp2_auth::FileLayers {
+            signed: self.sign,
+            compressed: self.zlib,
+            encrypted: self.encrypt,
+        }
+    }
+}
+
 /// TLS (RFC 5024 §2.4, port 6619; TLS 1.2 minimum per RFC 8996), from PEM files.
 #[derive(clap::Args, Clone)]
 #[allow(
@@ -225,6 +264,8 @@ enum Cmd {
         /// Fault injection for tests: exit abruptly right after the first EFPA.
         #[arg(long, hide = true)]
         crash_after_delivery: bool,
+        #[command(flatten)]
+        envelope: EnvelopeArgs,
         #[command(flatten)]
         auth: AuthArgs,
         #[command(flatten)]
@@ -414,6 +455,7 @@ fn main() -> ExitCode {
             crash_after_octets,
             crash_after_delivery,
             state,
+            envelope,
             auth,
             tls,
         } => send(
@@ -424,6 +466,7 @@ fn main() -> ExitCode {
             &password,
             &partner,
             (crash_after_octets, crash_after_delivery),
+            envelope,
             &auth,
             &tls,
         ),
@@ -972,6 +1015,7 @@ fn listen(
         }
         let tcp = conn?;
         let security = security_from(auth, partner)?;
+        let opener = Some(opener_from(auth, inbox)?);
         let tls = tls.server()?;
         let config = config.clone();
         let inbox = inbox.to_path_buf();
@@ -981,6 +1025,7 @@ fn listen(
             let mut session = Session::responder(config, security)?;
             let mut app = Receiver::new(&inbox);
             app.partners = partners;
+            app.opener = opener;
             driver::run_tcp(tcp, tls, &mut session, &mut app)?;
             for r in &app.received {
                 println!(
@@ -1054,28 +1099,55 @@ fn send(
     password: &str,
     partner: &str,
     (crash_after_octets, crash_after_delivery): (Option<u64>, bool),
+    envelope: EnvelopeArgs,
     auth: &AuthArgs,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let tls = tls.client(connect)?;
+    let layers = envelope.layers();
+    let enveloped = layers != oftp2_auth::FileLayers::default();
+    // Sealed files wait in the state directory (kept for a restart) or a temporary one.
+    let scratch = tempfile::tempdir()?;
+    let spool = state.map_or_else(|| scratch.path().to_path_buf(), |s| s.join("spool"));
+    let keys = if enveloped { identities(auth)? } else { None };
     let mut files = Vec::new();
     let mut sizes = Vec::new();
     for p in paths {
-        let size = std::fs::metadata(p)
+        let original = std::fs::metadata(p)
             .map_err(|e| format!("{}: {e}", p.display()))?
             .len();
-        sizes.push(Some(size));
         let name = p
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or("the file name is not UTF-8")?;
+        let mut offer = sfid_for(name, ssid, partner, Format::U, original)?;
+        offer.signed_eerp = envelope.signed_eerp;
+        offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
+        let (path, size, digest) = if enveloped {
+            std::fs::create_dir_all(&spool).map_err(|e| format!("{}: {e}", spool.display()))?;
+            let (sealed, summary) = spooled(p, &spool, name, envelope, keys.as_ref())?;
+            offer.security =
+                oftp2_codec::SecurityLevel::from_code(layers.sfidsec()).ok_or("security level")?;
+            offer.compression =
+                oftp2_codec::FileCompression::new(layers.sfidcomp()).ok_or("compression")?;
+            offer.enveloping = oftp2_codec::Enveloping::CMS;
+            offer.file_size = Decimal::saturating(summary.transmitted_octets.div_ceil(1024));
+            (
+                sealed,
+                summary.transmitted_octets,
+                summary.transmitted_digest,
+            )
+        } else {
+            (p.clone(), original, None)
+        };
+        sizes.push(Some(size));
         files.push(OutgoingFile {
-            sfid: sfid_for(name, ssid, partner, Format::U, size)?,
+            sfid: offer,
             source: Box::new(io::BufReader::with_capacity(
                 1 << 20,
-                std::fs::File::open(p)?,
+                std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?,
             )),
-            digest: None,
+            digest: digest.filter(|_| envelope.signed_eerp),
         });
     }
     // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
@@ -1138,18 +1210,23 @@ fn send(
             );
         }
         println!(
-            "{} {} octets: {}{}",
+            "{} {} octets: {}{}{}",
             f.key.dataset_name,
             f.octets,
-            if f.delivered {
-                "delivered"
-            } else {
-                "not delivered"
+            match (&f.refused, f.delivered) {
+                (Some(why), _) => format!("refused ({why})"),
+                (None, true) => "delivered".to_string(),
+                (None, false) => "not delivered".to_string(),
             },
             if f.eerp.is_some() {
                 ", EERP received"
             } else {
                 ""
+            },
+            match &f.eerp_verified {
+                Some(Ok(())) => ", signature and EERPHSH verified".to_string(),
+                Some(Err(why)) => format!(", signed EERP NOT verified: {why}"),
+                None => String::new(),
             }
         );
     }
@@ -1182,11 +1259,86 @@ fn send(
     Ok(ok)
 }
 
-/// The secure-authentication setup from the command line, if any.
-fn security_from(
+/// The sealed form of `source` in `spool`: reused when a previous run sealed the same
+/// source (same size and modification time) the same way, so that a restart offset still
+/// refers to the octets the partner holds; sealed anew otherwise.
+fn spooled(
+    source: &std::path::Path,
+    spool: &std::path::Path,
+    name: &str,
+    envelope: EnvelopeArgs,
+    keys: Option<&(oftp2_auth::SoftwareRsaKey, oftp2_auth::Certificate)>,
+) -> Result<(PathBuf, oftp2_auth::SealSummary), BoxError> {
+    let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let recipe = format!(
+        "{} {modified} sec{} comp{} suite{}",
+        meta.len(),
+        envelope.layers().sfidsec(),
+        envelope.layers().sfidcomp(),
+        envelope.cipher_suite
+    );
+    let sealed = spool.join(format!("{name}.p7m"));
+    let note = spool.join(format!("{name}.p7m.recipe"));
+    // The recipe file: the recipe line, then the transmitted size, original size and digest.
+    if let Ok(text) = std::fs::read_to_string(&note)
+        && let Some((line, rest)) = text.split_once('\n')
+        && line == recipe
+        && let [transmitted, original, digest] = rest.split_whitespace().collect::<Vec<_>>()[..]
+        && let (Ok(transmitted), Ok(original)) = (transmitted.parse(), original.parse())
+        && std::fs::metadata(&sealed).is_ok_and(|m| m.len() == transmitted)
+    {
+        let digest = (0..digest.len() / 2)
+            .map(|i| u8::from_str_radix(digest.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok();
+        let mut summary = oftp2_auth::SealSummary::default();
+        summary.original_octets = original;
+        summary.transmitted_octets = transmitted;
+        summary.transmitted_digest = digest;
+        return Ok((sealed, summary));
+    }
+    let to;
+    let plan = oftp2_auth::SealPlan {
+        sign: match keys {
+            Some((key, _)) if envelope.sign => Some(key),
+            _ => None,
+        },
+        include_certificate: false,
+        compress: envelope.zlib,
+        encrypt_to: match keys {
+            Some((_, partner)) if envelope.encrypt => {
+                to = [partner];
+                &to
+            }
+            _ => &[],
+        },
+        suite: oftp2_auth::Suite::from_code(envelope.cipher_suite)?,
+    };
+    let mut rng: rand::rngs::StdRng = rand::make_rng();
+    let summary = oftp2_examples::envelopes::seal_to_spool(&mut rng, source, &sealed, &plan)?;
+    std::fs::write(
+        &note,
+        format!(
+            "{recipe}\n{} {} {}\n",
+            summary.transmitted_octets,
+            summary.original_octets,
+            hex(summary.transmitted_digest.as_deref().unwrap_or_default())
+        ),
+    )
+    .map_err(|e| format!("{}: {e}", note.display()))?;
+    Ok((sealed, summary))
+}
+
+/// Our key and the partner's certificate from `--auth-key`, `--auth-cert` and
+/// `--partner-cert`, if given; errors name the file.
+fn identities(
     auth: &AuthArgs,
-    partner: Option<&str>,
-) -> Result<Option<Box<dyn oftp2_session::SessionSecurity>>, BoxError> {
+) -> Result<Option<(oftp2_auth::SoftwareRsaKey, oftp2_auth::Certificate)>, BoxError> {
     let (Some(key), Some(cert), Some(partner_cert)) =
         (&auth.auth_key, &auth.auth_cert, &auth.partner_cert)
     else {
@@ -1199,6 +1351,83 @@ fn security_from(
         .map_err(|e| format!("{}: {e}", key.display()))?;
     let partner_certificate = oftp2_auth::Certificate::parse(&read(partner_cert)?)
         .map_err(|e| format!("{}: {e}", partner_cert.display()))?;
+    Ok(Some((key, partner_certificate)))
+}
+
+/// Opens signed, compressed and encrypted files (RFC 5024 §6) with our key (decryption)
+/// and the partner's certificate (signatures), once stored; without keys only compressed
+/// files can be opened, and the others are refused with the matching EFNA reason. The
+/// content goes to the inbox under the file's name; the file as transmitted stays beside
+/// it as `NAME.p7m`.
+fn opener_from(
+    auth: &AuthArgs,
+    inbox: &std::path::Path,
+) -> Result<oftp2_examples::apps::Opener, BoxError> {
+    let keys = identities(auth)?;
+    let inbox = inbox.to_path_buf();
+    Ok(Box::new(move |sfid: &Sfid, stored: &std::path::Path| {
+        let refuse = |code: u8, why: String| {
+            (
+                oftp2_codec::EfnaReason::new(code).unwrap_or(oftp2_codec::EfnaReason::UNSPECIFIED),
+                why,
+            )
+        };
+        let layers =
+            oftp2_auth::FileLayers::from_sfid(sfid.security.code(), sfid.compression.code())
+                .ok_or_else(|| refuse(99, "unknown SFIDSEC or SFIDCOMP".into()))?;
+        let suite = oftp2_auth::Suite::from_code(sfid.cipher_suite.code())
+            .map_err(|e| refuse(oftp2_auth::UnsupportedSuite::REASON, e.to_string()))?;
+        let (own, signers): (
+            Vec<&dyn oftp2_auth::PrivateKey>,
+            Vec<oftp2_auth::Certificate>,
+        ) = match &keys {
+            Some((key, partner)) => (vec![key], vec![partner.clone()]),
+            None => (Vec::new(), Vec::new()),
+        };
+        let dest = inbox.join(sfid.dataset_name.as_str());
+        let mut rng: rand::rngs::StdRng = rand::make_rng();
+        let opened = oftp2_examples::envelopes::open_to_file(
+            &mut rng,
+            stored,
+            &dest,
+            layers,
+            suite,
+            &oftp2_examples::envelopes::OpenKeys {
+                keys: &own,
+                signers: &signers,
+                at: None,
+            },
+        );
+        match opened {
+            Ok(summary) => {
+                if let Some(sig) = &summary.signature {
+                    println!(
+                        "{}: signature verified ({}, signer {})",
+                        sfid.dataset_name,
+                        sig.digest(),
+                        sig.signer().summary()
+                    );
+                }
+                // The file as transmitted stays next to it: with a signature, it is the
+                // evidence of origin (§6.2).
+                Ok(dest)
+            }
+            Err(oftp2_examples::envelopes::SpoolError::Open(e)) => {
+                Err(refuse(e.efna_reason(), e.to_string()))
+            }
+            Err(e) => Err(refuse(99, e.to_string())),
+        }
+    }))
+}
+
+/// The secure-authentication setup from the command line, if any.
+fn security_from(
+    auth: &AuthArgs,
+    partner: Option<&str>,
+) -> Result<Option<Box<dyn oftp2_session::SessionSecurity>>, BoxError> {
+    let Some((key, partner_certificate)) = identities(auth)? else {
+        return Ok(None);
+    };
     let partner = partner.ok_or("secure authentication needs --partner")?;
     let rng: rand::rngs::StdRng = rand::make_rng();
     let key: std::sync::Arc<dyn oftp2_auth::PrivateKey> = std::sync::Arc::new(key);
