@@ -14,6 +14,7 @@
 //! | §6.1-6.4 (file envelopes, streaming) | [`FileSealer`], [`FileOpener`] (all layers, any size, bounded memory), [`EnvelopeWriter`], [`EnvelopeReader`] (encryption layer alone) |
 //! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
 //! | §10.4, §11 (certificates) | [`Certificate`], [`TrustAnchors`], [`PrivateKey`], [`SoftwareRsaKey`] |
+//! | §4.2, §5.3.13-14, §6.2-6.3, §10.4 (keys and certificates per purpose, renewal) | [`Identity`], [`PartnerStore`], [`PartnerCertificate`], [`Purpose`], [`CredentialError`] |
 //!
 //! # Secure authentication in one page
 //!
@@ -72,7 +73,12 @@
 //!   §10.4), which the caller recognises from SFIDSEC 00 and SFIDCOMP 0.
 //! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
 //!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
-//! - Not written yet: `Identity`, `PartnerStore` and `FakeSecurity`.
+//! - DESIGN §3.2's `Identity` and `PartnerStore` are here ([`Identity`], [`PartnerStore`]);
+//!   the store is keyed by the codec's `OdetteId` and, beyond a certificate's own
+//!   validity, keeps an acceptance period per partner certificate, so a renewal can
+//!   overlap on agreed dates. `oftp2-session`'s `CmsSecurity::from_credentials` resolves
+//!   both for one session. `FakeSecurity` lives in `oftp2-session` (feature
+//!   `insecure-test-crypto`), next to the trait it implements.
 #![forbid(unsafe_code)]
 
 mod asn1;
@@ -84,6 +90,7 @@ mod digest;
 mod envelope;
 mod enveloped;
 mod error;
+mod identity;
 // Fuzz target bodies; they embed a test key, so only the `fuzzing` feature builds them.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -108,6 +115,10 @@ pub use envelope::{
 pub use error::{
     AuthError, BerError, CertError, ChallengeFailure, EnvelopeError, KeyOpError, PathError,
     ReceiptError, RecipientId, UnsupportedSuite,
+};
+pub use identity::{
+    CertRejection, CredentialError, Identity, PartnerCertificate, PartnerStore, Purpose,
+    RejectedCertificate,
 };
 pub use keys::{PrivateKey, SoftwareRsaKey};
 pub use rand_core::CryptoRng;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use oftp2_auth::{
-    Certificate, ContentCipher, CryptoRng, PendingChallenge, PrivateKey, Suite, answer_challenge,
-    issue_challenge, sign_receipt, verify_receipt,
+    Certificate, ContentCipher, CryptoRng, Identity, PartnerStore, PendingChallenge, PrivateKey,
+    Purpose, Suite, answer_challenge, issue_challenge, sign_receipt, verify_receipt,
 };
 use oftp2_codec::{CipherSuite, OdetteId};
 
@@ -25,6 +25,9 @@ pub struct CmsSecurity {
     pending: Option<PendingChallenge>,
     receipt_key: Option<Arc<dyn PrivateKey>>,
     receipt_signers: BTreeMap<OdetteId, Vec<Certificate>>,
+    /// Why a partner has no usable certificate, per purpose, from
+    /// [`CmsSecurity::from_credentials`]: the explanation a failure then gives.
+    unusable: BTreeMap<(OdetteId, Purpose), String>,
 }
 
 impl CmsSecurity {
@@ -40,6 +43,62 @@ impl CmsSecurity {
             pending: None,
             receipt_key: None,
             receipt_signers: BTreeMap::new(),
+            unusable: BTreeMap::new(),
+        }
+    }
+
+    /// The security of one session from per-purpose credentials, resolved at `at` (Unix
+    /// seconds; the session's start):
+    /// - our session-authentication keys, current first, then the ones kept from a renewal
+    ///   (a partner may still encrypt AUCH to the old certificate);
+    /// - our current receipt-signing key, if any;
+    /// - for every partner, the session-authentication certificate to encrypt our
+    ///   challenge to ([`PartnerStore::current`]: the newest one accepted at `at`) and the
+    ///   receipt-signing certificates accepted at `at`.
+    ///
+    /// A partner without a usable certificate is not an error here; the explanation (which
+    /// certificates were passed over and why) is what a later failure with that partner
+    /// reports.
+    #[must_use]
+    pub fn from_credentials(
+        identity: &Identity,
+        partners: &PartnerStore,
+        at: u64,
+        rng: Box<dyn CryptoRng + Send>,
+    ) -> Self {
+        let mut this = Self::new(identity.key_handles(Purpose::SessionAuthentication), rng);
+        this.receipt_key = identity.current(Purpose::ReceiptSigning).ok().cloned();
+        for partner in partners.partners() {
+            match partners.current(partner, Purpose::SessionAuthentication, at) {
+                Ok(cert) => {
+                    this.partners.insert(*partner, vec![cert.clone()]);
+                }
+                Err(e) => {
+                    this.unusable
+                        .insert((*partner, Purpose::SessionAuthentication), e.to_string());
+                }
+            }
+            match partners.accepted(partner, Purpose::ReceiptSigning, at) {
+                Ok(certs) => {
+                    this.receipt_signers
+                        .insert(*partner, certs.into_iter().cloned().collect());
+                }
+                Err(e) => {
+                    this.unusable
+                        .insert((*partner, Purpose::ReceiptSigning), e.to_string());
+                }
+            }
+        }
+        this
+    }
+
+    fn missing(&self, partner: &OdetteId, purpose: Purpose) -> AuthFailure {
+        match self.unusable.get(&(*partner, purpose)) {
+            Some(why) => AuthFailure::new(why.clone(), None),
+            None => AuthFailure::new(
+                format!("no {purpose} certificate is configured for partner {partner}"),
+                Some(format!("add {partner}'s {purpose} certificate")),
+            ),
         }
     }
 
@@ -81,12 +140,7 @@ impl CmsSecurity {
 impl SessionSecurity for CmsSecurity {
     fn issue_challenge(&mut self, partner: &OdetteId) -> Result<Vec<u8>, AuthFailure> {
         let Some(cert) = self.partners.get(partner).and_then(|c| c.first()) else {
-            return Err(AuthFailure::new(
-                format!("no authentication certificate is configured for partner {partner}"),
-                Some(format!(
-                    "add {partner}'s session authentication certificate"
-                )),
-            ));
+            return Err(self.missing(partner, Purpose::SessionAuthentication));
         };
         match issue_challenge(&mut *self.rng, cert, self.cipher) {
             Ok((pending, auchchal)) => {
@@ -150,10 +204,7 @@ impl SessionSecurity for CmsSecurity {
         content: &[u8],
     ) -> Result<(), AuthFailure> {
         let Some(certs) = self.receipt_signers.get(creator) else {
-            return Err(AuthFailure::new(
-                format!("no receipt certificate is configured for {creator}"),
-                Some(format!("add {creator}'s receipt-signing certificate")),
-            ));
+            return Err(self.missing(creator, Purpose::ReceiptSigning));
         };
         verify_receipt(signature, content, certs, None)
             .map(|_| ())

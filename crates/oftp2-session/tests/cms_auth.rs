@@ -23,7 +23,9 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use oftp2_auth::{Certificate, PrivateKey, SoftwareRsaKey};
+use oftp2_auth::{
+    Certificate, Identity, PartnerCertificate, PartnerStore, PrivateKey, Purpose, SoftwareRsaKey,
+};
 use oftp2_codec::{Command, EsidReason};
 use oftp2_session::{AbortOrigin, CmsSecurity, Event, Session, SessionError};
 use rand::SeedableRng;
@@ -133,7 +135,106 @@ fn a_partner_without_a_configured_certificate_cannot_be_challenged() {
     p.establish();
     let events = p.b.take_events();
     let explained = events.iter().any(|e| matches!(e,
-        Event::Aborted { error: SessionError::Authentication(f), .. } if f.summary.contains("no authentication certificate is configured for partner O0013000000ALPHA")));
+        Event::Aborted { error: SessionError::Authentication(f), .. } if f.summary.contains("no session authentication certificate is configured for partner O0013000000ALPHA")));
+    assert!(explained, "{events:?}");
+}
+
+/// 2027-01-01, 2027-02-01, 2027-03-01 (inside the test certificates' validity).
+const JAN: u64 = 1_798_761_600;
+const FEB: u64 = 1_801_440_000;
+const MAR: u64 = 1_803_859_200;
+
+/// BRAVO renews its authentication certificate from alice's to bob's: BRAVO keeps the old
+/// key for decryption; ALPHA accepts the old certificate until March and the new one from
+/// February. ALPHA authenticates with bob's key (any key would do).
+fn renewal_pair(bravo_keeps_old_key: bool, at: u64) -> Pair {
+    let mut bravo = Identity::new()
+        .with_key(Purpose::SessionAuthentication, key("alice"))
+        .with_key(Purpose::SessionAuthentication, key("bob"));
+    if !bravo_keeps_old_key {
+        bravo.retire_previous_keys(Purpose::SessionAuthentication);
+    }
+    let alpha = Identity::new().with_key(Purpose::SessionAuthentication, key("bob"));
+    let auth = Purpose::SessionAuthentication;
+    let alpha_knows = PartnerStore::new()
+        .with(
+            id(BRAVO),
+            auth,
+            PartnerCertificate::new(cert("alice")).accepted_until(MAR),
+        )
+        .with(
+            id(BRAVO),
+            auth,
+            PartnerCertificate::new(cert("bob")).accepted_from(FEB),
+        );
+    let bravo_knows =
+        PartnerStore::new().with(id(ALPHA), auth, PartnerCertificate::new(cert("bob")));
+    let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
+    pair(
+        CmsSecurity::from_credentials(&alpha, &alpha_knows, at, rng(1)),
+        CmsSecurity::from_credentials(&bravo, &bravo_knows, at, rng(2)),
+    )
+}
+
+fn connected(p: &mut Pair) -> bool {
+    matches!(p.a.next_event(), Some(Event::Connected(n)) if n.secure_authentication)
+        && matches!(p.b.next_event(), Some(Event::Connected(n)) if n.secure_authentication)
+}
+
+#[test]
+fn during_a_renewal_the_partner_may_use_our_old_or_new_certificate() {
+    // January: ALPHA still encrypts to the old certificate; BRAVO opens it with the kept key.
+    let mut p = renewal_pair(true, JAN);
+    p.establish();
+    assert!(connected(&mut p));
+    // February: the new one.
+    let mut p = renewal_pair(true, FEB + 1);
+    p.establish();
+    assert!(connected(&mut p));
+    // Without the old key, January's challenge cannot be answered, and BRAVO is told why.
+    let mut p = renewal_pair(false, JAN);
+    p.establish();
+    let events = p.b.take_events();
+    let explained = events.iter().any(|e| {
+        matches!(e,
+        Event::Aborted { error: SessionError::Authentication(f), .. }
+            if f.summary.contains("alice.oftp2.test") && f.summary.contains("bob.oftp2.test"))
+    });
+    assert!(explained, "{events:?}");
+    // February works without it: nobody uses the old certificate any more.
+    let mut p = renewal_pair(false, FEB + 1);
+    p.establish();
+    assert!(connected(&mut p));
+}
+
+#[test]
+fn a_partner_whose_certificates_are_all_retired_is_explained() {
+    let auth = Purpose::SessionAuthentication;
+    let alpha = Identity::new().with_key(auth, key("alice"));
+    let bravo = Identity::new().with_key(auth, key("bob"));
+    let alpha_knows = PartnerStore::new().with(
+        id(BRAVO),
+        auth,
+        PartnerCertificate::new(cert("bob")).accepted_until(JAN),
+    );
+    let bravo_knows = PartnerStore::new().with(
+        id(ALPHA),
+        auth,
+        PartnerCertificate::new(cert("alice")).accepted_until(JAN),
+    );
+    let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
+    let mut p = pair(
+        CmsSecurity::from_credentials(&alpha, &alpha_knows, FEB, rng(1)),
+        CmsSecurity::from_credentials(&bravo, &bravo_knows, FEB, rng(2)),
+    );
+    p.establish();
+    let mut events = p.a.take_events();
+    events.extend(p.b.take_events());
+    let explained = events.iter().any(|e| {
+        matches!(e,
+        Event::Aborted { error: SessionError::Authentication(f), .. }
+            if f.summary.contains("retired: configured to be accepted until 2027-01-01"))
+    });
     assert!(explained, "{events:?}");
 }
 
@@ -141,6 +242,56 @@ fn signed_receipt_round(receipt_cert_for_bravo: &str) -> oftp2_session::ReceiptS
     let a_sec = security("alice", BRAVO, "bob", 1)
         .with_receipt_signer(id(BRAVO), cert(receipt_cert_for_bravo));
     let b_sec = security("bob", ALPHA, "alice", 2).with_receipt_key(key("bob"));
+    signed_receipt_round_with(a_sec, b_sec)
+}
+
+/// BRAVO authenticates with bob's key but signs receipts with alice's (one certificate per
+/// purpose); ALPHA accepts BRAVO's receipt certificate until `until`, checked at FEB.
+fn per_purpose_receipt_round(until: u64) -> oftp2_session::ReceiptSignature {
+    let auth = Purpose::SessionAuthentication;
+    let alpha = Identity::new().with_key(auth, key("alice"));
+    let bravo = Identity::new()
+        .with_key(auth, key("bob"))
+        .with_key(Purpose::ReceiptSigning, key("alice"));
+    let alpha_knows = PartnerStore::new()
+        .with(id(BRAVO), auth, PartnerCertificate::new(cert("bob")))
+        .with(
+            id(BRAVO),
+            Purpose::ReceiptSigning,
+            PartnerCertificate::new(cert("alice")).accepted_until(until),
+        );
+    let bravo_knows =
+        PartnerStore::new().with(id(ALPHA), auth, PartnerCertificate::new(cert("alice")));
+    let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
+    signed_receipt_round_with(
+        CmsSecurity::from_credentials(&alpha, &alpha_knows, FEB, rng(1)),
+        CmsSecurity::from_credentials(&bravo, &bravo_knows, FEB, rng(2)),
+    )
+}
+
+#[test]
+fn receipts_are_signed_and_verified_with_the_receipt_purpose_certificates() {
+    assert_eq!(
+        per_purpose_receipt_round(MAR),
+        oftp2_session::ReceiptSignature::Verified
+    );
+    match per_purpose_receipt_round(JAN) {
+        oftp2_session::ReceiptSignature::Invalid(f) => {
+            assert!(
+                f.summary
+                    .contains("receipt signing certificates of partner O0013000000BRAVO"),
+                "{f}"
+            );
+            assert!(f.summary.contains("retired"), "{f}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn signed_receipt_round_with(
+    a_sec: CmsSecurity,
+    b_sec: CmsSecurity,
+) -> oftp2_session::ReceiptSignature {
     let mut p = pair(a_sec, b_sec);
     p.establish();
     p.a.take_events();
