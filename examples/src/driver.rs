@@ -224,8 +224,36 @@ pub fn run_tcp(
     }
 }
 
+/// Which run loop drives a session over TCP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Driver {
+    /// [`crate::tokio_driver`]: `select!` over the socket, the outbound queue and the
+    /// session's deadline, TLS through tokio-rustls; [`Driver::run_tcp`] gives each session
+    /// a current-thread runtime of its own.
+    #[default]
+    Tokio,
+    /// [`run_tcp`]: the blocking loop on `std::net::TcpStream` (TLS through rustls).
+    Blocking,
+}
+
+impl Driver {
+    /// Runs `session` over `tcp` with this driver, TLS from the first octet when asked.
+    pub fn run_tcp(
+        self,
+        tcp: TcpStream,
+        tls: Tls,
+        session: &mut Session,
+        app: &mut impl Application,
+    ) -> io::Result<Traffic> {
+        match self {
+            Driver::Tokio => crate::tokio_driver::run_tcp_blocking(tcp, tls, session, app),
+            Driver::Blocking => run_tcp(tcp, tls, session, app),
+        }
+    }
+}
+
 /// Logs the negotiated TLS version and cipher suite.
-fn tls_summary<D>(conn: &rustls::ConnectionCommon<D>) {
+pub(crate) fn tls_summary<D>(conn: &rustls::ConnectionCommon<D>) {
     if let (Some(v), Some(s)) = (conn.protocol_version(), conn.negotiated_cipher_suite()) {
         tracing::info!(version = ?v, suite = ?s.suite(), "TLS");
         LAST_TLS.with(|t| *t.borrow_mut() = Some(format!("{v:?} {:?}", s.suite())));

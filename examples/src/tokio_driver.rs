@@ -108,7 +108,7 @@ async fn sleep(until: Option<tokio::time::Instant>) {
 }
 
 /// Runs `session` over an accepted or connected std `TcpStream` on a current-thread tokio
-/// runtime (TLS through tokio-rustls when asked): the blocking CLI uses it for `--tokio`.
+/// runtime (TLS through tokio-rustls when asked); the CLI's default driver.
 pub fn run_tcp_blocking(
     tcp: std::net::TcpStream,
     tls: crate::driver::Tls,
@@ -132,6 +132,7 @@ pub fn run_tcp_blocking(
                 let stream = tokio_rustls::TlsConnector::from(cfg)
                     .connect(name, tcp)
                     .await?;
+                crate::driver::tls_summary(stream.get_ref().1);
                 run(stream, session, app).await
             }
         }

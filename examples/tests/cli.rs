@@ -98,7 +98,7 @@ fn demo_with_signed_compressed_encrypted_files() {
 #[test]
 fn demo_with_the_tokio_driver() {
     let out = peer()
-        .args(["demo", "--size", "2", "--tokio", "--files", "2"])
+        .args(["demo", "--size", "2", "--driver", "tokio", "--files", "2"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -148,8 +148,17 @@ fn demo_over_tls_with_compression_and_records() {
 
 /// Starts `listen --once` on a free port; returns the child and the address.
 fn listen(inbox: &std::path::Path, partner: &str) -> (std::process::Child, String) {
+    listen_driven(inbox, partner, "tokio")
+}
+
+fn listen_driven(
+    inbox: &std::path::Path,
+    partner: &str,
+    driver: &str,
+) -> (std::process::Child, String) {
     let (child, addr) = start(
         peer()
+            .args(["--driver", driver])
             .args([
                 "listen",
                 "--bind",
@@ -174,13 +183,21 @@ fn listen(inbox: &std::path::Path, partner: &str) -> (std::process::Child, Strin
 
 #[test]
 fn listen_and_send_a_file() {
+    // Each driver on each side: tokio (the default) and the blocking reference.
+    for (listening, sending) in [("tokio", "blocking"), ("blocking", "tokio")] {
+        listen_and_send_with(listening, sending);
+    }
+}
+
+fn listen_and_send_with(listen_driver: &str, send_driver: &str) {
     let inbox = tempfile::tempdir().unwrap();
-    let (child, addr) = listen(inbox.path(), "O0013000000ALPHA");
+    let (child, addr) = listen_driven(inbox.path(), "O0013000000ALPHA", listen_driver);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("orders.edi");
     let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&file, &content).unwrap();
     let out = peer()
+        .args(["--driver", send_driver])
         .args([
             "send",
             "--connect",

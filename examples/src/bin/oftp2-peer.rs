@@ -5,6 +5,10 @@
 //!   and the throughput next to a raw TCP copy of the same bytes.
 //! - `listen`: a Responder that stores received files in an inbox.
 //! - `send`: an Initiator that sends files and waits for their EERPs.
+//!
+//! Every subcommand runs its sessions on the tokio driver unless `--driver blocking` picks
+//! the blocking reference driver; `listen` serves each session on a thread of its own
+//! either way.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -36,8 +40,36 @@ struct Cli {
     /// More logging: -v shows sessions, -vv the RFC state transitions.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// The run loop of the sessions: tokio with tokio-rustls, or the blocking reference
+    /// driver on std::net with rustls.
+    #[arg(long, value_enum, default_value_t = DriverArg::Tokio, global = true)]
+    driver: DriverArg,
     #[command(subcommand)]
     command: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DriverArg {
+    /// tokio and tokio-rustls.
+    Tokio,
+    /// std::net and rustls, blocking.
+    Blocking,
+}
+
+/// The driver chosen on the command line (set once in `main`).
+static DRIVER: std::sync::OnceLock<driver::Driver> = std::sync::OnceLock::new();
+
+fn run_tcp(
+    tcp: TcpStream,
+    tls: driver::Tls,
+    session: &mut Session,
+    app: &mut impl driver::Application,
+) -> io::Result<driver::Traffic> {
+    DRIVER
+        .get()
+        .copied()
+        .unwrap_or_default()
+        .run_tcp(tcp, tls, session, app)
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -174,8 +206,8 @@ enum Cmd {
         /// Ask for an unsigned EERP (no EERPHSH hashing on the receiver's data path).
         #[arg(long)]
         unsigned_eerp: bool,
-        /// Drive both sessions with the tokio driver instead of the blocking one.
-        #[arg(long)]
+        /// Same as `--driver tokio` (kept for scripts).
+        #[arg(long, hide = true)]
         tokio: bool,
         /// Rounds of raw copy and session (the best of each is compared).
         #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20))]
@@ -367,6 +399,10 @@ impl ListenSettings {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = DRIVER.set(match cli.driver {
+        DriverArg::Tokio => driver::Driver::Tokio,
+        DriverArg::Blocking => driver::Driver::Blocking,
+    });
     let filter = match cli.verbose {
         0 => "warn",
         1 => "info,oftp2_session=info",
@@ -399,7 +435,7 @@ fn main() -> ExitCode {
             tls: !no_tls,
             auth: !no_auth,
             signed_eerp: !unsigned_eerp,
-            tokio,
+            tokio: tokio || matches!(cli.driver, DriverArg::Tokio),
             rounds,
             sign,
             encrypt,
@@ -820,16 +856,14 @@ fn demo_round(
         Some(t) => driver::Tls::Client(t.client.clone(), "localhost".try_into()?),
         None => driver::Tls::None,
     };
-    if o.tokio {
-        oftp2_examples::tokio_driver::run_tcp_blocking(tcp, client_tls, &mut session, &mut sender)?;
+    let (client_driver, library) = if o.tokio {
+        (driver::Driver::Tokio, "tokio-rustls")
     } else {
-        driver::run_tcp(tcp, client_tls, &mut session, &mut sender)?;
-        if let Some(t) = driver::last_tls() {
-            tls_info = t;
-        }
-    }
-    if o.tokio && o.tls {
-        tls_info = "TLS via tokio-rustls".to_string();
+        (driver::Driver::Blocking, "rustls")
+    };
+    client_driver.run_tcp(tcp, client_tls, &mut session, &mut sender)?;
+    if let Some(t) = driver::last_tls().filter(|_| o.tls) {
+        tls_info = format!("{t} via {library}");
     }
     let elapsed = clock::now() - start;
     let receiver = responder.join().map_err(|_| "responder panicked")??;
@@ -1026,7 +1060,7 @@ fn listen(
             let mut app = Receiver::new(&inbox);
             app.partners = partners;
             app.opener = opener;
-            driver::run_tcp(tcp, tls, &mut session, &mut app)?;
+            run_tcp(tcp, tls, &mut session, &mut app)?;
             for r in &app.received {
                 println!(
                     "received {} -> {} ({} octets)",
@@ -1197,7 +1231,7 @@ fn send(
     let mut c = config(ssid, password, None)?;
     c.secure_authentication = auth.auth_key.is_some();
     let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
-    driver::run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
+    run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
     for (f, at) in sender
         .sent
         .iter()
@@ -1479,7 +1513,7 @@ fn check(
     c.secure_authentication = auth.auth_key.is_some();
     let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
     let mut app = Sender::new(Vec::new());
-    driver::run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut app)?;
+    run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut app)?;
     match &app.negotiated {
         Some(n) => {
             println!(
