@@ -8,3 +8,12 @@ use std::time::Instant;
 pub fn now() -> Instant {
     Instant::now()
 }
+
+/// Seconds since the Unix epoch: the time certificates are checked at.
+#[must_use]
+#[expect(clippy::disallowed_methods, reason = "the driver owns the clock")]
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

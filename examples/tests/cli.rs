@@ -860,3 +860,148 @@ fn a_file_that_does_not_open_is_refused_with_efna() {
     // Nothing unverified was published.
     assert!(!inbox.path().join("INVOICE.EDI").exists());
 }
+
+#[test]
+fn a_toml_listener_keeps_per_partner_certificates_and_a_renewed_key() {
+    // BRAVO renewed its key: bob's is current, alice's is kept (`previous`) because ALPHA
+    // still holds the old certificate. For ALPHA, BRAVO has alice's certificate and a
+    // retired one (bob's, accepted until 2020) that must not be used although it was
+    // added last. Paths are relative to the configuration file.
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    for f in [
+        "alice.key.pem",
+        "alice.cert.pem",
+        "bob.key.pem",
+        "bob.cert.pem",
+    ] {
+        std::fs::copy(auth_data(f), keys.join(f)).unwrap();
+    }
+    let inbox = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bravo.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"ssid = "O0013000000BRAVO"
+password = "BRAVOPW"
+inbox = {:?}
+
+[[key]]
+key = "keys/bob.key.pem"
+cert = "keys/bob.cert.pem"
+
+[[key]]
+key = "keys/alice.key.pem"
+cert = "keys/alice.cert.pem"
+previous = true
+purposes = ["authentication"]
+
+[[partner]]
+ssid = "O0013000000ALPHA"
+password = "ALPHAPW"
+[[partner.certificate]]
+cert = "keys/alice.cert.pem"
+accepted_from = 2026-01-01
+[[partner.certificate]]
+cert = "keys/bob.cert.pem"
+accepted_until = 2020-01-01T00:00:00Z
+
+[[partner]]
+ssid = "O0013000CHARLIE"
+password = "CHARLIE"
+[[partner.certificate]]
+cert = "keys/bob.cert.pem"
+purposes = ["authentication", "receipts"]
+"#,
+            inbox.path()
+        ),
+    )
+    .unwrap();
+    let (child, addr) = start(
+        peer()
+            .args(["listen", "--bind", "127.0.0.1:0", "--once", "--config"])
+            .arg(&config),
+    );
+    // ALPHA still has BRAVO's old certificate (alice's).
+    let out = peer()
+        .args([
+            "check",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("secure authentication passed both ways"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("certificate  O0013000000BRAVO (AUCH encrypted to it): \"CN=alice.oftp2.test,O=OFTP2 Spike,C=DE\""),
+        "{stdout}"
+    );
+    let listened = child.wait_with_output().unwrap();
+    assert!(
+        listened.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listened.stderr)
+    );
+}
+
+#[test]
+fn check_names_the_certificates_it_uses_before_connecting() {
+    // Nobody listens: the report comes before the connection attempt, which then fails.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let out = peer()
+        .args([
+            "check",
+            "--connect",
+            &addr,
+            "--ssid",
+            "O0013000000ALPHA",
+            "--password",
+            "ALPHAPW",
+        ])
+        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .arg("--previous-auth-key")
+        .arg(auth_data("bob.key.pem"))
+        .arg("--previous-auth-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("certificate  ours: \"CN=alice.oftp2.test,O=OFTP2 Spike,C=DE\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("certificate  ours (previous): \"CN=bob.oftp2.test,O=OFTP2 Spike,C=DE\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("certificate  O0013000000BRAVO (AUCH encrypted to it): \"CN=bob.oftp2.test"),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+}

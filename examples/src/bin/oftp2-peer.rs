@@ -18,12 +18,14 @@ use std::thread;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use oftp2_auth::Purpose;
 use oftp2_codec::{
     BufferSize, CipherSuite, Count17, Credit, Decimal, Enveloping, FileCompression, FileDate,
     FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
     VirtualFileName,
 };
 use oftp2_examples::apps::{Outcome, OutgoingFile, Receiver, Sender};
+use oftp2_examples::credentials::{CertEntry, Credentials, KeyEntry};
 use oftp2_examples::{clock, driver, identity, tls};
 use oftp2_session::{CmsSecurity, Config, Session};
 use sha2::{Digest, Sha256};
@@ -84,19 +86,29 @@ enum Format {
     V,
 }
 
-/// OFTP2 secure authentication (RFC 5024 §4.2): our key and certificate, the partner's
-/// certificate. All three or none.
+/// OFTP2 security (RFC 5024 §4.2, §5.3.13, §6): our key and certificate, the partner's
+/// certificate(s), used for every purpose (secure authentication, signed receipts, file
+/// signing and encryption). `listen --config` can give keys and certificates per purpose
+/// and per partner instead (`[[key]]`, `[[partner.certificate]]`).
 #[derive(clap::Args, Clone)]
 struct AuthArgs {
-    /// Our session-authentication private key (PEM or DER; PKCS#8 or PKCS#1).
-    #[arg(long, requires_all = ["auth_cert", "partner_cert"])]
+    /// Our private key (PEM or DER; PKCS#8 or PKCS#1).
+    #[arg(long, requires = "auth_cert")]
     auth_key: Option<PathBuf>,
-    /// Our session-authentication certificate (PEM or DER).
+    /// Our certificate (PEM or DER).
     #[arg(long, requires = "auth_key")]
     auth_cert: Option<PathBuf>,
-    /// The partner's session-authentication certificate (PEM or DER).
+    /// A key of ours replaced in a renewal: partners that still encrypt to its certificate
+    /// (AUCH, files) are answered with it; it never signs.
+    #[arg(long, requires_all = ["previous_auth_cert", "auth_key"])]
+    previous_auth_key: Option<PathBuf>,
+    /// The certificate of --previous-auth-key.
+    #[arg(long, requires = "previous_auth_key")]
+    previous_auth_cert: Option<PathBuf>,
+    /// The partner's certificate (PEM or DER). Repeat it during the partner's renewal:
+    /// all are accepted, the newest valid one is encrypted to.
     #[arg(long, requires = "auth_key")]
-    partner_cert: Option<PathBuf>,
+    partner_cert: Vec<PathBuf>,
 }
 
 /// File services (RFC 5024 §6) and receipts for `send`. Files are sealed into a spool
@@ -333,6 +345,9 @@ struct ListenFile {
     password: Option<String>,
     bind: Option<SocketAddr>,
     inbox: Option<PathBuf>,
+    /// Our keys per purpose (see `oftp2_examples::credentials`).
+    #[serde(default)]
+    key: Vec<KeyEntry>,
     #[serde(default)]
     partner: Vec<PartnerEntry>,
 }
@@ -342,6 +357,18 @@ struct ListenFile {
 struct PartnerEntry {
     ssid: String,
     password: String,
+    /// The partner's certificates per purpose, with acceptance periods.
+    #[serde(default)]
+    certificate: Vec<CertEntry>,
+}
+
+/// Keys and certificates from a configuration file, with the directory their paths are
+/// relative to.
+#[derive(Default)]
+struct FileCredentials {
+    base: PathBuf,
+    keys: Vec<KeyEntry>,
+    partners: Vec<(String, Vec<CertEntry>)>,
 }
 
 struct ListenSettings {
@@ -350,6 +377,7 @@ struct ListenSettings {
     password: String,
     inbox: PathBuf,
     partners: Vec<(String, String)>,
+    credentials: FileCredentials,
 }
 
 impl ListenSettings {
@@ -371,9 +399,20 @@ impl ListenSettings {
             }
             None => None,
         };
-        let (f_ssid, f_password, f_bind, f_inbox, f_partners) = match file {
-            Some(f) => (f.ssid, f.password, f.bind, f.inbox, f.partner),
-            None => (None, None, None, None, Vec::new()),
+        let (f_ssid, f_password, f_bind, f_inbox, f_partners, f_keys) = match file {
+            Some(f) => (f.ssid, f.password, f.bind, f.inbox, f.partner, f.key),
+            None => (None, None, None, None, Vec::new(), Vec::new()),
+        };
+        let credentials = FileCredentials {
+            base: config
+                .and_then(std::path::Path::parent)
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            keys: f_keys,
+            partners: f_partners
+                .iter()
+                .map(|p| (p.ssid.clone(), p.certificate.clone()))
+                .collect(),
         };
         Ok(Self {
             bind: bind.or(f_bind).unwrap_or_else(|| {
@@ -393,6 +432,7 @@ impl ListenSettings {
                 .into_iter()
                 .map(|p| (p.ssid, p.password))
                 .collect(),
+            credentials,
         })
     }
 }
@@ -470,15 +510,15 @@ fn main() -> ExitCode {
             if let Some(p) = &partner {
                 partners.push((p.clone(), partner_password.clone()));
             }
+            let creds = credentials(&auth, partner.as_deref(), Some(&l.credentials))?;
             listen(
                 l.bind,
                 &l.ssid,
                 &l.password,
-                partner.as_deref(),
                 &partners,
                 &l.inbox,
                 once,
-                &auth,
+                creds.map(std::sync::Arc::new).as_ref(),
                 &tls,
             )
         }),
@@ -494,18 +534,20 @@ fn main() -> ExitCode {
             envelope,
             auth,
             tls,
-        } => send(
-            &files,
-            default_addr(connect, tls.tls_ca.is_some()),
-            state.as_deref(),
-            &ssid,
-            &password,
-            &partner,
-            (crash_after_octets, crash_after_delivery),
-            envelope,
-            &auth,
-            &tls,
-        ),
+        } => credentials(&auth, Some(&partner), None).and_then(|creds| {
+            send(
+                &files,
+                default_addr(connect, tls.tls_ca.is_some()),
+                state.as_deref(),
+                &ssid,
+                &password,
+                &partner,
+                (crash_after_octets, crash_after_delivery),
+                envelope,
+                creds.as_ref(),
+                &tls,
+            )
+        }),
         Cmd::Check {
             connect,
             ssid,
@@ -513,14 +555,16 @@ fn main() -> ExitCode {
             partner,
             auth,
             tls,
-        } => check(
-            default_addr(connect, tls.tls_ca.is_some()),
-            &ssid,
-            &password,
-            &partner,
-            &auth,
-            &tls,
-        ),
+        } => credentials(&auth, Some(&partner), None).and_then(|creds| {
+            check(
+                default_addr(connect, tls.tls_ca.is_some()),
+                &ssid,
+                &password,
+                &partner,
+                creds.as_ref(),
+                &tls,
+            )
+        }),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -1007,22 +1051,21 @@ fn listen(
     bind: SocketAddr,
     ssid: &str,
     password: &str,
-    partner: Option<&str>,
     partners: &[(String, String)],
     inbox: &std::path::Path,
     once: bool,
-    auth: &AuthArgs,
+    creds: Option<&std::sync::Arc<Credentials>>,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let listener = TcpListener::bind(bind)?;
     let mut config = config(ssid, password, None)?;
-    config.secure_authentication = auth.auth_key.is_some();
+    config.secure_authentication = creds.is_some_and(|c| c.can_authenticate());
     let partners = partners
         .iter()
         .map(|(code, pw)| Ok((code.clone(), Password::new(pw)?)))
         .collect::<Result<Vec<_>, BoxError>>()?;
-    // Configuration errors (unreadable key files...) show before the first connection.
-    let _ = security_from(auth, partner)?;
+    // Configuration errors (unreadable key files...) show before the first connection:
+    // the credentials are loaded already.
     let _ = tls.server()?;
     // Ctrl-C drains: no new sessions, the running ones finish, then exit.
     let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -1048,8 +1091,8 @@ fn listen(
             break;
         }
         let tcp = conn?;
-        let security = security_from(auth, partner)?;
-        let opener = Some(opener_from(auth, inbox)?);
+        let security = security_from(creds.map(AsRef::as_ref));
+        let opener = Some(opener_from(creds.cloned(), inbox));
         let tls = tls.server()?;
         let config = config.clone();
         let inbox = inbox.to_path_buf();
@@ -1134,7 +1177,7 @@ fn send(
     partner: &str,
     (crash_after_octets, crash_after_delivery): (Option<u64>, bool),
     envelope: EnvelopeArgs,
-    auth: &AuthArgs,
+    creds: Option<&Credentials>,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let tls = tls.client(connect)?;
@@ -1143,7 +1186,7 @@ fn send(
     // Sealed files wait in the state directory (kept for a restart) or a temporary one.
     let scratch = tempfile::tempdir()?;
     let spool = state.map_or_else(|| scratch.path().to_path_buf(), |s| s.join("spool"));
-    let keys = if enveloped { identities(auth)? } else { None };
+    let partner_id = OdetteId::new(partner)?;
     let mut files = Vec::new();
     let mut sizes = Vec::new();
     for p in paths {
@@ -1159,7 +1202,7 @@ fn send(
         offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
         let (path, size, digest) = if enveloped {
             std::fs::create_dir_all(&spool).map_err(|e| format!("{}: {e}", spool.display()))?;
-            let (sealed, summary) = spooled(p, &spool, name, envelope, keys.as_ref())?;
+            let (sealed, summary) = spooled(p, &spool, name, envelope, creds, partner_id)?;
             offer.security =
                 oftp2_codec::SecurityLevel::from_code(layers.sfidsec()).ok_or("security level")?;
             offer.compression =
@@ -1229,8 +1272,8 @@ fn send(
     }
     sender.wait_for_eerps = true;
     let mut c = config(ssid, password, None)?;
-    c.secure_authentication = auth.auth_key.is_some();
-    let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
+    c.secure_authentication = creds.is_some_and(Credentials::can_authenticate);
+    let mut session = Session::initiator(c, security_from(creds))?;
     run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
     for (f, at) in sender
         .sent
@@ -1301,7 +1344,8 @@ fn spooled(
     spool: &std::path::Path,
     name: &str,
     envelope: EnvelopeArgs,
-    keys: Option<&(oftp2_auth::SoftwareRsaKey, oftp2_auth::Certificate)>,
+    creds: Option<&Credentials>,
+    partner: OdetteId,
 ) -> Result<(PathBuf, oftp2_auth::SealSummary), BoxError> {
     let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
     let modified = meta
@@ -1336,21 +1380,29 @@ fn spooled(
         summary.transmitted_digest = digest;
         return Ok((sealed, summary));
     }
-    let to;
+    let missing = || "signing and encryption need --auth-key, --auth-cert and --partner-cert";
+    let signer = if envelope.sign {
+        let creds = creds.ok_or_else(missing)?;
+        Some(creds.identity.current(Purpose::FileSigning)?.as_ref())
+    } else {
+        None
+    };
+    let to = if envelope.encrypt {
+        let creds = creds.ok_or_else(missing)?;
+        let now = clock::unix_now();
+        vec![
+            creds
+                .partners
+                .current(&partner, Purpose::FileEncryption, now)?,
+        ]
+    } else {
+        Vec::new()
+    };
     let plan = oftp2_auth::SealPlan {
-        sign: match keys {
-            Some((key, _)) if envelope.sign => Some(key),
-            _ => None,
-        },
+        sign: signer,
         include_certificate: false,
         compress: envelope.zlib,
-        encrypt_to: match keys {
-            Some((_, partner)) if envelope.encrypt => {
-                to = [partner];
-                &to
-            }
-            _ => &[],
-        },
+        encrypt_to: &to,
         suite: oftp2_auth::Suite::from_code(envelope.cipher_suite)?,
     };
     let mut rng: rand::rngs::StdRng = rand::make_rng();
@@ -1368,24 +1420,54 @@ fn spooled(
     Ok((sealed, summary))
 }
 
-/// Our key and the partner's certificate from `--auth-key`, `--auth-cert` and
-/// `--partner-cert`, if given; errors name the file.
-fn identities(
+/// Our keys and the partners' certificates: a configuration file's `[[key]]` and
+/// `[[partner.certificate]]` entries, then `--auth-key` (current for every purpose),
+/// `--previous-auth-key` and `--partner-cert` (for `partner`, every purpose). `None` when
+/// there is no key of ours. Errors name the file.
+fn credentials(
     auth: &AuthArgs,
-) -> Result<Option<(oftp2_auth::SoftwareRsaKey, oftp2_auth::Certificate)>, BoxError> {
-    let (Some(key), Some(cert), Some(partner_cert)) =
-        (&auth.auth_key, &auth.auth_cert, &auth.partner_cert)
-    else {
-        return Ok(None);
+    partner: Option<&str>,
+    file: Option<&FileCredentials>,
+) -> Result<Option<Credentials>, BoxError> {
+    let mut c = Credentials::default();
+    let here = std::path::Path::new("");
+    if let Some(f) = file {
+        c.add_keys(&f.keys, &f.base)?;
+        for (ssid, certs) in &f.partners {
+            c.add_partner(OdetteId::new(ssid)?, certs, &f.base)?;
+        }
+    }
+    let entry = |key: &PathBuf, cert: &PathBuf, previous: bool| KeyEntry {
+        key: key.clone(),
+        cert: cert.clone(),
+        purposes: Vec::new(),
+        previous,
     };
-    let read = |p: &PathBuf| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    let certificate = oftp2_auth::Certificate::parse(&read(cert)?)
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let key = oftp2_auth::SoftwareRsaKey::parse(&read(key)?, certificate)
-        .map_err(|e| format!("{}: {e}", key.display()))?;
-    let partner_certificate = oftp2_auth::Certificate::parse(&read(partner_cert)?)
-        .map_err(|e| format!("{}: {e}", partner_cert.display()))?;
-    Ok(Some((key, partner_certificate)))
+    if let (Some(key), Some(cert)) = (&auth.previous_auth_key, &auth.previous_auth_cert) {
+        c.add_keys(&[entry(key, cert, true)], here)?;
+    }
+    if let (Some(key), Some(cert)) = (&auth.auth_key, &auth.auth_cert) {
+        c.add_keys(&[entry(key, cert, false)], here)?;
+        if auth.partner_cert.is_empty() && file.is_none() {
+            return Err("--auth-key needs the partner's certificate: --partner-cert".into());
+        }
+    }
+    if !auth.partner_cert.is_empty() {
+        let partner = partner.ok_or("--partner-cert needs --partner")?;
+        let certs: Vec<CertEntry> = auth
+            .partner_cert
+            .iter()
+            .map(|p| CertEntry {
+                cert: p.clone(),
+                purposes: Vec::new(),
+                accepted_from: None,
+                accepted_until: None,
+            })
+            .collect();
+        c.add_partner(OdetteId::new(partner)?, &certs, here)?;
+    }
+    let ours = Purpose::ALL.iter().any(|&p| c.identity.current(p).is_ok());
+    Ok(ours.then_some(c))
 }
 
 /// Opens signed, compressed and encrypted files (RFC 5024 §6) with our key (decryption)
@@ -1394,12 +1476,11 @@ fn identities(
 /// content goes to the inbox under the file's name; the file as transmitted stays beside
 /// it as `NAME.p7m`.
 fn opener_from(
-    auth: &AuthArgs,
+    creds: Option<std::sync::Arc<Credentials>>,
     inbox: &std::path::Path,
-) -> Result<oftp2_examples::apps::Opener, BoxError> {
-    let keys = identities(auth)?;
+) -> oftp2_examples::apps::Opener {
     let inbox = inbox.to_path_buf();
-    Ok(Box::new(move |sfid: &Sfid, stored: &std::path::Path| {
+    Box::new(move |sfid: &Sfid, stored: &std::path::Path| {
         let refuse = |code: u8, why: String| {
             (
                 oftp2_codec::EfnaReason::new(code).unwrap_or(oftp2_codec::EfnaReason::UNSPECIFIED),
@@ -1411,12 +1492,23 @@ fn opener_from(
                 .ok_or_else(|| refuse(99, "unknown SFIDSEC or SFIDCOMP".into()))?;
         let suite = oftp2_auth::Suite::from_code(sfid.cipher_suite.code())
             .map_err(|e| refuse(oftp2_auth::UnsupportedSuite::REASON, e.to_string()))?;
-        let (own, signers): (
-            Vec<&dyn oftp2_auth::PrivateKey>,
-            Vec<oftp2_auth::Certificate>,
-        ) = match &keys {
-            Some((key, partner)) => (vec![key], vec![partner.clone()]),
-            None => (Vec::new(), Vec::new()),
+        // Decryption with every file-encryption key of ours (a renewal's old one too);
+        // signatures checked against the originator's file-signing certificates accepted
+        // now.
+        let now = clock::unix_now();
+        let own = creds
+            .as_ref()
+            .map(|c| c.identity.keys(Purpose::FileEncryption))
+            .unwrap_or_default();
+        let signers: Vec<oftp2_auth::Certificate> = match creds.as_ref() {
+            Some(c) if layers.signed => c
+                .partners
+                .accepted(&sfid.originator, Purpose::FileSigning, now)
+                .map_err(|e| refuse(21, e.to_string()))?
+                .into_iter()
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
         };
         let dest = inbox.join(sfid.dataset_name.as_str());
         let mut rng: rand::rngs::StdRng = rand::make_rng();
@@ -1451,28 +1543,13 @@ fn opener_from(
             }
             Err(e) => Err(refuse(99, e.to_string())),
         }
-    }))
+    })
 }
 
-/// The secure-authentication setup from the command line, if any.
-fn security_from(
-    auth: &AuthArgs,
-    partner: Option<&str>,
-) -> Result<Option<Box<dyn oftp2_session::SessionSecurity>>, BoxError> {
-    let Some((key, partner_certificate)) = identities(auth)? else {
-        return Ok(None);
-    };
-    let partner = partner.ok_or("secure authentication needs --partner")?;
-    let rng: rand::rngs::StdRng = rand::make_rng();
-    let key: std::sync::Arc<dyn oftp2_auth::PrivateKey> = std::sync::Arc::new(key);
-    let partner = OdetteId::new(partner)?;
-    // The same key and certificates serve secure authentication and signed receipts here.
-    Ok(Some(Box::new(
-        CmsSecurity::new(vec![key.clone()], Box::new(rng))
-            .with_partner(partner, partner_certificate.clone())
-            .with_receipt_key(key)
-            .with_receipt_signer(partner, partner_certificate),
-    )))
+/// The CMS security of one session (secure authentication, signed receipts), from the
+/// credentials resolved at the session's start.
+fn security_from(creds: Option<&Credentials>) -> Option<Box<dyn oftp2_session::SessionSecurity>> {
+    creds.map(|c| c.session_security(clock::unix_now()) as Box<dyn oftp2_session::SessionSecurity>)
 }
 
 /// Prints why a session failed, with the RFC names, and the transcript.
@@ -1499,19 +1576,49 @@ fn explain_failure(outcome: &Outcome, session: &Session) {
     }
 }
 
+/// Which of our certificates and the partner's a session starting now uses for secure
+/// authentication, and why a partner certificate is passed over.
+fn print_credentials(creds: &Credentials, partner: &OdetteId) {
+    let auth = Purpose::SessionAuthentication;
+    let keys = creds.identity.keys(auth);
+    for (i, k) in keys.iter().enumerate() {
+        let role = if i == 0 { "ours" } else { "ours (previous)" };
+        println!("certificate  {role}: {}", k.certificate().summary());
+    }
+    let now = clock::unix_now();
+    match creds.partners.current(partner, auth, now) {
+        Ok(c) => println!(
+            "certificate  {partner} (AUCH encrypted to it): {}",
+            c.summary()
+        ),
+        Err(e) => println!("certificate  {partner}: {e}"),
+    }
+    for c in creds.partners.configured(partner, auth) {
+        if let Some(why) = c.rejection_at(now) {
+            println!(
+                "certificate  {partner} (not used): {}: {why}",
+                c.certificate().summary()
+            );
+        }
+    }
+}
+
 /// `check`: session start and secure authentication only, then a clean end.
 fn check(
     connect: SocketAddr,
     ssid: &str,
     password: &str,
     partner: &str,
-    auth: &AuthArgs,
+    creds: Option<&Credentials>,
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let tls = tls.client(connect)?;
     let mut c = config(ssid, password, None)?;
-    c.secure_authentication = auth.auth_key.is_some();
-    let mut session = Session::initiator(c, security_from(auth, Some(partner))?)?;
+    c.secure_authentication = creds.is_some_and(Credentials::can_authenticate);
+    if let Some(creds) = creds {
+        print_credentials(creds, &OdetteId::new(partner)?);
+    }
+    let mut session = Session::initiator(c, security_from(creds))?;
     let mut app = Sender::new(Vec::new());
     run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut app)?;
     match &app.negotiated {
