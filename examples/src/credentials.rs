@@ -104,36 +104,25 @@ impl Stamp {
             Stamp::Toml(dt) => dt,
         };
         let date = dt.date.ok_or_else(|| format!("{dt}: a date is needed"))?;
-        let days = days_from_civil(
-            i64::from(date.year),
-            i64::from(date.month),
-            i64::from(date.day),
-        );
-        let (h, m, s) = dt.time.map_or((0, 0, 0), |t| {
-            (
-                i64::from(t.hour),
-                i64::from(t.minute),
-                i64::from(t.second.unwrap_or(0)),
-            )
+        let time = dt.time.unwrap_or(toml::value::Time {
+            hour: 0,
+            minute: 0,
+            second: None,
+            nanosecond: None,
         });
+        // The same calendar arithmetic as EERPDATE/EERPTIME (RFC 5024 §5.3.13); the
+        // counter (1, the lowest the RFC allows) does not count in seconds.
+        let date = oftp2_codec::FileDate::new(date.year, date.month, date.day)
+            .map_err(|e| format!("{dt}: {e}"))?;
+        let time = oftp2_codec::FileTime::new(time.hour, time.minute, time.second.unwrap_or(0), 1)
+            .map_err(|e| format!("{dt}: {e}"))?;
         let offset = match dt.offset {
             None | Some(toml::value::Offset::Z) => 0,
             Some(toml::value::Offset::Custom { minutes }) => i64::from(minutes) * 60,
         };
-        let secs = days * 86_400 + h * 3600 + m * 60 + s - offset;
+        let secs = oftp2_auth::file_stamp_unix(date, time) - offset;
         u64::try_from(secs).map_err(|_| format!("{dt} is before 1970"))
     }
-}
-
-/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A partner certificate (`[[partner.certificate]]`).
