@@ -4,4 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| oftp2_session::fuzzing::session_initiator(data));
+// The harness owns the clock: one origin per input for the session's virtual time.
+fuzz_target!(|data: &[u8]| oftp2_session::fuzzing::session_initiator(
+    std::time::Instant::now(),
+    data
+));

@@ -12,22 +12,23 @@ use oftp2_codec::{Command, CommandCode, OdetteId, Password, StbDecoder};
 
 use crate::{Config, Event, FakeSecurity, Output, Session};
 
-/// Feeds `data` to a Responder.
+/// Feeds `data` to a Responder; `origin` is the virtual time the session starts at (the
+/// caller's: this crate never reads a clock).
 ///
 /// # Panics
 ///
 /// When a property above does not hold: that is the finding.
-pub fn session_responder(data: &[u8]) {
-    run(data, false);
+pub fn session_responder(origin: Instant, data: &[u8]) {
+    run(origin, data, false);
 }
 
-/// Feeds `data` to an Initiator.
+/// Feeds `data` to an Initiator, starting at `origin`.
 ///
 /// # Panics
 ///
 /// When a property above does not hold: that is the finding.
-pub fn session_initiator(data: &[u8]) {
-    run(data, true);
+pub fn session_initiator(origin: Instant, data: &[u8]) {
+    run(origin, data, true);
 }
 
 #[allow(
@@ -36,7 +37,7 @@ pub fn session_initiator(data: &[u8]) {
     clippy::panic,
     reason = "fuzz target body"
 )]
-fn run(data: &[u8], initiator: bool) {
+fn run(origin: Instant, data: &[u8], initiator: bool) {
     let Some((&flags, stream)) = data.split_first() else {
         return;
     };
@@ -59,12 +60,8 @@ fn run(data: &[u8], initiator: bool) {
     } else {
         Session::responder(config, security).unwrap()
     };
-    // A fixed instant: fuzzing must not depend on the clock.
-    #[allow(
-        clippy::disallowed_methods,
-        reason = "one arbitrary origin for virtual time"
-    )]
-    let mut now = Instant::now();
+    // Virtual time from the caller's origin: nothing depends on the clock.
+    let mut now = origin;
     let mut sent = StbDecoder::new(99_999);
     let mut esid_seen = false;
     s.handle_connected(now);

@@ -9,8 +9,12 @@
 )]
 
 use std::path::Path;
+use std::time::Instant;
 
-fn replay(target: &str, body: fn(&[u8])) {
+fn replay(target: &str, body: fn(Instant, &[u8])) {
+    // One origin for virtual time; the bodies never read the clock themselves.
+    #[allow(clippy::disallowed_methods, reason = "the test is the driver")]
+    let origin = Instant::now();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
     let mut n = 0;
     for dir in ["corpus", "regressions"] {
@@ -22,7 +26,7 @@ fn replay(target: &str, body: fn(&[u8])) {
             if p.is_file() && !p.file_name().unwrap().to_string_lossy().starts_with('.') {
                 let data = std::fs::read(&p).unwrap();
                 assert!(
-                    std::panic::catch_unwind(|| body(&data)).is_ok(),
+                    std::panic::catch_unwind(|| body(origin, &data)).is_ok(),
                     "{}",
                     p.display()
                 );
