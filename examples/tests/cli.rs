@@ -300,21 +300,28 @@ fn listen_auth(inbox: &std::path::Path, partner_cert: &str) -> (std::process::Ch
     (child, addr)
 }
 
+/// `check` from ALPHA to BRAVO at `addr` with alice's key; the caller adds the partner's
+/// certificate(s).
+fn check_as_alpha(addr: &str) -> std::process::Command {
+    let mut cmd = peer();
+    cmd.args([
+        "check",
+        "--connect",
+        addr,
+        "--ssid",
+        "O0013000000ALPHA",
+        "--password",
+        "ALPHAPW",
+    ])
+    .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+    .arg(auth_data("alice.key.pem"))
+    .arg("--auth-cert")
+    .arg(auth_data("alice.cert.pem"));
+    cmd
+}
+
 fn run_check(addr: &str) -> std::process::Output {
-    peer()
-        .args([
-            "check",
-            "--connect",
-            addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
-        .arg(auth_data("alice.key.pem"))
-        .arg("--auth-cert")
-        .arg(auth_data("alice.cert.pem"))
+    check_as_alpha(addr)
         .arg("--partner-cert")
         .arg(auth_data("bob.cert.pem"))
         .output()
@@ -924,20 +931,7 @@ purposes = ["authentication", "receipts"]
             .arg(&config),
     );
     // ALPHA still has BRAVO's old certificate (alice's).
-    let out = peer()
-        .args([
-            "check",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
-        .arg(auth_data("alice.key.pem"))
-        .arg("--auth-cert")
-        .arg(auth_data("alice.cert.pem"))
+    let out = check_as_alpha(&addr)
         .arg("--partner-cert")
         .arg(auth_data("alice.cert.pem"))
         .output()
@@ -967,20 +961,7 @@ fn check_names_the_certificates_it_uses_before_connecting() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     drop(listener);
-    let out = peer()
-        .args([
-            "check",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
-        .arg(auth_data("alice.key.pem"))
-        .arg("--auth-cert")
-        .arg(auth_data("alice.cert.pem"))
+    let out = check_as_alpha(&addr)
         .arg("--previous-auth-key")
         .arg(auth_data("bob.key.pem"))
         .arg("--previous-auth-cert")

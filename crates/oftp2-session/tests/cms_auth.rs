@@ -169,10 +169,20 @@ fn renewal_pair(bravo_keeps_old_key: bool, at: u64) -> Pair {
         );
     let bravo_knows =
         PartnerStore::new().with(id(ALPHA), auth, PartnerCertificate::new(cert("bob")));
+    let (a, b) = securities((&alpha, &alpha_knows), (&bravo, &bravo_knows), at);
+    pair(a, b)
+}
+
+/// ALPHA's and BRAVO's session security from their credentials, resolved at `at`.
+fn securities(
+    alpha: (&Identity, &PartnerStore),
+    bravo: (&Identity, &PartnerStore),
+    at: u64,
+) -> (CmsSecurity, CmsSecurity) {
     let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
-    pair(
-        CmsSecurity::from_credentials(&alpha, &alpha_knows, at, rng(1)),
-        CmsSecurity::from_credentials(&bravo, &bravo_knows, at, rng(2)),
+    (
+        CmsSecurity::from_credentials(alpha.0, alpha.1, at, rng(1)),
+        CmsSecurity::from_credentials(bravo.0, bravo.1, at, rng(2)),
     )
 }
 
@@ -222,11 +232,8 @@ fn a_partner_whose_certificates_are_all_retired_is_explained() {
         auth,
         PartnerCertificate::new(cert("alice")).accepted_until(JAN),
     );
-    let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
-    let mut p = pair(
-        CmsSecurity::from_credentials(&alpha, &alpha_knows, FEB, rng(1)),
-        CmsSecurity::from_credentials(&bravo, &bravo_knows, FEB, rng(2)),
-    );
+    let (a, b) = securities((&alpha, &alpha_knows), (&bravo, &bravo_knows), FEB);
+    let mut p = pair(a, b);
     p.establish();
     let mut events = p.a.take_events();
     events.extend(p.b.take_events());
@@ -262,11 +269,8 @@ fn per_purpose_receipt_round(until: u64) -> oftp2_session::ReceiptSignature {
         );
     let bravo_knows =
         PartnerStore::new().with(id(ALPHA), auth, PartnerCertificate::new(cert("alice")));
-    let rng = |seed| Box::new(rand::rngs::StdRng::seed_from_u64(seed));
-    signed_receipt_round_with(
-        CmsSecurity::from_credentials(&alpha, &alpha_knows, FEB, rng(1)),
-        CmsSecurity::from_credentials(&bravo, &bravo_knows, FEB, rng(2)),
-    )
+    let (a, b) = securities((&alpha, &alpha_knows), (&bravo, &bravo_knows), FEB);
+    signed_receipt_round_with(a, b)
 }
 
 #[test]
