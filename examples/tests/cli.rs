@@ -14,6 +14,29 @@ fn peer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_oftp2-peer"))
 }
 
+/// `oftp2-peer <sub> --connect <addr>` as ALPHA (password ALPHAPW) to BRAVO; the caller
+/// adds the rest.
+fn as_alpha(sub: &str, addr: &str) -> Command {
+    let mut cmd = peer();
+    cmd.args([sub, "--connect", addr])
+        .args(["--ssid", "O0013000000ALPHA", "--password", "ALPHAPW"])
+        .args(["--partner", "O0013000000BRAVO"]);
+    cmd
+}
+
+/// `oftp2-peer listen` as BRAVO (password BRAVOPW) on a free loopback port; the caller adds
+/// the rest.
+fn as_bravo() -> Command {
+    let mut cmd = peer();
+    cmd.args(["listen", "--bind", "127.0.0.1:0"]).args([
+        "--ssid",
+        "O0013000000BRAVO",
+        "--password",
+        "BRAVOPW",
+    ]);
+    cmd
+}
+
 /// Starts `oftp2-peer listen ...` and returns it with the address from its first line.
 fn start(listen: &mut Command) -> (std::process::Child, String) {
     let mut child = listen
@@ -157,18 +180,9 @@ fn listen_driven(
     driver: &str,
 ) -> (std::process::Child, String) {
     let (child, addr) = start(
-        peer()
+        as_bravo()
             .args(["--driver", driver])
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--once",
-                "--ssid",
-                "O0013000000BRAVO",
-                "--password",
-                "BRAVOPW",
-            ])
+            .arg("--once")
             .args([
                 "--partner",
                 partner,
@@ -196,18 +210,8 @@ fn listen_and_send_with(listen_driver: &str, send_driver: &str) {
     let file = dir.path().join("orders.edi");
     let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&file, &content).unwrap();
-    let out = peer()
+    let out = as_alpha("send", &addr)
         .args(["--driver", send_driver])
-        .args([
-            "send",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO"])
         .arg(&file)
         .output()
         .unwrap();
@@ -236,20 +240,7 @@ fn an_unknown_partner_is_refused_with_esid_03() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("x.bin");
     std::fs::write(&file, b"x").unwrap();
-    let out = peer()
-        .args([
-            "send",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = as_alpha("send", &addr).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("03 (user code not known)"), "{stderr}");
@@ -271,17 +262,8 @@ fn auth_data(name: &str) -> std::path::PathBuf {
 /// partner's certificate is.
 fn listen_auth(inbox: &std::path::Path, partner_cert: &str) -> (std::process::Child, String) {
     let (child, addr) = start(
-        peer()
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--once",
-                "--ssid",
-                "O0013000000BRAVO",
-                "--password",
-                "BRAVOPW",
-            ])
+        as_bravo()
+            .arg("--once")
             .args([
                 "--partner",
                 "O0013000000ALPHA",
@@ -303,20 +285,11 @@ fn listen_auth(inbox: &std::path::Path, partner_cert: &str) -> (std::process::Ch
 /// `check` from ALPHA to BRAVO at `addr` with alice's key; the caller adds the partner's
 /// certificate(s).
 fn check_as_alpha(addr: &str) -> std::process::Command {
-    let mut cmd = peer();
-    cmd.args([
-        "check",
-        "--connect",
-        addr,
-        "--ssid",
-        "O0013000000ALPHA",
-        "--password",
-        "ALPHAPW",
-    ])
-    .args(["--partner", "O0013000000BRAVO", "--auth-key"])
-    .arg(auth_data("alice.key.pem"))
-    .arg("--auth-cert")
-    .arg(auth_data("alice.cert.pem"));
+    let mut cmd = as_alpha("check", addr);
+    cmd.arg("--auth-key")
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"));
     cmd
 }
 
@@ -435,17 +408,8 @@ fn listen_and_send_over_tls() {
     let (ca, cert, key) = tls_files(dir.path());
     let inbox = tempfile::tempdir().unwrap();
     let (child, addr) = start(
-        peer()
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--once",
-                "--ssid",
-                "O0013000000BRAVO",
-                "--password",
-                "BRAVOPW",
-            ])
+        as_bravo()
+            .arg("--once")
             .args([
                 "--partner",
                 "O0013000000ALPHA",
@@ -461,17 +425,8 @@ fn listen_and_send_over_tls() {
     );
     let file = dir.path().join("tls.dat");
     std::fs::write(&file, vec![42u8; 100_000]).unwrap();
-    let out = peer()
-        .args([
-            "send",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO", "--tls12-only", "--tls-ca"])
+    let out = as_alpha("send", &addr)
+        .args(["--tls12-only", "--tls-ca"])
         .arg(&ca)
         .arg(&file)
         .output()
@@ -495,18 +450,7 @@ fn a_tls_client_against_a_plain_listener_is_explained() {
     let (ca, _, _) = tls_files(dir.path());
     let inbox = tempfile::tempdir().unwrap();
     let (child, addr) = listen(inbox.path(), "O0013000000ALPHA");
-    let out = peer()
-        .args([
-            "check",
-            "--connect",
-            &addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-            "--partner",
-            "O0013000000BRAVO",
-        ])
+    let out = as_alpha("check", &addr)
         .arg("--tls-ca")
         .arg(&ca)
         .output()
@@ -521,20 +465,7 @@ fn a_tls_client_against_a_plain_listener_is_explained() {
 #[test]
 fn a_killed_sender_resumes_where_the_partner_stopped() {
     let inbox = tempfile::tempdir().unwrap();
-    let (mut child, addr) = start(
-        peer()
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--ssid",
-                "O0013000000BRAVO",
-                "--password",
-                "BRAVOPW",
-                "--inbox",
-            ])
-            .arg(inbox.path()),
-    );
+    let (mut child, addr) = start(as_bravo().arg("--inbox").arg(inbox.path()));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("resume.bin");
     let content: Vec<u8> = (0..30_000_000u32)
@@ -542,17 +473,7 @@ fn a_killed_sender_resumes_where_the_partner_stopped() {
         .collect();
     std::fs::write(&file, &content).unwrap();
     let send = |extra: &[&str]| {
-        peer()
-            .args([
-                "send",
-                "--connect",
-                &addr,
-                "--ssid",
-                "O0013000000ALPHA",
-                "--password",
-                "ALPHAPW",
-            ])
-            .args(["--partner", "O0013000000BRAVO"])
+        as_alpha("send", &addr)
             .args(extra)
             .arg(&file)
             .output()
@@ -636,35 +557,12 @@ fn a_malformed_toml_file_is_named_with_its_line() {
 #[test]
 fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
     let inbox = tempfile::tempdir().unwrap();
-    let (mut child, addr) = start(
-        peer()
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--ssid",
-                "O0013000000BRAVO",
-                "--password",
-                "BRAVOPW",
-                "--inbox",
-            ])
-            .arg(inbox.path()),
-    );
+    let (mut child, addr) = start(as_bravo().arg("--inbox").arg(inbox.path()));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("late.edi");
     std::fs::write(&file, b"UNB+UNOC:3'").unwrap();
     let send = |extra: &[&str]| {
-        peer()
-            .args([
-                "send",
-                "--connect",
-                &addr,
-                "--ssid",
-                "O0013000000ALPHA",
-                "--password",
-                "ALPHAPW",
-            ])
-            .args(["--partner", "O0013000000BRAVO"])
+        as_alpha("send", &addr)
             .args(extra)
             .arg(&file)
             .output()
@@ -722,17 +620,8 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
 #[test]
 fn ctrl_c_drains_the_listener() {
     let inbox = tempfile::tempdir().unwrap();
-    let mut child = peer()
-        .args([
-            "listen",
-            "--bind",
-            "127.0.0.1:0",
-            "--ssid",
-            "O0013000000BRAVO",
-            "--password",
-            "BRAVOPW",
-            "--inbox",
-        ])
+    let mut child = as_bravo()
+        .arg("--inbox")
         .arg(inbox.path())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -762,17 +651,8 @@ fn send_sealed(
     state: &std::path::Path,
     file: &std::path::Path,
 ) -> std::process::Output {
-    peer()
-        .args([
-            "send",
-            "--connect",
-            addr,
-            "--ssid",
-            "O0013000000ALPHA",
-            "--password",
-            "ALPHAPW",
-        ])
-        .args(["--partner", "O0013000000BRAVO", "--auth-key"])
+    as_alpha("send", addr)
+        .arg("--auth-key")
         .arg(auth_data("alice.key.pem"))
         .arg("--auth-cert")
         .arg(auth_data("alice.cert.pem"))
