@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::io;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, Bytes};
 use oftp2_session::{Output, Session};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -27,7 +27,6 @@ where
     let (mut reader, mut writer) = tokio::io::split(stream);
     let mut traffic = Traffic::default();
     let mut queue: VecDeque<Bytes> = VecDeque::new();
-    let mut rbuf = BytesMut::with_capacity(256 * 1024);
     let mut closing = false;
     session.handle_connected(clock::now());
     loop {
@@ -59,13 +58,16 @@ where
             continue;
         }
         let sleep_until = deadline.map(|d| tokio::time::Instant::from_std(d.at));
+        // Read straight into the session's receive buffer: no copy between socket and
+        // STB decoder.
+        let rbuf = session.receive_buffer();
+        rbuf.reserve(READ_SIZE);
         tokio::select! {
-            r = reader.read_buf(&mut rbuf) => match r {
+            r = reader.read_buf(rbuf) => match r {
                 Ok(0) | Err(_) => session.handle_disconnect(clock::now()),
                 Ok(n) => {
                     traffic.read += n as u64;
-                    session.handle_input(clock::now(), &rbuf);
-                    rbuf.clear();
+                    session.handle_received(clock::now());
                 }
             },
             w = write_some(&mut writer, &mut queue), if !queue.is_empty() => {
@@ -77,6 +79,9 @@ where
         }
     }
 }
+
+/// Room made in the receive buffer before each read.
+const READ_SIZE: usize = 256 * 1024;
 
 /// Pieces handed to one vectored write: an STH and its exchange buffer are separate
 /// pieces, so one write carries many buffers whole instead of a 4-octet segment each.

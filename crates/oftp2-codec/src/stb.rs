@@ -146,9 +146,26 @@ impl StbDecoder {
         }
     }
 
-    /// Number of pushed octets not yet returned as exchange buffers (RFC 5024 §8.1).
+    /// The receive buffer itself, for a transport that reads straight into it (tokio's
+    /// `read_buf`, a `recv` into spare capacity) instead of calling [`push`](Self::push):
+    /// every received octet is then copied once less. Append only: what is appended is
+    /// decoded by the next [`next_buffer`](Self::next_buffer) calls exactly as if pushed;
+    /// octets already there must be left alone. Once the decoder has failed the buffer is
+    /// emptied on every call, so appending stays harmless and bounded.
+    pub fn receive_buffer(&mut self) -> &mut BytesMut {
+        if self.failed.is_some() {
+            self.buf.clear();
+        }
+        &mut self.buf
+    }
+
+    /// Number of pushed octets not yet returned as exchange buffers (RFC 5024 §8.1); 0 once
+    /// the decoder has failed (it keeps nothing).
     #[must_use]
     pub fn buffered(&self) -> usize {
+        if self.failed.is_some() {
+            return 0;
+        }
         self.buf.len()
     }
 
@@ -450,6 +467,50 @@ mod tests {
             }
             prop_assert_eq!(out, frames);
             prop_assert_eq!(dec.buffered(), 0);
+        }
+
+        #[test]
+        fn appending_to_the_receive_buffer_equals_pushing(frames in frames(), cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12), corrupt in any::<Option<prop::sample::Index>>()) {
+            let mut wire = BytesMut::new();
+            for f in &frames {
+                encode_stb(f, &mut wire).unwrap();
+            }
+            // Sometimes a damaged octet, so that both decoders also fail alike.
+            if let Some(at) = corrupt {
+                let at = at.index(wire.len());
+                wire[at] ^= 0x5A;
+            }
+            let mut points: Vec<usize> = cuts.iter().map(|c| c.index(wire.len() + 1)).collect();
+            points.push(0);
+            points.push(wire.len());
+            points.sort_unstable();
+            let (mut pushed, mut appended) = (StbDecoder::default(), StbDecoder::default());
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for w in points.windows(2) {
+                pushed.push(&wire[w[0]..w[1]]);
+                appended.receive_buffer().extend_from_slice(&wire[w[0]..w[1]]);
+                loop {
+                    let (x, y) = (pushed.next_buffer(), appended.next_buffer());
+                    prop_assert_eq!(&x, &y);
+                    match x {
+                        Ok(Some(frame)) => {
+                            a.push(frame.to_vec());
+                            b.push(y.unwrap().unwrap().to_vec());
+                        }
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+                prop_assert_eq!(pushed.buffered(), appended.buffered());
+                prop_assert_eq!(pushed.stream_offset(), appended.stream_offset());
+            }
+            prop_assert_eq!(&a, &b);
+            if corrupt.is_none() {
+                prop_assert_eq!(a, frames);
+            } else if appended.next_buffer().is_err() {
+                // A failed decoder keeps nothing that is appended to it.
+                appended.receive_buffer().extend_from_slice(&[0u8; 1000]);
+                prop_assert_eq!(appended.receive_buffer().len(), 0);
+            }
         }
 
         #[test]

@@ -155,6 +155,12 @@ impl Session {
         self.role
     }
 
+    /// The configuration the session was created with.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// The RFC name of the current state (RFC 5024 §9.3).
     #[must_use]
     pub fn state_name(&self) -> &'static str {
@@ -225,16 +231,45 @@ impl Session {
             Framing::Records => self.on_buffer(now, bytes),
             Framing::Stream => {
                 self.stb.push(bytes);
-                while !matches!(self.state, State::Closed | State::WfNdisc) {
-                    match self.stb.next_buffer() {
-                        Ok(Some(buffer)) => self.on_buffer(now, &buffer),
-                        Ok(None) => break,
-                        Err(error) => {
-                            // 9.9 I: invalid buffer.
-                            self.fail(now, "invalid buffer", SessionError::Framing { error });
-                            break;
-                        }
-                    }
+                self.decode_stream(now);
+            }
+        }
+    }
+
+    /// The buffer a transport may read into directly, instead of passing a slice to
+    /// [`Session::handle_input`]: every received octet is then copied once less (with
+    /// [`Framing::Stream`] it is the STB decoder's own buffer, RFC 5024 §8.1). Only append to
+    /// it (`read_buf`, `extend_from_slice`, a `recv` into reserved capacity), then call
+    /// [`Session::handle_received`]. Reserve capacity before reading: an empty `BytesMut`
+    /// makes for small reads.
+    pub fn receive_buffer(&mut self) -> &mut BytesMut {
+        self.stb.receive_buffer()
+    }
+
+    /// N_DATA_IND for the octets appended to [`Session::receive_buffer`] since the last
+    /// call: with [`Framing::Stream`] a piece of the stream, split anywhere, exactly as
+    /// [`Session::handle_input`]; with [`Framing::Records`] one whole exchange buffer.
+    pub fn handle_received(&mut self, now: Instant) {
+        let now = self.clock(now);
+        match self.config.framing {
+            Framing::Records => {
+                let buffer = self.stb.receive_buffer().split();
+                self.on_buffer(now, &buffer);
+            }
+            Framing::Stream => self.decode_stream(now),
+        }
+    }
+
+    /// Hands every complete exchange buffer in the STB decoder to the state machine.
+    fn decode_stream(&mut self, now: Instant) {
+        while !matches!(self.state, State::Closed | State::WfNdisc) {
+            match self.stb.next_buffer() {
+                Ok(Some(buffer)) => self.on_buffer(now, &buffer),
+                Ok(None) => break,
+                Err(error) => {
+                    // 9.9 I: invalid buffer.
+                    self.fail(now, "invalid buffer", SessionError::Framing { error });
+                    break;
                 }
             }
         }

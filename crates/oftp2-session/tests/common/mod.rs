@@ -23,7 +23,7 @@ use oftp2_codec::{
     FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, StbDecoder, UserData, Utf8Text,
     VirtualFileName,
 };
-use oftp2_session::{Config, Event, FakeSecurity, Output, Session, SessionSecurity};
+use oftp2_session::{Config, Event, FakeSecurity, Framing, Output, Session, SessionSecurity};
 
 pub const ALPHA: &str = "O0013000000ALPHA";
 pub const BRAVO: &str = "O0013000000BRAVO";
@@ -47,6 +47,8 @@ pub struct Side {
     pub sent: Vec<Command>,
     pub closed: bool,
     deframer: StbDecoder,
+    /// The session uses `Framing::Records`: each transmission is one whole command.
+    records: bool,
 }
 
 impl Side {
@@ -57,6 +59,7 @@ impl Side {
             sent: Vec::new(),
             closed: false,
             deframer: StbDecoder::new(99_999),
+            records: false,
         }
     }
 
@@ -83,8 +86,12 @@ pub struct Pair {
     /// Cut the link once this many more octets went from `a` to `b` (None: never).
     pub cut_a_to_b_after: Option<usize>,
     pub link_cut: bool,
-    /// Deliver every transmission in random fragments (xorshift state).
+    /// Deliver every transmission in random fragments (xorshift state); the fragments go
+    /// through `handle_input` or `receive_buffer` + `handle_received` at random.
     pub fragment_seed: Option<u64>,
+    /// Deliver whole transmissions through `receive_buffer` + `handle_received` instead of
+    /// `handle_input` (when not fragmenting).
+    pub deliver_by_append: bool,
 }
 
 impl Pair {
@@ -96,7 +103,10 @@ impl Pair {
             cut_a_to_b_after: None,
             link_cut: false,
             fragment_seed: None,
+            deliver_by_append: false,
         };
+        p.a.records = p.a.session.config().framing == Framing::Records;
+        p.b.records = p.b.session.config().framing == Framing::Records;
         let now = p.now;
         p.a.session.handle_connected(now);
         p.b.session.handle_connected(now);
@@ -158,6 +168,7 @@ impl Pair {
                         self.now,
                         &deliver,
                         &mut self.fragment_seed,
+                        self.deliver_by_append,
                     );
                     if self.link_cut {
                         self.a.session.handle_disconnect(self.now);
@@ -194,6 +205,7 @@ impl Pair {
                             self.now,
                             &bytes,
                             &mut self.fragment_seed,
+                            self.deliver_by_append,
                         );
                     }
                 }
@@ -250,9 +262,20 @@ impl Pair {
     }
 }
 
-fn deliver_in_fragments(s: &mut Session, now: Instant, bytes: &[u8], seed: &mut Option<u64>) {
+fn deliver_in_fragments(
+    s: &mut Session,
+    now: Instant,
+    bytes: &[u8],
+    seed: &mut Option<u64>,
+    by_append: bool,
+) {
     let Some(x) = seed.as_mut() else {
-        s.handle_input(now, bytes);
+        if by_append {
+            s.receive_buffer().extend_from_slice(bytes);
+            s.handle_received(now);
+        } else {
+            s.handle_input(now, bytes);
+        }
         return;
     };
     let mut rest = bytes;
@@ -266,12 +289,23 @@ fn deliver_in_fragments(s: &mut Session, now: Instant, bytes: &[u8], seed: &mut 
             _ => (*x >> 8) as usize % 9000 + 1,
         }
         .min(rest.len());
-        s.handle_input(now, &rest[..n]);
+        if *x & 0x10 == 0 {
+            s.handle_input(now, &rest[..n]);
+        } else {
+            // As a transport reading straight into the session's buffer would.
+            s.receive_buffer().extend_from_slice(&rest[..n]);
+            s.handle_received(now);
+        }
         rest = &rest[n..];
     }
 }
 
 fn record(side: &mut Side, bytes: &Bytes) {
+    if side.records {
+        side.sent
+            .push(Command::decode(bytes).expect("a session sent an invalid command"));
+        return;
+    }
     side.deframer.push(bytes);
     while let Ok(Some(buf)) = side.deframer.next_buffer() {
         side.sent
