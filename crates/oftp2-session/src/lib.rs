@@ -7,7 +7,9 @@
 //! ## The run loop
 //!
 //! 1. Feed one input: [`Session::handle_connected`], [`Session::handle_input`] (bytes from
-//!    the transport, split anywhere), [`Session::handle_timeout`],
+//!    the transport, split anywhere; or read them straight into
+//!    [`Session::receive_buffer`] and call [`Session::handle_received`], one copy less),
+//!    [`Session::handle_timeout`],
 //!    [`Session::handle_disconnect`], or an application request named after the RFC's
 //!    service primitive ([`Session::start_file`] is F_START_FILE_RQ, and so on).
 //! 2. Drain [`Session::poll_output`] until [`Output::Wait`]: write each
