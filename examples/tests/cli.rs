@@ -83,6 +83,33 @@ fn demo_over_plain_tcp() {
         stdout.contains("auth         SECD/AUCH/AURP both ways"),
         "{stdout}"
     );
+    // A signed EERP: the cost of its hash is shown, with a raw copy that hashes too.
+    assert!(
+        stdout.contains("eerphsh      SHA-256 of the same octets alone"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("raw TCP copy whose receiver also computes SHA-256"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_with_an_unsigned_eerp_has_no_hash_baseline() {
+    let out = peer()
+        .args(["demo", "--size", "2", "--no-tls", "--unsigned-eerp"])
+        .args(["--rounds", "1"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("verdict      OK"), "{stdout}");
+    assert!(
+        stdout.contains("EERP received (unsigned), acknowledged with RTR"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("eerphsh"), "{stdout}");
+    assert!(!stdout.contains("raw TCP hashing"), "{stdout}");
 }
 
 #[test]
