@@ -18,7 +18,7 @@ use oftp2_session::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::driver::Application;
+use crate::driver::{AppCommand, Application, abort_session};
 
 #[allow(clippy::needless_pass_by_value, reason = "used as map_err(api)")]
 fn api(e: oftp2_session::ApiMisuse) -> io::Error {
@@ -141,6 +141,8 @@ pub struct Sender {
     sizes: VecDeque<Option<u64>>,
     /// The restart position (1K blocks) the partner answered for each file.
     pub restarted_at: Vec<u64>,
+    /// Files not offered because [`AppCommand::Drain`] came first.
+    pub not_started: Vec<Sfid>,
     chunk: usize,
 }
 
@@ -164,6 +166,7 @@ impl Sender {
             offer_restart: false,
             sizes: VecDeque::new(),
             restarted_at: Vec::new(),
+            not_started: Vec::new(),
             chunk: 4 << 20,
         }
     }
@@ -263,6 +266,20 @@ impl Sender {
 }
 
 impl Application for Sender {
+    /// [`AppCommand::Drain`]: the file in progress is finished and its receipt awaited as
+    /// usual; the files not offered yet stay unsent ([`Sender::not_started`]).
+    fn on_command(&mut self, s: &mut Session, now: Instant, command: AppCommand) -> io::Result<()> {
+        match command {
+            AppCommand::Drain => {
+                self.not_started
+                    .extend(self.queue.drain(..).map(|f| f.sfid));
+                self.sizes.clear();
+            }
+            _ => abort_session(s, now),
+        }
+        Ok(())
+    }
+
     fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
         match event {
             Event::Connected(n) => {
@@ -530,6 +547,9 @@ pub struct Receiver {
     /// Files refused at their end (EFNA), with the reason and explanation.
     pub rejected: Vec<(VirtualFileKey, EfnaReason, String)>,
     in_flight: Option<VirtualFileKey>,
+    /// Set by [`AppCommand::Drain`]: new files are refused (SFNA 99, retry later); the
+    /// receipts due still go out, then the partner, with nothing left to send, ends.
+    pub draining: bool,
 }
 
 impl Receiver {
@@ -551,6 +571,7 @@ impl Receiver {
             opener: None,
             rejected: Vec::new(),
             in_flight: None,
+            draining: false,
         }
     }
 
@@ -714,6 +735,18 @@ impl Receiver {
 }
 
 impl Application for Receiver {
+    /// [`AppCommand::Drain`]: a file being received is finished and its EERP sent; a new one
+    /// is refused with SFNA 99 and retry later (§5.3.4). Only a Speaker that has just been
+    /// given the turn may end a session (§9.10), so the partner ends it once it has nothing
+    /// more to offer.
+    fn on_command(&mut self, s: &mut Session, now: Instant, command: AppCommand) -> io::Result<()> {
+        match command {
+            AppCommand::Drain => self.draining = true,
+            _ => abort_session(s, now),
+        }
+        Ok(())
+    }
+
     fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
         match event {
             Event::SessionRequested { ssid } => {
@@ -737,6 +770,20 @@ impl Application for Receiver {
                 self.load_pending_eerps();
             }
             Event::FileOffered { id, sfid } => {
+                if self.draining {
+                    tracing::info!(file = %sfid.dataset_name, "draining: refusing a new file, retry later");
+                    return s
+                        .refuse_file(
+                            now,
+                            id,
+                            SfnaReason::UNSPECIFIED,
+                            true,
+                            Utf8Text::truncated(
+                                "the receiver is shutting down; offer the file again later",
+                            ),
+                        )
+                        .map_err(api);
+                }
                 if self.done_path(&sfid.key()).exists() {
                     // Stored already: refuse the duplicate (its EERP is pending or sent).
                     return s

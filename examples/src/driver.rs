@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use oftp2_codec::{EsidReason, Utf8Text};
 use oftp2_session::{Event, Output, Session};
 
 use crate::clock;
@@ -40,10 +41,65 @@ where
     }
 }
 
+/// What another thread or task asks of a running session. The drivers take these from the
+/// session's [`Commands`] between two steps of the session and hand them to
+/// [`Application::on_command`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AppCommand {
+    /// A graceful shutdown: finish the file in progress and the receipts due, start or
+    /// take no new file, so that the session ends as soon as the RFC lets it.
+    Drain,
+    /// End now: ESID 99 (RFC 5024 §5.3.4) with a text, then close.
+    Abort,
+}
+
+/// The receiving end of one session's command channel, given to the driver.
+pub type Commands = tokio::sync::mpsc::UnboundedReceiver<AppCommand>;
+
+/// The sending end of a session's command channel; `send` works from any thread or task
+/// (a signal handler's thread included) and never blocks.
+pub type CommandSender = tokio::sync::mpsc::UnboundedSender<AppCommand>;
+
+/// A command channel for one session.
+#[must_use]
+pub fn command_channel() -> (CommandSender, Commands) {
+    tokio::sync::mpsc::unbounded_channel()
+}
+
+/// Ends `session` at once: ESID 99 when a session is open (the partner learns why), else a
+/// plain close.
+pub fn abort_session(session: &mut Session, now: Instant) {
+    let text = Utf8Text::truncated("aborted by the local operator");
+    if session
+        .end_session_with_error(now, EsidReason::UNSPECIFIED, text)
+        .is_err()
+    {
+        session.abort(now);
+    }
+}
+
+/// How long the blocking driver waits in a read before it looks at its commands again.
+const COMMAND_POLL: Duration = Duration::from_millis(100);
+
 /// What the application does with the session's events.
 pub trait Application {
     /// Handles one event; the application may call the session's request methods.
     fn on_event(&mut self, session: &mut Session, now: Instant, event: Event) -> io::Result<()>;
+
+    /// Handles a command from outside the session. The default aborts on
+    /// [`AppCommand::Abort`] ([`abort_session`]) and ignores [`AppCommand::Drain`].
+    fn on_command(
+        &mut self,
+        session: &mut Session,
+        now: Instant,
+        command: AppCommand,
+    ) -> io::Result<()> {
+        if command == AppCommand::Abort {
+            abort_session(session, now);
+        }
+        Ok(())
+    }
 
     /// Called whenever the session waits: feed file data here. Returns whether anything
     /// was done (then the driver drains the session again before reading).
@@ -70,6 +126,17 @@ pub fn run<T: Transport>(
     transport: &mut T,
     session: &mut Session,
     app: &mut impl Application,
+) -> io::Result<Traffic> {
+    run_with(transport, session, app, None)
+}
+
+/// [`run`], also taking [`AppCommand`]s from `commands`: they are looked at after every
+/// step, and a read waits at most 100 ms before they are looked at again.
+pub fn run_with<T: Transport>(
+    transport: &mut T,
+    session: &mut Session,
+    app: &mut impl Application,
+    mut commands: Option<&mut Commands>,
 ) -> io::Result<Traffic> {
     let mut traffic = Traffic::default();
     let mut out = Pending::default();
@@ -100,15 +167,27 @@ pub fn run<T: Transport>(
         if session.is_closed() {
             return Ok(traffic);
         }
-        if app.pump(session, clock::now())? {
+        let mut commanded = false;
+        if let Some(c) = commands.as_deref_mut() {
+            while let Ok(command) = c.try_recv() {
+                app.on_command(session, clock::now(), command)?;
+                commanded = true;
+            }
+        }
+        if commanded || app.pump(session, clock::now())? {
             continue;
         }
-        // Read until input or the deadline.
+        // Read until input or the deadline (or the next look at the commands).
         let now = clock::now();
         let timeout = deadline.map(|d| {
             d.at.saturating_duration_since(now)
                 .max(Duration::from_millis(1))
         });
+        let timeout = match (timeout, commands.is_some()) {
+            (Some(t), true) => Some(t.min(COMMAND_POLL)),
+            (None, true) => Some(COMMAND_POLL),
+            (t, false) => t,
+        };
         transport.set_read_timeout(timeout)?;
         match transport.read(&mut buf) {
             Ok(0) => session.handle_disconnect(clock::now()),
@@ -197,27 +276,35 @@ pub enum Tls {
     ),
 }
 
-/// Runs `session` over `tcp`, with TLS from the first octet when asked (RFC 5024 §2.4).
+/// Runs `session` over `tcp`, with TLS from the first octet when asked (RFC 5024 §2.4),
+/// taking [`AppCommand`]s from `commands` if given.
 pub fn run_tcp(
     tcp: TcpStream,
     tls: Tls,
     session: &mut Session,
     app: &mut impl Application,
+    mut commands: Option<Commands>,
 ) -> io::Result<Traffic> {
     tcp.set_nodelay(true)?;
+    let commands = commands.as_mut();
     match tls {
         Tls::None => {
             let mut tcp = tcp;
-            run(&mut tcp, session, app)
+            run_with(&mut tcp, session, app, commands)
         }
         Tls::Server(cfg) => {
             let conn = rustls::ServerConnection::new(cfg).map_err(io::Error::other)?;
-            run(&mut rustls::StreamOwned::new(conn, tcp), session, app)
+            run_with(
+                &mut rustls::StreamOwned::new(conn, tcp),
+                session,
+                app,
+                commands,
+            )
         }
         Tls::Client(cfg, name) => {
             let conn = rustls::ClientConnection::new(cfg, name).map_err(io::Error::other)?;
             let mut stream = rustls::StreamOwned::new(conn, tcp);
-            let traffic = run(&mut stream, session, app)?;
+            let traffic = run_with(&mut stream, session, app, commands)?;
             tls_summary(&stream.conn);
             Ok(traffic)
         }
@@ -237,17 +324,21 @@ pub enum Driver {
 }
 
 impl Driver {
-    /// Runs `session` over `tcp` with this driver, TLS from the first octet when asked.
+    /// Runs `session` over `tcp` with this driver, TLS from the first octet when asked,
+    /// taking [`AppCommand`]s from `commands` if given.
     pub fn run_tcp(
         self,
         tcp: TcpStream,
         tls: Tls,
         session: &mut Session,
         app: &mut impl Application,
+        commands: Option<Commands>,
     ) -> io::Result<Traffic> {
         match self {
-            Driver::Tokio => crate::tokio_driver::run_tcp_blocking(tcp, tls, session, app),
-            Driver::Blocking => run_tcp(tcp, tls, session, app),
+            Driver::Tokio => {
+                crate::tokio_driver::run_tcp_blocking(tcp, tls, session, app, commands)
+            }
+            Driver::Blocking => run_tcp(tcp, tls, session, app, commands),
         }
     }
 }

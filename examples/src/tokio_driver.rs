@@ -1,5 +1,6 @@
 //! The run loop of `oftp2_session` on tokio: one task per session, `select!` over a
-//! cancel-safe read, the write of what the session queued, and the session's deadline.
+//! cancel-safe read, the write of what the session queued, the session's deadline and the
+//! application's commands ([`AppCommand`]) from other tasks or threads.
 //!
 //! All state lives in the `Session` and the application, so a cancelled branch loses
 //! nothing: `read_buf` is cancel-safe, and a partly written piece stays at the head of the
@@ -13,13 +14,27 @@ use oftp2_session::{Output, Session};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock;
-use crate::driver::{Application, Traffic};
+use crate::driver::{AppCommand, Application, Commands, Traffic};
 
 /// Runs `session` over `stream` until it is over.
 pub async fn run<S>(
     stream: S,
     session: &mut Session,
     app: &mut impl Application,
+) -> io::Result<Traffic>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    run_with(stream, session, app, None).await
+}
+
+/// [`run`], also taking [`AppCommand`]s from `commands` (handed to
+/// [`Application::on_command`] as they arrive; when every sender is gone the branch ends).
+pub async fn run_with<S>(
+    stream: S,
+    session: &mut Session,
+    app: &mut impl Application,
+    mut commands: Option<&mut Commands>,
 ) -> io::Result<Traffic>
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -76,6 +91,11 @@ where
             () = sleep(sleep_until), if sleep_until.is_some() => {
                 session.handle_timeout(clock::now());
             }
+            command = next_command(&mut commands), if commands.is_some() => match command {
+                Some(command) => app.on_command(session, clock::now(), command)?,
+                // Every sender is gone: no more commands.
+                None => commands = None,
+            }
         }
     }
 }
@@ -129,6 +149,14 @@ async fn write_some<W: AsyncWrite + Unpin>(
     Ok(written)
 }
 
+/// The next command (cancel-safe: `recv` loses nothing when another branch wins).
+async fn next_command(commands: &mut Option<&mut Commands>) -> Option<AppCommand> {
+    match commands {
+        Some(c) => c.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn sleep(until: Option<tokio::time::Instant>) {
     match until {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -137,13 +165,16 @@ async fn sleep(until: Option<tokio::time::Instant>) {
 }
 
 /// Runs `session` over an accepted or connected std `TcpStream` on a current-thread tokio
-/// runtime (TLS through tokio-rustls when asked); the CLI's default driver.
+/// runtime (TLS through tokio-rustls when asked), taking [`AppCommand`]s from `commands`
+/// if given; the CLI's default driver.
 pub fn run_tcp_blocking(
     tcp: std::net::TcpStream,
     tls: crate::driver::Tls,
     session: &mut Session,
     app: &mut impl Application,
+    mut commands: Option<Commands>,
 ) -> io::Result<Traffic> {
+    let commands = commands.as_mut();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -152,17 +183,17 @@ pub fn run_tcp_blocking(
         tcp.set_nonblocking(true)?;
         let tcp = tokio::net::TcpStream::from_std(tcp)?;
         match tls {
-            crate::driver::Tls::None => run(tcp, session, app).await,
+            crate::driver::Tls::None => run_with(tcp, session, app, commands).await,
             crate::driver::Tls::Server(cfg) => {
                 let stream = tokio_rustls::TlsAcceptor::from(cfg).accept(tcp).await?;
-                run(stream, session, app).await
+                run_with(stream, session, app, commands).await
             }
             crate::driver::Tls::Client(cfg, name) => {
                 let stream = tokio_rustls::TlsConnector::from(cfg)
                     .connect(name, tcp)
                     .await?;
                 crate::driver::tls_summary(stream.get_ref().1);
-                run(stream, session, app).await
+                run_with(stream, session, app, commands).await
             }
         }
     })

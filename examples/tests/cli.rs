@@ -672,6 +672,92 @@ fn ctrl_c_drains_the_listener() {
     assert!(child.wait().unwrap().success());
 }
 
+/// Ctrl-C while a session is receiving: the file in progress is stored and receipted, the
+/// next offer is refused with SFNA 99 (retry later), the session ends normally and the
+/// listener exits 0.
+#[test]
+fn ctrl_c_lets_a_running_session_finish_its_file_and_refuses_the_next() {
+    // Both drivers take the command: tokio in its select, the blocking one between reads.
+    for driver in ["tokio", "blocking"] {
+        drain_a_running_session(driver);
+    }
+}
+
+fn drain_a_running_session(driver: &str) {
+    let inbox = tempfile::tempdir().unwrap();
+    let mut child = as_bravo()
+        .args(["--driver", driver, "-vv"])
+        .arg("--inbox")
+        .arg(inbox.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect(&line)
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.dat");
+    let content: Vec<u8> = (0..60_000_000u32).map(|i| (i % 239) as u8).collect();
+    std::fs::write(&big, &content).unwrap();
+    let small = dir.path().join("small.dat");
+    std::fs::write(&small, b"later").unwrap();
+    let sender = as_alpha("send", &addr)
+        .arg(&big)
+        .arg(&small)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The listener's state log: once it enters OPI the first file is flowing.
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the listener ended"
+        );
+        if line.contains("\"OPI\"") {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let sent = sender.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&sent.stdout);
+    assert!(
+        stdout.contains("BIG.DAT 60000000 octets: delivered, EERP received"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("SMALL.DAT") && stdout.contains("refused (SFNA 99"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("shutting down"), "{stdout}");
+    // A file was not delivered: scripts see it.
+    assert_eq!(sent.status.code(), Some(1));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert!(
+        rest.contains("Ctrl-C: finishing what is in progress"),
+        "{rest}"
+    );
+    let listened = child.wait_with_output().unwrap();
+    assert!(listened.status.success());
+    assert_eq!(
+        std::fs::read(inbox.path().join("BIG.DAT")).unwrap(),
+        content
+    );
+    assert!(!inbox.path().join("SMALL.DAT").exists());
+}
+
 /// `send` with the RFC 5024 §6 options, with alice's key and bob as the partner.
 fn send_sealed(
     addr: &str,

@@ -66,12 +66,39 @@ fn run_tcp(
     tls: driver::Tls,
     session: &mut Session,
     app: &mut impl driver::Application,
+    commands: Option<driver::Commands>,
 ) -> io::Result<driver::Traffic> {
     DRIVER
         .get()
         .copied()
         .unwrap_or_default()
-        .run_tcp(tcp, tls, session, app)
+        .run_tcp(tcp, tls, session, app, commands)
+}
+
+/// The command senders of the running sessions, for Ctrl-C.
+type Running = std::sync::Arc<std::sync::Mutex<Vec<driver::CommandSender>>>;
+
+/// Ctrl-C: the first one asks every session in `running` to drain (finish what is in
+/// progress, then end) and calls `first`; another one aborts them (ESID 99).
+fn on_ctrl_c(running: &Running, first: impl Fn() + Send + 'static) {
+    let running = running.clone();
+    let pressed = std::sync::atomic::AtomicU32::new(0);
+    // Installing twice (tests run several listeners in one process) is not an error here.
+    let _ = ctrlc::set_handler(move || {
+        let command = if pressed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            eprintln!("Ctrl-C: finishing what is in progress (press again to abort)");
+            first();
+            driver::AppCommand::Drain
+        } else {
+            eprintln!("Ctrl-C again: aborting");
+            driver::AppCommand::Abort
+        };
+        if let Ok(senders) = running.lock() {
+            for tx in senders.iter() {
+                let _ = tx.send(command);
+            }
+        }
+    });
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -250,6 +277,10 @@ enum Cmd {
         credit: u16,
     },
     /// Accept sessions and store received files.
+    ///
+    /// Ctrl-C: no new sessions; the running ones finish the file in progress and send its
+    /// EERP, new offers are refused (SFNA 99, retry later), then they end. A second Ctrl-C
+    /// aborts them (ESID 99).
     Listen {
         /// A TOML file with `ssid`, `password`, optional `bind` and `inbox`, and
         /// `[[partner]]` tables of `ssid` and `password` (flags override the file).
@@ -282,6 +313,9 @@ enum Cmd {
         tls: TlsArgs,
     },
     /// Send files to a partner and wait for their EERPs.
+    ///
+    /// Ctrl-C: the file in progress is finished and its EERP awaited, the others are not
+    /// offered (exit code 1). A second Ctrl-C aborts (ESID 99).
     Send {
         /// The files (none: only collect the EERPs still due for earlier files).
         files: Vec<PathBuf>,
@@ -888,9 +922,9 @@ fn demo_round(
         app.partners = vec![(ALPHA.to_string(), Password::new("ALPHAPW")?)];
         let tls = server_tls.map_or(driver::Tls::None, driver::Tls::Server);
         if use_tokio {
-            oftp2_examples::tokio_driver::run_tcp_blocking(tcp, tls, &mut session, &mut app)?;
+            oftp2_examples::tokio_driver::run_tcp_blocking(tcp, tls, &mut session, &mut app, None)?;
         } else {
-            driver::run_tcp(tcp, tls, &mut session, &mut app)?;
+            driver::run_tcp(tcp, tls, &mut session, &mut app, None)?;
         }
         Ok(app)
     });
@@ -974,7 +1008,7 @@ fn demo_round(
     } else {
         (driver::Driver::Blocking, "rustls")
     };
-    client_driver.run_tcp(tcp, client_tls, &mut session, &mut sender)?;
+    client_driver.run_tcp(tcp, client_tls, &mut session, &mut sender, None)?;
     if let Some(t) = driver::last_tls().filter(|_| o.tls) {
         tls_info = format!("{t} via {library}");
     }
@@ -1154,13 +1188,14 @@ fn listen(
     // Configuration errors (unreadable key files...) show before the first connection:
     // the credentials are loaded already.
     let _ = tls.server()?;
-    // Ctrl-C drains: no new sessions, the running ones finish, then exit.
+    // Ctrl-C drains: no new sessions; the running ones finish their file, send the
+    // receipts due and end; then exit. A second Ctrl-C aborts them.
     let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let commands: Running = std::sync::Arc::default();
     {
         let stopping = stopping.clone();
         let wake = listener.local_addr()?;
-        // Installing twice (tests run several listeners in one process) is not an error here.
-        let _ = ctrlc::set_handler(move || {
+        on_ctrl_c(&commands, move || {
             stopping.store(true, std::sync::atomic::Ordering::SeqCst);
             // Wake the blocking accept.
             let _ = TcpStream::connect(wake);
@@ -1184,13 +1219,18 @@ fn listen(
         let config = config.clone();
         let inbox = inbox.to_path_buf();
         let partners = partners.clone();
+        let (tx, rx) = driver::command_channel();
+        if let Ok(mut senders) = commands.lock() {
+            senders.retain(|t| !t.is_closed());
+            senders.push(tx);
+        }
         // One thread per session: sessions run concurrently.
         let serving = thread::spawn(move || -> Result<bool, BoxError> {
             let mut session = Session::responder(config, security)?;
             let mut app = Receiver::new(&inbox);
             app.partners = partners;
             app.opener = opener;
-            run_tcp(tcp, tls, &mut session, &mut app)?;
+            run_tcp(tcp, tls, &mut session, &mut app, Some(rx))?;
             for r in &app.received {
                 println!(
                     "received {} -> {} ({} octets)",
@@ -1361,7 +1401,17 @@ fn send(
     let mut c = config(ssid, password, None)?;
     c.secure_authentication = creds.is_some_and(Credentials::can_authenticate);
     let mut session = Session::initiator(c, security_from(creds))?;
-    run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut sender)?;
+    // Ctrl-C: finish the file in progress and collect its EERP, offer no more; again: abort.
+    let (tx, rx) = driver::command_channel();
+    let running: Running = std::sync::Arc::new(std::sync::Mutex::new(vec![tx]));
+    on_ctrl_c(&running, || {});
+    run_tcp(
+        TcpStream::connect(connect)?,
+        tls,
+        &mut session,
+        &mut sender,
+        Some(rx),
+    )?;
     for (f, at) in sender
         .sent
         .iter()
@@ -1416,7 +1466,15 @@ fn send(
             println!("still waiting for the EERP of {p}");
         }
     }
-    let ok = sender.outcome == Outcome::Released && sender.sent.iter().all(|f| f.delivered);
+    for sfid in &sender.not_started {
+        println!(
+            "{} not sent: stopped by Ctrl-C before it was offered",
+            sfid.dataset_name
+        );
+    }
+    let ok = sender.outcome == Outcome::Released
+        && sender.sent.iter().all(|f| f.delivered)
+        && sender.not_started.is_empty();
     if !ok {
         explain_failure(&sender.outcome, &session);
     }
@@ -1707,7 +1765,13 @@ fn check(
     }
     let mut session = Session::initiator(c, security_from(creds))?;
     let mut app = Sender::new(Vec::new());
-    run_tcp(TcpStream::connect(connect)?, tls, &mut session, &mut app)?;
+    run_tcp(
+        TcpStream::connect(connect)?,
+        tls,
+        &mut session,
+        &mut app,
+        None,
+    )?;
     match &app.negotiated {
         Some(n) => {
             println!(
