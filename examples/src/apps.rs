@@ -736,7 +736,7 @@ impl Receiver {
 
 impl Application for Receiver {
     /// [`AppCommand::Drain`]: a file being received is finished and its EERP sent; a new one
-    /// is refused with SFNA 99 and retry later (§5.3.4). Only a Speaker that has just been
+    /// is refused with SFNA 99 and retry later (§5.3.5). Only a Speaker that has just been
     /// given the turn may end a session (§9.10), so the partner ends it once it has nothing
     /// more to offer.
     fn on_command(&mut self, s: &mut Session, now: Instant, command: AppCommand) -> io::Result<()> {

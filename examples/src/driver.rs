@@ -50,7 +50,7 @@ pub enum AppCommand {
     /// A graceful shutdown: finish the file in progress and the receipts due, start or
     /// take no new file, so that the session ends as soon as the RFC lets it.
     Drain,
-    /// End now: ESID 99 (RFC 5024 §5.3.4) with a text, then close.
+    /// End now: ESID 99 (RFC 5024 §5.3.11) with a text, then close.
     Abort,
 }
 
@@ -168,10 +168,15 @@ pub fn run_with<T: Transport>(
             return Ok(traffic);
         }
         let mut commanded = false;
-        if let Some(c) = commands.as_deref_mut() {
-            while let Ok(command) = c.try_recv() {
-                app.on_command(session, clock::now(), command)?;
-                commanded = true;
+        while let Some(c) = commands.as_deref_mut() {
+            match c.try_recv() {
+                Ok(command) => {
+                    app.on_command(session, clock::now(), command)?;
+                    commanded = true;
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                // Every sender is gone: no more commands, no more short reads.
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => commands = None,
             }
         }
         if commanded || app.pump(session, clock::now())? {
