@@ -537,13 +537,22 @@ struct Deframed {
     buffered: usize,
 }
 
-/// Pushes `pieces` one after the other, draining complete buffers after each push.
-fn deframe<'a>(limit: usize, pieces: impl IntoIterator<Item = &'a [u8]>) -> Deframed {
+/// Pushes `pieces` one after the other (or appends them to the receive buffer, as a
+/// transport reading straight into it does), draining complete buffers after each one.
+fn deframe<'a>(
+    limit: usize,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+    by_append: bool,
+) -> Deframed {
     let mut dec = StbDecoder::new(limit);
     let mut buffers = Vec::new();
     let mut end = Ok(());
     for piece in pieces {
-        dec.push(piece);
+        if by_append {
+            dec.receive_buffer().extend_from_slice(piece);
+        } else {
+            dec.push(piece);
+        }
         if end.is_err() {
             continue;
         }
@@ -597,7 +606,8 @@ fn pieces<'a>(stream: &'a [u8], points: &'a [usize]) -> impl Iterator<Item = &'a
 
 /// `stb_deframer`: the Stream Transmission Buffer decoder gives the same buffers and the
 /// same error (or the same leftover) however the stream is split: all at once, at points
-/// chosen by the input, and one octet at a time (short streams). Besides:
+/// chosen by the input (pushed, and appended to its receive buffer), and one octet at a
+/// time (short streams). Besides:
 ///
 /// * every buffer is 1..=limit octets and re-framing the buffers with `encode_stb` gives
 ///   back exactly the consumed part of the stream;
@@ -626,12 +636,17 @@ pub fn stb_deframer(data: &[u8]) {
     let cuts = input.take(usize::from(head & 0x0F) * 2);
     let stream = input.take(usize::MAX);
 
-    let whole = deframe(limit, [stream]);
+    let whole = deframe(limit, [stream], false);
     let points = cut_points(cuts, stream.len());
-    let split = deframe(limit, pieces(stream, &points));
+    let split = deframe(limit, pieces(stream, &points), false);
     assert_eq!(whole, split, "split at {points:?}");
+    let appended = deframe(limit, pieces(stream, &points), true);
+    assert_eq!(
+        whole, appended,
+        "appended to the receive buffer at {points:?}"
+    );
     if stream.len() <= 4096 {
-        let bytewise = deframe(limit, stream.chunks(1));
+        let bytewise = deframe(limit, stream.chunks(1), false);
         assert_eq!(whole, bytewise, "one octet at a time");
     }
 
