@@ -2,7 +2,8 @@
 //! `cargo test` replays the committed corpus on stable. Not part of the supported API.
 //!
 //! Input: the first octet sets options (bit 0 secure authentication, bit 1 compression,
-//! bits 4-7 the size of the pieces the rest is fed in); the rest is what the peer sends.
+//! bit 2 feed through `receive_buffer`/`handle_received` instead of `handle_input`, bits
+//! 4-7 the size of the pieces the rest is fed in); the rest is what the peer sends.
 //! A cooperative application accepts everything. Asserted: no panic, every octet the session
 //! sends is a valid command, at most one ESID and nothing after it.
 
@@ -67,8 +68,15 @@ fn run(origin: Instant, data: &[u8], initiator: bool) {
     s.handle_connected(now);
     drain(&mut s, now, &mut sent, &mut esid_seen);
     let piece = usize::from(flags >> 4) * 7 + 1;
+    let by_append = flags & 4 != 0;
     for chunk in stream.chunks(piece) {
-        s.handle_input(now, chunk);
+        if by_append {
+            // As a transport reading straight into the session's buffer.
+            s.receive_buffer().extend_from_slice(chunk);
+            s.handle_received(now);
+        } else {
+            s.handle_input(now, chunk);
+        }
         drain(&mut s, now, &mut sent, &mut esid_seen);
         now += Duration::from_millis(10);
     }
