@@ -389,6 +389,22 @@ impl BufferWriter {
                     usize::from(self.current.get(h).copied().unwrap_or(MAX_COUNT) & COUNT_MASK);
                 (count < MAX_RUN).then_some((h, count))
             });
+            // Fast path: whole subrecords of 63 octets while a header and its octets fit,
+            // written in one tight loop; the same octets the general steps below write.
+            let whole = (rest.len() / MAX_RUN).min(self.space() / (MAX_RUN + 1));
+            if open.is_none() && whole > 0 {
+                self.current.reserve(whole * (MAX_RUN + 1));
+                let mut last = self.current.len();
+                for chunk in rest.chunks_exact(MAX_RUN).take(whole) {
+                    last = self.current.len();
+                    self.current.put_u8(MAX_COUNT);
+                    self.current.extend_from_slice(chunk);
+                }
+                self.open_literal = Some(last);
+                self.last_header = Some(last);
+                done += whole * MAX_RUN;
+                continue;
+            }
             let (header, count) = match open {
                 Some(open) if self.space() > 0 => open,
                 _ => {
