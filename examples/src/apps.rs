@@ -130,8 +130,9 @@ pub struct Sender {
     pub outcome: Outcome,
     /// When the first file was accepted and when the last one was delivered.
     pub transfer_time: Option<(Instant, Instant)>,
-    /// Progress: octets handed to the session so far.
-    pub progress: Option<Box<dyn FnMut(u64) + Send>>,
+    /// Progress: the file's position among those offered in this session (0 for the
+    /// first) and the octets of it handed to the session so far.
+    pub progress: Option<Box<dyn FnMut(usize, u64) + Send>>,
     /// Called when the partner confirmed a file (EFPA).
     pub on_delivered: Option<DeliveredHook>,
     /// Whether to hash the octets while sending (off when the caller knows the hash).
@@ -410,7 +411,7 @@ impl Application for Sender {
             if n > 0 {
                 progressed = true;
                 if let Some(p) = self.progress.as_mut() {
-                    p(c.octets);
+                    p(self.sent.len(), c.octets);
                 }
             }
             if n < take {

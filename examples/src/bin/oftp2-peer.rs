@@ -1355,6 +1355,10 @@ fn send(
         });
     }
     // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.sfid.dataset_name.as_str().to_string())
+        .collect();
     let mut sender = Sender::new(files).with_sizes(sizes.clone());
     let state_dir = state.map(std::path::Path::to_path_buf);
     if let Some(dir) = &state_dir {
@@ -1373,28 +1377,37 @@ fn send(
         }
     }));
     if let Some(limit) = crash_after_octets {
-        sender.progress = Some(Box::new(move |octets| {
+        sender.progress = Some(Box::new(move |_, octets| {
             if octets >= limit {
                 std::process::exit(137);
             }
         }));
     } else if io::IsTerminal::is_terminal(&io::stdout()) {
-        // A progress bar over all files when a person watches.
-        let total: u64 = sizes.iter().flatten().sum();
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        let (mut base, mut last) = (0u64, 0u64);
-        sender.progress = Some(Box::new(move |octets| {
-            if octets < last {
-                base += last; // the next file started
+        // A progress bar per file, named, when a person watches.
+        let style = indicatif::ProgressStyle::with_template(
+            "{prefix:14} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let bars = indicatif::MultiProgress::new();
+        let mut current: Option<(usize, indicatif::ProgressBar)> = None;
+        sender.progress = Some(Box::new(move |index, octets| {
+            if current.as_ref().map(|(i, _)| *i) != Some(index) {
+                if let Some((_, done)) = current.take() {
+                    done.finish();
+                }
+                let size = sizes.get(index).copied().flatten().unwrap_or(0);
+                let bar = bars.add(indicatif::ProgressBar::new(size));
+                bar.set_style(style.clone());
+                bar.set_prefix(names.get(index).cloned().unwrap_or_default());
+                current = Some((index, bar));
             }
-            last = octets;
-            bar.set_position(base + octets);
+            if let Some((_, bar)) = &current {
+                bar.set_position(octets);
+                if bar.length().is_some_and(|len| octets >= len) {
+                    // All handed over: draw the final state now, not at the next redraw.
+                    bar.finish();
+                }
+            }
         }));
     }
     sender.wait_for_eerps = true;
