@@ -23,17 +23,23 @@
 //! use oftp2_codec::{OdetteId, Password};
 //! use oftp2_session::{Config, Output, Session};
 //!
-//! let config = Config::new(OdetteId::new("O0013000000BRAVO")?, Password::new("SECRET")?);
-//! let mut responder = Session::responder(config, None)?;
-//! let now = Instant::now(); // the driver owns the clock
-//! responder.handle_connected(now); // N_CON_IND: the Responder speaks first
-//! let Output::Transmit(ssrm) = responder.poll_output() else { unreachable!() };
-//! assert_eq!(&ssrm[..], b"\x10\x00\x00\x17IODETTE FTP READY \r");
-//! let Output::Wait(Some(deadline)) = responder.poll_output() else { unreachable!() };
-//! assert_eq!(responder.state_name(), "A_NC_ONLY");
-//! assert_eq!(deadline.state, "A_NC_ONLY");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! /// The driver's side of an accepted connection: `now` is read by the driver, which owns
+//! /// the clock; the session only ever receives it.
+//! fn accepted(now: Instant) -> Result<Session, Box<dyn std::error::Error>> {
+//!     let config = Config::new(OdetteId::new("O0013000000BRAVO")?, Password::new("SECRET")?);
+//!     let mut responder = Session::responder(config, None)?;
+//!     responder.handle_connected(now); // N_CON_IND: the Responder speaks first
+//!     let Output::Transmit(ssrm) = responder.poll_output() else { unreachable!() };
+//!     assert_eq!(&ssrm[..], b"\x10\x00\x00\x17IODETTE FTP READY \r");
+//!     let Output::Wait(Some(deadline)) = responder.poll_output() else { unreachable!() };
+//!     assert_eq!(responder.state_name(), "A_NC_ONLY");
+//!     assert_eq!(deadline.state, "A_NC_ONLY");
+//!     Ok(responder)
+//! }
 //! ```
+//!
+//! The README's example, run as a doctest of this crate, drives two such sessions to the
+//! end of a transfer.
 //!
 //! Two sessions wired together in memory, as this crate's tests do, run whole transfers.
 //!
