@@ -24,7 +24,7 @@ use oftp2_codec::{
     BufferSize, CommandCode, Credit, Eerp, EfnaReason, EsidReason, FileFormat, SendReceive,
     SfnaReason, UserData, Utf8Text,
 };
-use oftp2_session::{AbortOrigin, Event, SessionError};
+use oftp2_session::{AbortOrigin, Config, Event, SessionError};
 use sha2::{Digest, Sha256};
 
 use CommandCode as C;
@@ -591,41 +591,50 @@ fn a_restart_completes_the_file_after_a_cut() {
     assert_eq!(got.declared, got.received);
 }
 
+/// `content` as one U file from `a` to `b`, fed in `chunk`-octet pieces, with the link
+/// delivering through `receive_buffer` when `by_append`. Returns what `b` got and the pair.
+fn file_over(
+    ca: Config,
+    cb: Config,
+    by_append: bool,
+    content: &[u8],
+    chunk: usize,
+) -> (Received, Pair) {
+    let mut p = Pair::with_configs(ca, cb);
+    p.deliver_by_append = by_append;
+    p.establish();
+    p.a.take_events();
+    p.b.take_events();
+    let got = p.send_file(
+        true,
+        sfid("FILE", FileFormat::Unstructured, 0, 0),
+        &[content.to_vec()],
+        0,
+        chunk,
+        false,
+    );
+    (got, p)
+}
+
 /// Framing::Records (a transport that keeps message boundaries, RFC 5024 §8.1): no STH on
 /// the wire, each transmission one command. The file arrives intact whether the transport
 /// hands buffers over as slices or appends them to `receive_buffer`.
 #[test]
 fn records_framing_carries_a_file_by_slice_or_by_append() {
     let content = data(200_000, 5);
-    let mut hashes = Vec::new();
     for by_append in [false, true] {
         let mut ca = config(ALPHA);
         ca.framing = oftp2_session::Framing::Records;
         ca.buffer_size = BufferSize::new(4096).unwrap();
         let mut cb = config(BRAVO);
         cb.framing = oftp2_session::Framing::Records;
-        let mut p = Pair::with_configs(ca, cb);
-        p.deliver_by_append = by_append;
-        p.establish();
-        p.a.take_events();
-        p.b.take_events();
-        let got = p.send_file(
-            true,
-            sfid("RECORDS", FileFormat::Unstructured, 0, 0),
-            std::slice::from_ref(&content),
-            0,
-            10_000,
-            false,
-        );
-        assert_eq!(got.data.len(), content.len(), "by_append {by_append}");
-        hashes.push(sha(&got.data));
-        // Commands, not STBs: the first octet of every transmission is a command code.
+        let (got, p) = file_over(ca, cb, by_append, &content, 10_000);
+        assert_eq!(sha(&got.data), sha(&content), "by_append {by_append}");
+        // Commands, not STBs: the harness decodes every Records transmission as one command.
         assert_eq!(p.b.sent_codes().first(), Some(&C::Ssrm));
         assert!(p.a.sent_codes().contains(&C::Efid));
         assert!(p.b.sent_codes().contains(&C::Efpa));
     }
-    assert_eq!(hashes[0], sha(&content));
-    assert_eq!(hashes[1], sha(&content));
 }
 
 /// Append delivery over STB framing, whole transmissions: same session as by slice.
@@ -637,19 +646,7 @@ fn appending_to_the_receive_buffer_runs_the_same_session() {
         let mut ca = config(ALPHA);
         ca.buffer_size = BufferSize::new(2048).unwrap();
         ca.credit = Credit::new(4).unwrap();
-        let mut p = Pair::with_configs(ca, config(BRAVO));
-        p.deliver_by_append = by_append;
-        p.establish();
-        p.a.take_events();
-        p.b.take_events();
-        let got = p.send_file(
-            true,
-            sfid("APPEND", FileFormat::Unstructured, 0, 0),
-            std::slice::from_ref(&content),
-            0,
-            7_000,
-            false,
-        );
+        let (got, p) = file_over(ca, config(BRAVO), by_append, &content, 7_000);
         assert_eq!(sha(&got.data), sha(&content), "by_append {by_append}");
         transcripts.push((p.a.sent_codes(), p.b.sent_codes()));
     }
