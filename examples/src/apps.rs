@@ -446,13 +446,16 @@ fn check_eerp(eerp: &Eerp, digest: &[u8], signature: &ReceiptSignature) -> Resul
 
 /// EERPHSH computed on another thread while the file arrives (the data is moved, not
 /// copied), so that hashing overlaps with receiving.
-struct HashWorker {
+pub struct HashWorker {
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
     done: std::thread::JoinHandle<Vec<u8>>,
 }
 
 impl HashWorker {
-    fn new(mut digest: FileDigest) -> Self {
+    /// Starts the worker thread for `digest` (which may already hold a restarted file's
+    /// stored prefix).
+    #[must_use]
+    pub fn new(mut digest: FileDigest) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
         let done = std::thread::spawn(move || {
             for chunk in rx {
@@ -463,12 +466,18 @@ impl HashWorker {
         Self { tx, done }
     }
 
-    fn update(&self, chunk: Vec<u8>) {
+    /// Hands the next octets of the file to the worker.
+    pub fn update(&self, chunk: Vec<u8>) {
         // The worker only stops when `tx` is dropped.
         let _ = self.tx.send(chunk);
     }
 
-    fn finish(self) -> io::Result<Vec<u8>> {
+    /// Waits for the worker and returns the digest of everything handed over.
+    ///
+    /// # Errors
+    ///
+    /// When the worker thread panicked.
+    pub fn finish(self) -> io::Result<Vec<u8>> {
         drop(self.tx);
         self.done
             .join()

@@ -24,7 +24,7 @@ use oftp2_codec::{
     FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
     VirtualFileName,
 };
-use oftp2_examples::apps::{Outcome, OutgoingFile, Receiver, Sender};
+use oftp2_examples::apps::{HashWorker, Outcome, OutgoingFile, Receiver, Sender};
 use oftp2_examples::credentials::{CertEntry, Credentials, KeyEntry};
 use oftp2_examples::{clock, driver, identity, tls};
 use oftp2_session::{CmsSecurity, Config, Session};
@@ -709,7 +709,7 @@ fn sfid_for(name: &str, from: &str, to: &str, format: Format, size: u64) -> Resu
 /// Copies `size` generated octets over a loopback TCP connection into a synced temporary
 /// file: the throughput baseline. With `hash`, the receiver also hashes what it receives
 /// with `hash`'s digest on a worker thread, as the OFTP2 receiver does for a signed EERP
-/// (the chunks move to the worker, the digest is awaited after the sync). Returns MB/s.
+/// ([`HashWorker`], the digest awaited after the sync). Returns MB/s.
 fn raw_tcp_baseline(
     size: u64,
     files: u32,
@@ -722,17 +722,7 @@ fn raw_tcp_baseline(
     let receiver = thread::spawn(move || -> io::Result<()> {
         let (mut s, _) = listener.accept()?;
         let mut f = tempfile::NamedTempFile::new_in(&path)?;
-        let hasher = hash.map(|digest| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
-            let worker = thread::spawn(move || {
-                let mut d = oftp2_auth::FileDigest::new(digest);
-                for chunk in rx {
-                    d.update(&chunk);
-                }
-                d.finalize()
-            });
-            (tx, worker)
-        });
+        let hasher = hash.map(|d| HashWorker::new(oftp2_auth::FileDigest::new(d)));
         let mut buf = vec![0u8; 256 * 1024];
         loop {
             let n = s.read(&mut buf)?;
@@ -741,16 +731,13 @@ fn raw_tcp_baseline(
             }
             let got = buf.get(..n).unwrap_or_default();
             f.write_all(got)?;
-            if let Some((tx, _)) = &hasher {
-                let _ = tx.send(got.to_vec());
+            if let Some(h) = &hasher {
+                h.update(got.to_vec());
             }
         }
         f.as_file().sync_all()?;
-        if let Some((tx, worker)) = hasher {
-            drop(tx);
-            worker
-                .join()
-                .map_err(|_| io::Error::other("the hashing thread panicked"))?;
+        if let Some(h) = hasher {
+            h.finish()?;
         }
         Ok(())
     });
