@@ -312,8 +312,15 @@ impl Application for Sender {
                     self.transfer_time = Some((now, now));
                 }
             }
-            Event::FileRefused { reason, text, .. } => {
-                self.finish_file(false, Some(format!("SFNA {reason} {text}")));
+            Event::FileRefused {
+                reason,
+                retry,
+                text,
+                ..
+            } => {
+                // SFNARRTR (§5.3.5): say whether the partner wants the file offered again.
+                let retry = if retry { "; retry later" } else { "" };
+                self.finish_file(false, Some(format!("SFNA {reason} {text}{retry}")));
                 self.idle_speaker(s, now, false)?;
             }
             Event::FileDelivered { speaker, .. } => {

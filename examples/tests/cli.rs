@@ -741,6 +741,7 @@ fn drain_a_running_session(driver: &str) {
         "{stdout}"
     );
     assert!(stdout.contains("shutting down"), "{stdout}");
+    assert!(stdout.contains("; retry later)"), "{stdout}");
     // A file was not delivered: scripts see it.
     assert_eq!(sent.status.code(), Some(1));
     let mut rest = String::new();
