@@ -77,6 +77,24 @@ pub struct Counts {
     pub units: u64,
 }
 
+impl Counts {
+    /// The largest count EFIDRCNT and EFIDUCNT can carry: 17 digits (RFC 5024 §5.3.8).
+    pub const MAX: u64 = 99_999_999_999_999_999;
+}
+
+/// `value + add`, refused beyond [`Counts::MAX`]: every count derived from a partner's
+/// numbers goes through here, so no addition can overflow or wrap.
+fn add_count(value: u64, add: u64, count: &'static str, offset: usize) -> Result<u64, BufferError> {
+    match value.checked_add(add) {
+        Some(v) if v <= Counts::MAX => Ok(v),
+        other => Err(BufferError::CountOverflow {
+            offset,
+            count,
+            value: other.unwrap_or(u64::MAX),
+        }),
+    }
+}
+
 /// Encodes Virtual File records into DATA exchange buffers (RFC 5024 §7.3).
 ///
 /// Memory is bounded: at most one completed buffer waiting for [`BufferWriter::pop_buffer`]
@@ -200,6 +218,11 @@ impl BufferWriter {
                 });
             }
         }
+        // The counts must stay within EFID's 17 digits whatever is taken (RFC 5024 §5.3.8).
+        let units_after = add_count(self.counts.units, data.len() as u64, "unit", 0)?;
+        if end_of_record {
+            add_count(self.counts.records, 1, "record", 0)?;
+        }
         // Ends of earlier records come first.
         if self.pending_eors > 0 && !self.pump() && !data.is_empty() {
             return Ok(0);
@@ -210,7 +233,8 @@ impl BufferWriter {
             self.put_data(data)
         };
         self.record_len += taken as u64;
-        self.counts.units += taken as u64;
+        // Checked above: taken <= data.len().
+        self.counts.units = units_after - (data.len() - taken) as u64;
         if taken == data.len() && end_of_record {
             self.record_len = 0;
             self.counts.records += 1;
@@ -258,6 +282,26 @@ impl BufferWriter {
     #[must_use]
     pub const fn has_buffer(&self) -> bool {
         self.completed.is_some()
+    }
+
+    /// Completes the buffer under construction now, though it is not full, so that data
+    /// written slowly still reaches the partner (a DATA buffer may be shorter than the
+    /// negotiated size, RFC 5024 §5.3.6). Returns whether a buffer was completed: false
+    /// when nothing is under construction or a completed buffer still waits for
+    /// [`BufferWriter::pop_buffer`]. A run held back for compression stays held.
+    pub fn flush_partial(&mut self) -> bool {
+        if self.completed.is_some() || self.current.len() <= 1 {
+            return false;
+        }
+        self.rotate();
+        true
+    }
+
+    /// Whether data waits in the buffer under construction (see
+    /// [`BufferWriter::flush_partial`]).
+    #[must_use]
+    pub fn has_partial(&self) -> bool {
+        self.current.len() > 1
     }
 
     /// Takes the next completed DATA exchange buffer (starting with `D`, at most the
@@ -664,11 +708,14 @@ impl BufferReader {
             }
             pos = body_start + header.encoded_len();
         }
+        let units = add_count(self.counts.units, out.data.len() as u64, "unit", pos)?;
+        let records = if self.format.has_records() {
+            add_count(self.counts.records, records, "record", pos)?
+        } else {
+            self.counts.records
+        };
         self.record_len = record_len;
-        self.counts.units += out.data.len() as u64;
-        if self.format.has_records() {
-            self.counts.records += records;
-        }
+        self.counts = Counts { records, units };
         Ok(())
     }
 }

@@ -454,6 +454,116 @@ impl ProtocolLevel {
     }
 }
 
+/// Days from 1970-01-01 to a proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01, as (year, month, day).
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// The virtual-file stamp SFIDDATE + SFIDTIME for a moment given in Unix seconds (UTC;
+/// RFC 5024 §5.3.3 names no time zone) with the §5.3.3 counter `0001..=9999` that tells
+/// apart files stamped in the same second. See [`FileStamper`] to get the counter right.
+pub fn file_stamp(unix_seconds: u64, counter: u16) -> Result<(FileDate, FileTime), ValidationError> {
+    let days = i64::try_from(unix_seconds / 86_400)
+        .map_err(|_| ValidationError::new("CCYYMMDD", 0, "year above 9999"))?;
+    let secs = unix_seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    let year = u16::try_from(year)
+        .map_err(|_| ValidationError::new("CCYYMMDD", 0, "year above 9999"))?;
+    let date = FileDate::new(year, month, day)?;
+    let time = FileTime::new(
+        (secs / 3600) as u8,
+        (secs / 60 % 60) as u8,
+        (secs % 60) as u8,
+        counter,
+    )?;
+    Ok((date, time))
+}
+
+/// The Unix time (UTC) of a virtual-file stamp, the counter ignored (RFC 5024 §5.3.3).
+#[must_use]
+pub fn file_stamp_unix(date: FileDate, time: FileTime) -> i64 {
+    days_from_civil(
+        i64::from(date.year()),
+        i64::from(date.month()),
+        i64::from(date.day()),
+    ) * 86_400
+        + i64::from(time.hour()) * 3600
+        + i64::from(time.minute()) * 60
+        + i64::from(time.second())
+}
+
+/// Hands out distinct virtual-file stamps (RFC 5024 §1.5.2, §5.3.3): the date and time of
+/// the moment given, with the counter incremented for every stamp in the same second. When
+/// 9999 stamps were taken in one second, the next stamps borrow the following seconds, so
+/// no two stamps from one stamper are ever equal and they increase.
+///
+/// Persist [`FileStamper::last`] across restarts if files may be queued again within the
+/// same second after a restart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileStamper {
+    last: Option<(u64, u16)>,
+}
+
+impl FileStamper {
+    /// A stamper that has handed out nothing yet.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { last: None }
+    }
+
+    /// A stamper that continues after `(unix_seconds, counter)`, the last stamp handed out.
+    #[must_use]
+    pub const fn resume(unix_seconds: u64, counter: u16) -> Self {
+        Self {
+            last: Some((unix_seconds, counter)),
+        }
+    }
+
+    /// The last stamp handed out, as (Unix seconds, counter).
+    #[must_use]
+    pub const fn last(&self) -> Option<(u64, u16)> {
+        self.last
+    }
+
+    /// The next stamp at `unix_seconds` (a clock that goes back does not make stamps go
+    /// back). Errors only beyond the year 9999.
+    pub fn next(&mut self, unix_seconds: u64) -> Result<(FileDate, FileTime), ValidationError> {
+        let (second, counter) = match self.last {
+            Some((last, c)) if unix_seconds <= last => {
+                if c >= 9999 {
+                    (last.saturating_add(1), 1)
+                } else {
+                    (last, c + 1)
+                }
+            }
+            _ => (unix_seconds, 1),
+        };
+        let stamp = file_stamp(second, counter)?;
+        self.last = Some((second, counter));
+        Ok(stamp)
+    }
+}
+
 const fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,

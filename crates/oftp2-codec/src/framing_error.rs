@@ -231,6 +231,19 @@ pub enum BufferError {
     /// `write` or `finish` was called after `finish`.
     #[error("the buffer writer is already finished")]
     Finished,
+    /// The file's counts would exceed what EFIDRCNT / EFIDUCNT can carry (17 digits,
+    /// RFC 5024 §5.3.8), for example after a partner's restart position near that limit.
+    #[error(
+        "the {count} count would reach {value}, beyond the 17 digits of EFID (offset {offset})"
+    )]
+    CountOverflow {
+        /// Offset of the subrecord header being read (0 in the writer).
+        offset: usize,
+        /// `"record"` or `"unit"`.
+        count: &'static str,
+        /// The value the count would have reached (saturated at `u64::MAX`).
+        value: u64,
+    },
 }
 
 /// A V format record-length error (RFC 5024 §6.5).

@@ -58,8 +58,9 @@ pub use command::{
 pub use error::{DecodeError, DecodeErrorKind, ValidationError};
 pub use field::{
     Alnum, AuthResponse, Binary, Blocks13, BufferSize, CipherSuite, Count17, Credit, Decimal,
-    Enveloping, FileCompression, FileDate, FileFormat, FileTime, OdetteId, Password, ProtocolLevel,
-    SecurityLevel, SendReceive, UserData, Utf8Text, VirtualFileName,
+    Enveloping, FileCompression, FileDate, FileFormat, FileStamper, FileTime, OdetteId, Password,
+    ProtocolLevel, SecurityLevel, SendReceive, UserData, Utf8Text, VirtualFileName, file_stamp,
+    file_stamp_unix,
 };
 pub use framing_error::{BufferError, FrameError, FrameErrorKind, VFormatError};
 pub use leniency::{Deviations, Leniency};

@@ -5,12 +5,44 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use oftp2_auth::{
-    Certificate, ContentCipher, CryptoRng, Identity, PartnerStore, PendingChallenge, PrivateKey,
-    Purpose, Suite, answer_challenge, issue_challenge, sign_receipt, verify_receipt,
+    Certificate, ChallengeFailure, ContentCipher, CryptoRng, Identity, PartnerStore,
+    PendingChallenge, PrivateKey, Purpose, ReceiptError, Suite, answer_challenge, issue_challenge,
+    sign_receipt, verify_receipt,
 };
 use oftp2_codec::{CipherSuite, OdetteId};
 
-use crate::security::{AuthFailure, SessionSecurity};
+use crate::security::{AuthFailure, AuthFailureKind, Fingerprints, SessionSecurity};
+
+/// The kind of a challenge failure.
+fn challenge_kind(e: &ChallengeFailure) -> AuthFailureKind {
+    match e {
+        ChallengeFailure::AddressedToOtherCertificate { .. } => AuthFailureKind::ChallengeNotForUs,
+        ChallengeFailure::CouldNotDecrypt | ChallengeFailure::WrongResponseLength { .. } => {
+            AuthFailureKind::CouldNotDecrypt
+        }
+        ChallengeFailure::ResponseMismatch { .. } => AuthFailureKind::ResponseMismatch,
+        _ => AuthFailureKind::Malformed,
+    }
+}
+
+/// The kind of a receipt failure.
+fn receipt_kind(e: &ReceiptError) -> AuthFailureKind {
+    match e {
+        ReceiptError::SignerNotConfigured { .. } => AuthFailureKind::NoPartnerCertificate,
+        ReceiptError::CertificateExpired { .. } | ReceiptError::CertificateNotYetValid { .. } => {
+            AuthFailureKind::CertificateNotValid
+        }
+        ReceiptError::Malformed { .. } | ReceiptError::UnsupportedAlgorithm { .. } => {
+            AuthFailureKind::Malformed
+        }
+        _ => AuthFailureKind::BadSignature,
+    }
+}
+
+/// SHA-256 of a certificate's DER, as a fixed array.
+fn fingerprint(cert: &Certificate) -> Option<[u8; 32]> {
+    <[u8; 32]>::try_from(cert.fingerprint_sha256().as_slice()).ok()
+}
 
 /// Session authentication keys and partner certificates, per session.
 ///
@@ -94,8 +126,9 @@ impl CmsSecurity {
 
     fn missing(&self, partner: &OdetteId, purpose: Purpose) -> AuthFailure {
         match self.unusable.get(&(*partner, purpose)) {
-            Some(why) => AuthFailure::new(why.clone(), None),
-            None => AuthFailure::new(
+            Some(why) => AuthFailure::of(AuthFailureKind::NoPartnerCertificate, why.clone(), None),
+            None => AuthFailure::of(
+                AuthFailureKind::NoPartnerCertificate,
                 format!("no {purpose} certificate is configured for partner {partner}"),
                 Some(format!("add {partner}'s {purpose} certificate")),
             ),
@@ -147,10 +180,12 @@ impl SessionSecurity for CmsSecurity {
                 self.pending = Some(pending);
                 Ok(auchchal)
             }
-            Err(e) => Err(AuthFailure::new(
+            Err(e) => Err(AuthFailure::of(
+                AuthFailureKind::LocalOperation,
                 format!("could not build our challenge to {partner}: {e}"),
                 None,
-            )),
+            )
+            .with_source(e)),
         }
     }
 
@@ -162,10 +197,12 @@ impl SessionSecurity for CmsSecurity {
         let keys: Vec<&dyn PrivateKey> = self.keys.iter().map(AsRef::as_ref).collect();
         match answer_challenge(&mut *self.rng, challenge, &keys) {
             Ok(response) => Ok(*response.expose()),
-            Err(e) => Err(AuthFailure::new(
+            Err(e) => Err(AuthFailure::of(
+                challenge_kind(&e),
                 format!("we could not answer {partner}'s challenge: {e}"),
                 None,
-            )),
+            )
+            .with_source(e)),
         }
     }
 
@@ -175,26 +212,41 @@ impl SessionSecurity for CmsSecurity {
         response: &[u8; 20],
     ) -> Result<(), AuthFailure> {
         let Some(pending) = self.pending.take() else {
-            return Err(AuthFailure::new("no challenge is pending", None));
+            return Err(AuthFailure::of(
+                AuthFailureKind::OutOfOrder,
+                "no challenge is pending",
+                None,
+            ));
         };
         pending.check(response).map_err(|e| {
-            AuthFailure::new(
+            AuthFailure::of(
+                challenge_kind(&e),
                 format!("{partner}'s response to our challenge failed: {e}"),
                 None,
             )
+            .with_source(e)
         })
     }
 
     fn sign_receipt(&mut self, content: &[u8], suite: CipherSuite) -> Result<Vec<u8>, AuthFailure> {
         let Some(key) = self.receipt_key.as_ref() else {
-            return Err(AuthFailure::new(
+            return Err(AuthFailure::of(
+                AuthFailureKind::NoOwnKey,
                 "no receipt-signing key is configured",
                 Some("configure one with CmsSecurity::with_receipt_key".into()),
             ));
         };
-        let suite = Suite::try_from(suite).map_err(|e| AuthFailure::new(e.to_string(), None))?;
-        sign_receipt(&mut *self.rng, content, suite.digest(), key.as_ref())
-            .map_err(|e| AuthFailure::new(format!("signing the receipt failed: {e}"), None))
+        let suite = Suite::try_from(suite).map_err(|e| {
+            AuthFailure::of(AuthFailureKind::UnsupportedSuite, e.to_string(), None).with_source(e)
+        })?;
+        sign_receipt(&mut *self.rng, content, suite.digest(), key.as_ref()).map_err(|e| {
+            AuthFailure::of(
+                AuthFailureKind::LocalOperation,
+                format!("signing the receipt failed: {e}"),
+                None,
+            )
+            .with_source(e)
+        })
     }
 
     fn verify_receipt(
@@ -202,17 +254,33 @@ impl SessionSecurity for CmsSecurity {
         creator: &OdetteId,
         signature: &[u8],
         content: &[u8],
+        at: Option<u64>,
     ) -> Result<(), AuthFailure> {
         let Some(certs) = self.receipt_signers.get(creator) else {
             return Err(self.missing(creator, Purpose::ReceiptSigning));
         };
-        verify_receipt(signature, content, certs, None)
+        verify_receipt(signature, content, certs, at)
             .map(|_| ())
             .map_err(|e| {
-                AuthFailure::new(
+                AuthFailure::of(
+                    receipt_kind(&e),
                     format!("the receipt from {creator} does not verify: {e}"),
                     None,
                 )
+                .with_source(e)
             })
+    }
+
+    fn fingerprints(&self, partner: &OdetteId) -> Fingerprints {
+        let ours = self
+            .keys
+            .first()
+            .and_then(|k| fingerprint(k.certificate()));
+        let theirs = self
+            .partners
+            .get(partner)
+            .and_then(|c| c.first())
+            .and_then(fingerprint);
+        Fingerprints::new(ours, theirs)
     }
 }

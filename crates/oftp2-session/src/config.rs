@@ -6,9 +6,25 @@ use std::time::Duration;
 use oftp2_codec::{BufferSize, Credit, Leniency, OdetteId, Password, SendReceive, UserData};
 
 /// The timers of RFC 5024 §4.7.2 and §9 ("inactivity timer"), named by whom the session
-/// waits for. The RFC gives no values for TCP (ERRATA B.17); the defaults are 60 s, 60 s and
-/// 10 s.
+/// waits for. The RFC gives no values for TCP (ERRATA B.17).
+///
+/// Every timer measures *inactivity*: it is renewed by the progress it waits for (§4.7.2,
+/// §9.9). A DATA buffer received renews the wait for the partner; data taken by
+/// [`crate::Session::send_data`] renews the wait for the application; and the wait for the
+/// partner's answer starts when the driver reports with [`crate::Session::handle_sent`]
+/// that the last octets were handed to the transport, not when they were queued.
+///
+/// The defaults are meant for slow WAN links (ISDN at 64 kbit/s still carries OFTP):
+/// - `peer_response` 180 s: an answer such as EFPA may follow a whole socket send buffer
+///   still in transit (512 KiB at 8 KB/s is about 65 s) and the partner's storage and
+///   envelope checks before EFPA, with margin.
+/// - `application_decision` 120 s: storing, verifying and decrypting a large file before
+///   [`crate::Session::confirm_file`] takes time; a stalled application is still caught.
+/// - `disconnect_linger` 10 s: only the close after ESID.
+/// - `partial_buffer` 2 s: data written slowly leaves in a partly filled DATA buffer after
+///   at most this long, so the partner's own inactivity timer sees progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Timeouts {
     /// Waiting for the peer's next command.
     pub peer_response: Duration,
@@ -16,15 +32,29 @@ pub struct Timeouts {
     pub application_decision: Duration,
     /// After sending ESID, waiting for the peer to close (WF_NDISC).
     pub disconnect_linger: Duration,
+    /// How long written data may wait in a partly filled DATA buffer before it is sent.
+    pub partial_buffer: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
         Self {
-            peer_response: Duration::from_secs(60),
-            application_decision: Duration::from_secs(60),
+            peer_response: Duration::from_secs(180),
+            application_decision: Duration::from_secs(120),
             disconnect_linger: Duration::from_secs(10),
+            partial_buffer: Duration::from_secs(2),
         }
+    }
+}
+
+impl Timeouts {
+    /// The same timeouts with `peer_response` and `application_decision` set to `both`
+    /// (tests and impatient applications).
+    #[must_use]
+    pub fn inactivity(mut self, both: Duration) -> Self {
+        self.peer_response = both;
+        self.application_decision = both;
+        self
     }
 }
 
@@ -70,8 +100,6 @@ pub struct Config {
     pub compression: bool,
     /// Cap-restart: restart supported (SSIDREST).
     pub restart: bool,
-    /// Whether we require secure authentication (SSIDAUTH, §4.2.3). Both sides must agree.
-    pub secure_authentication: bool,
     /// SSIDUSER.
     pub user_data: UserData,
     /// Timer durations.
@@ -82,15 +110,22 @@ pub struct Config {
     pub leniency: Leniency,
     /// Stream (STB) or message-preserving transport.
     pub framing: Framing,
-    /// Send ESID 09 before closing on a timeout (the RFC's table 9.9 B sends nothing).
+    /// Send ESID 09 before closing on a timeout, so the partner learns why (the RFC's
+    /// table 9.9 B sends nothing; on by default).
     pub esid_on_timeout: bool,
+    /// Received EERPs and NERPs whose EERPDATE/EERPTIME (the virtual file's stamp) lies
+    /// further back than this are reported as [`crate::ReceiptSignature::TooOld`]: a
+    /// signed receipt that old may be a replay. Needs the wall clock of
+    /// [`crate::ConnectParams::wall_clock`]. `None` (the default): no limit.
+    pub max_receipt_age: Option<Duration>,
     /// How many transitions the transcript keeps.
     pub transcript_len: usize,
 }
 
 impl Config {
     /// A configuration with the defaults: both directions, buffer 99999, credit 999, no
-    /// compression, restart supported, no secure authentication, stream framing.
+    /// compression, restart supported, stream framing, ESID 09 on timeouts. Secure
+    /// authentication is decided per partner with [`crate::ConnectParams`].
     #[must_use]
     pub fn new(identity: OdetteId, password: Password) -> Self {
         Self {
@@ -101,13 +136,13 @@ impl Config {
             credit: Credit::MAX,
             compression: false,
             restart: true,
-            secure_authentication: false,
             user_data: UserData::default(),
             timeouts: Timeouts::default(),
             credit_policy: CreditPolicy::AfterPoll,
             leniency: Leniency::lenient(),
             framing: Framing::Stream,
-            esid_on_timeout: false,
+            esid_on_timeout: true,
+            max_receipt_age: None,
             transcript_len: 64,
         }
     }

@@ -5,7 +5,8 @@ use oftp2_codec::{
 };
 
 use crate::output::Timer;
-use crate::security::AuthFailure;
+use crate::security::{AuthFailure, Fingerprints, fingerprint_hex};
+use crate::state::State;
 
 /// Why a session was aborted. [`SessionError::esid_reason`] is the only place that picks the
 /// ESID reason sent to the peer for it (RFC 5024 §5.3.11).
@@ -18,8 +19,8 @@ pub enum SessionError {
         detail_suffix(detail)
     )]
     Protocol {
-        /// The RFC name of our state.
-        state: &'static str,
+        /// Our state.
+        state: State,
         /// The command received.
         received: CommandCode,
         /// More detail, e.g. "credit exceeded".
@@ -28,8 +29,8 @@ pub enum SessionError {
     /// A command that could not be decoded (ESID 01, 06 or 07).
     #[error("invalid command in state {state}: {error}")]
     Decode {
-        /// The RFC name of our state.
-        state: &'static str,
+        /// Our state.
+        state: State,
         /// What was wrong, with field and offset.
         error: DecodeError,
     },
@@ -71,13 +72,22 @@ pub enum SessionError {
     /// Secure authentication failed (ESID 11); the failure explains why.
     #[error("secure authentication failed: {0}")]
     Authentication(AuthFailure),
-    /// The peer ended the session with ESID.
-    #[error("the partner ended the session: ESID {reason}{}", text_suffix(text))]
+    /// The peer ended the session with ESID, received in `state`. For an ESID 11 the
+    /// diagnosis says which side's certificate is the suspect.
+    #[error(
+        "the partner ended the session in state {state}: ESID {reason}{}{}",
+        text_suffix(text),
+        diagnosis_suffix(diagnosis.as_ref())
+    )]
     PeerEnded {
         /// ESIDREAS.
         reason: EsidReason,
         /// ESIDREAST.
         text: Utf8Text,
+        /// Our state when it arrived.
+        state: State,
+        /// For ESID 11 during secure authentication: what it means.
+        diagnosis: Option<AuthDiagnosis>,
     },
     /// The application ended the session with this reason (F_RELEASE_RQ with an error, or a
     /// refused F_CONNECT_IND).
@@ -88,21 +98,72 @@ pub enum SessionError {
     Timeout {
         /// Which timer.
         timer: Timer,
-        /// The RFC name of the state.
-        state: &'static str,
+        /// The state.
+        state: State,
     },
     /// The network connection closed or was reset (N_DISC_IND / N_RST_IND).
     #[error("the connection was closed in state {state}")]
     Disconnected {
-        /// The RFC name of the state.
-        state: &'static str,
+        /// The state.
+        state: State,
     },
     /// The application aborted (F_ABORT_RQ).
     #[error("aborted by the application in state {state}")]
     LocalAbort {
-        /// The RFC name of the state.
-        state: &'static str,
+        /// The state.
+        state: State,
     },
+}
+
+/// What an ESID 11 (invalid challenge response) from the partner means, from the state it
+/// arrived in (RFC 5024 §4.2.4, §9.8 I-K).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthDiagnosis {
+    /// Which certificate is the suspect.
+    pub suspect: Suspect,
+    /// The fingerprints to compare with the partner's operator.
+    pub fingerprints: Fingerprints,
+}
+
+/// Whose certificate an ESID 11 points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Suspect {
+    /// ESID 11 while we waited for the partner's AURP: the partner could not open *our*
+    /// challenge, which we encrypted to the certificate we hold for it. That certificate
+    /// (in our partner configuration) is the suspect: outdated, or not the partner's.
+    PartnerCertificateWeHold,
+    /// ESID 11 after we answered the partner's challenge: the partner found our answer
+    /// wrong, so it encrypted its challenge to a certificate whose key we used wrongly or
+    /// do not hold: the certificate the partner holds for *us* is the suspect.
+    OurCertificateAtPartner,
+}
+
+impl core::fmt::Display for AuthDiagnosis {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let fp = |v: &Option<[u8; 32]>| v.as_ref().map_or_else(|| "unknown".to_owned(), fingerprint_hex);
+        match self.suspect {
+            Suspect::PartnerCertificateWeHold => write!(
+                f,
+                "the partner could not open our challenge: the certificate we hold for the \
+                 partner is the suspect (ours for it: SHA-256 {}); ask the partner for the \
+                 fingerprint of its current session-authentication certificate",
+                fp(&self.fingerprints.partner)
+            ),
+            Suspect::OurCertificateAtPartner => write!(
+                f,
+                "the partner rejected our answer to its challenge: the certificate the \
+                 partner holds for us is the suspect (our current one: SHA-256 {}); send \
+                 it to the partner",
+                fp(&self.fingerprints.ours)
+            ),
+        }
+    }
+}
+
+fn diagnosis_suffix(d: Option<&AuthDiagnosis>) -> String {
+    d.map(|d| format!("; {d}")).unwrap_or_default()
 }
 
 fn detail_suffix(d: &str) -> String {
@@ -170,8 +231,38 @@ impl From<&SessionError> for Option<EsidReason> {
 pub struct ApiMisuse {
     /// The RFC name of the request, e.g. `F_START_FILE_RQ`.
     pub request: &'static str,
-    /// The RFC name of the current state.
-    pub state: &'static str,
+    /// The current state.
+    pub state: State,
     /// What to do instead.
     pub hint: &'static str,
+}
+
+/// A request whose argument is invalid (a record too long, an SFID field the RFC forbids,
+/// a restart position beyond the offer). Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid argument to {request} in state {state}: {hint}")]
+pub struct BadArgument {
+    /// The RFC name of the request.
+    pub request: &'static str,
+    /// The current state.
+    pub state: State,
+    /// What is wrong with the argument.
+    pub hint: &'static str,
+}
+
+/// Why a request of the application was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// Not valid in this state; nothing changed.
+    #[error(transparent)]
+    Misuse(#[from] ApiMisuse),
+    /// An invalid argument; nothing changed.
+    #[error(transparent)]
+    BadArgument(#[from] BadArgument),
+    /// The request ended the session (e.g. [`crate::Session::accept_session`] when the
+    /// negotiation fails): ESID was sent and [`crate::Event::Aborted`] carries the same
+    /// error.
+    #[error("the session ended: {0}")]
+    SessionEnded(SessionError),
 }

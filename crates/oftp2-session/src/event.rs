@@ -24,6 +24,14 @@ pub enum ReceiptSignature {
     Invalid(crate::security::AuthFailure),
     /// Signed, but the session has no [`crate::SessionSecurity`] to check it.
     NotChecked,
+    /// The signature verifies, but the receipt's date and time stamp lies further back
+    /// than [`crate::Config::max_receipt_age`]: it may be a replay.
+    TooOld {
+        /// How old the stamp is, in seconds.
+        age_secs: u64,
+        /// The limit, in seconds.
+        max_age_secs: u64,
+    },
 }
 
 /// Who ended the session.
@@ -86,6 +94,17 @@ pub enum Event {
         id: FileId,
         /// The SFID as received.
         sfid: Box<Sfid>,
+    },
+    /// The session refused an offered file on its own with SFNA (no decision is asked):
+    /// its SFIDREST cannot be represented or lies beyond SFIDFSIZ (RFC 5024 §5.3.3,
+    /// §5.3.5 reasons 10 and 11). The session goes on; the partner may offer it again.
+    FileOfferRefused {
+        /// The SFID as received.
+        sfid: Box<Sfid>,
+        /// The SFNA reason sent.
+        reason: SfnaReason,
+        /// What is wrong.
+        detail: &'static str,
     },
     /// F_START_FILE_CF(+): the partner accepted our file from `restart_at` on.
     FileAccepted {

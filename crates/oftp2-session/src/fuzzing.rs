@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use oftp2_codec::{Command, CommandCode, OdetteId, Password, StbDecoder};
 
-use crate::{Config, Event, FakeSecurity, Output, Session};
+use crate::{Config, ConnectParams, Event, FakeSecurity, Output, Session};
 
 /// Feeds `data` to a Responder; `origin` is the virtual time the session starts at (the
 /// caller's: this crate never reads a clock).
@@ -49,24 +49,29 @@ fn run(origin: Instant, data: &[u8], initiator: bool) {
     })
     .unwrap();
     let mut config = Config::new(me, Password::new("SECRET").unwrap());
-    config.secure_authentication = flags & 1 != 0;
     config.compression = flags & 2 != 0;
-    let security: Option<Box<dyn crate::SessionSecurity>> = if config.secure_authentication {
-        Some(Box::new(FakeSecurity::new(me, 7)))
-    } else {
-        None
+    let params = || {
+        if flags & 1 != 0 {
+            ConnectParams::new().secure_authentication(Box::new(FakeSecurity::new(me, 7)))
+        } else {
+            ConnectParams::new()
+        }
     };
     let mut s = if initiator {
-        Session::initiator(config, security).unwrap()
+        Session::initiator(config, params())
     } else {
-        Session::responder(config, security).unwrap()
+        Session::responder(config)
+    };
+    let mut h = Harness {
+        accept: Some(params()),
+        terminal: 0,
     };
     // Virtual time from the caller's origin: nothing depends on the clock.
     let mut now = origin;
     let mut sent = StbDecoder::new(99_999);
     let mut esid_seen = false;
     s.handle_connected(now);
-    drain(&mut s, now, &mut sent, &mut esid_seen);
+    drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
     let piece = usize::from(flags >> 4) * 7 + 1;
     let by_append = flags & 4 != 0;
     for chunk in stream.chunks(piece) {
@@ -77,14 +82,23 @@ fn run(origin: Instant, data: &[u8], initiator: bool) {
         } else {
             s.handle_input(now, chunk);
         }
-        drain(&mut s, now, &mut sent, &mut esid_seen);
+        drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
         now += Duration::from_millis(10);
     }
     now += Duration::from_secs(3600);
     s.handle_timeout(now);
-    drain(&mut s, now, &mut sent, &mut esid_seen);
+    drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
     s.handle_disconnect(now);
-    drain(&mut s, now, &mut sent, &mut esid_seen);
+    drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
+    assert_eq!(h.terminal, 1, "a session must end with exactly one terminal event");
+}
+
+/// The application's side in the fuzz body.
+struct Harness {
+    /// The parameters for accept_session (taken once).
+    accept: Option<ConnectParams>,
+    /// Released and Aborted events seen.
+    terminal: u32,
 }
 
 #[allow(
@@ -93,7 +107,13 @@ fn run(origin: Instant, data: &[u8], initiator: bool) {
     clippy::panic,
     reason = "fuzz target body"
 )]
-fn drain(s: &mut Session, now: Instant, sent: &mut StbDecoder, esid_seen: &mut bool) {
+fn drain(
+    s: &mut Session,
+    now: Instant,
+    sent: &mut StbDecoder,
+    esid_seen: &mut bool,
+    h: &mut Harness,
+) {
     loop {
         match s.poll_output() {
             Output::Transmit(b) => {
@@ -107,9 +127,15 @@ fn drain(s: &mut Session, now: Instant, sent: &mut StbDecoder, esid_seen: &mut b
                 }
             }
             Output::Event(e) => {
+                if matches!(e, Event::Released | Event::Aborted { .. }) {
+                    h.terminal += 1;
+                    assert_eq!(h.terminal, 1, "a second terminal event: {e:?}");
+                }
                 // A cooperative application: errors are allowed (the state may have moved).
                 let _ = match e {
-                    Event::SessionRequested { .. } => s.accept_session(now),
+                    Event::SessionRequested { .. } => {
+                        s.accept_session(now, h.accept.take().unwrap_or_default())
+                    }
                     Event::FileOffered { id, sfid } => s.accept_file(now, id, sfid.restart.get()),
                     Event::FileEnded { id, .. } => s.confirm_file(now, id, false),
                     Event::EerpReceived { .. } | Event::NerpReceived { .. } => {

@@ -9,7 +9,8 @@
 //! 1. Feed one input: [`Session::handle_connected`], [`Session::handle_input`] (bytes from
 //!    the transport, split anywhere; or read them straight into
 //!    [`Session::receive_buffer`] and call [`Session::handle_received`], one copy less),
-//!    [`Session::handle_timeout`],
+//!    [`Session::handle_sent`] (every queued octet has been handed to the transport: the
+//!    wait for the partner's answer starts then), [`Session::handle_timeout`],
 //!    [`Session::handle_disconnect`], or an application request named after the RFC's
 //!    service primitive ([`Session::start_file`] is F_START_FILE_RQ, and so on).
 //! 2. Drain [`Session::poll_output`] until [`Output::Wait`]: write each
@@ -21,19 +22,19 @@
 //! ```
 //! use std::time::Instant;
 //! use oftp2_codec::{OdetteId, Password};
-//! use oftp2_session::{Config, Output, Session};
+//! use oftp2_session::{Config, Output, Session, State};
 //!
 //! /// The driver's side of an accepted connection: `now` is read by the driver, which owns
 //! /// the clock; the session only ever receives it.
 //! fn accepted(now: Instant) -> Result<Session, Box<dyn std::error::Error>> {
 //!     let config = Config::new(OdetteId::new("O0013000000BRAVO")?, Password::new("SECRET")?);
-//!     let mut responder = Session::responder(config, None)?;
+//!     let mut responder = Session::responder(config);
 //!     responder.handle_connected(now); // N_CON_IND: the Responder speaks first
 //!     let Output::Transmit(ssrm) = responder.poll_output() else { unreachable!() };
 //!     assert_eq!(&ssrm[..], b"\x10\x00\x00\x17IODETTE FTP READY \r");
 //!     let Output::Wait(Some(deadline)) = responder.poll_output() else { unreachable!() };
-//!     assert_eq!(responder.state_name(), "A_NC_ONLY");
-//!     assert_eq!(deadline.state, "A_NC_ONLY");
+//!     assert_eq!(responder.state(), State::ANcOnly);
+//!     assert_eq!(deadline.state.to_string(), "A_NC_ONLY");
 //!     Ok(responder)
 //! }
 //! ```
@@ -42,6 +43,34 @@
 //! end of a transfer.
 //!
 //! Two sessions wired together in memory, as this crate's tests do, run whole transfers.
+//!
+//! ## Decisions per partner
+//!
+//! The [`Config`] holds our identity and defaults. What depends on the partner (secure
+//! authentication with its [`SessionSecurity`], buffer size, credit, compression, restart,
+//! direction, the wall clock for receipt checks) is given as [`ConnectParams`]: to
+//! [`Session::initiator`] for the partner we call, and to [`Session::accept_session`] once
+//! [`Event::SessionRequested`] has named the caller (RFC 5024 §9.8 P9/P10). Secure
+//! authentication is switched on only together with the hook that performs it, so SSIDAUTH
+//! and the hook can never disagree.
+//!
+//! ## Timers never abort progress
+//!
+//! The inactivity timers ([`Timeouts`], RFC 5024 §4.7.2) are renewed by the progress they
+//! wait for: every DATA buffer received, every [`Session::send_data`] that takes data, and
+//! [`Session::handle_sent`], from which the wait for the partner's answer runs. Data fed
+//! slowly leaves in a partly filled DATA buffer after [`Timeouts::partial_buffer`]
+//! ([`Timer::PartialBuffer`]), so the partner's timer sees progress too. A stalled
+//! application and a silent partner still time out, with ESID 09.
+//!
+//! ## Outcomes are typed
+//!
+//! Every session ends with exactly one [`Event::Released`] or [`Event::Aborted`], then
+//! [`Output::Close`]. [`SessionError`] carries the [`State`] it happened in; a received ESID
+//! 11 comes with an [`AuthDiagnosis`] naming the certificate to suspect and both SHA-256
+//! fingerprints; [`AuthFailure::kind`] is matchable and its `source()` is the underlying
+//! `oftp2_auth` error. Requests fail with [`RequestError`]: [`ApiMisuse`] (wrong state),
+//! [`BadArgument`] (wrong argument), or [`RequestError::SessionEnded`].
 //!
 //! ## What the session guarantees
 //!
@@ -81,6 +110,7 @@ mod event;
 #[doc(hidden)]
 pub mod fuzzing;
 mod output;
+mod params;
 mod security;
 mod session;
 mod state;
@@ -88,10 +118,14 @@ mod state;
 #[cfg(feature = "cms")]
 pub use cms::CmsSecurity;
 pub use config::{Config, CreditPolicy, Framing, Timeouts};
-pub use error::{ApiMisuse, SessionError};
+pub use error::{
+    ApiMisuse, AuthDiagnosis, BadArgument, RequestError, SessionError, Suspect,
+};
 pub use event::{AbortOrigin, Event, FileId, Negotiated, ReceiptSignature};
 pub use output::{Deadline, Output, Timer};
+pub use params::ConnectParams;
 #[cfg(feature = "insecure-test-crypto")]
 pub use security::FakeSecurity;
-pub use security::{AuthFailure, SessionSecurity};
+pub use security::{AuthFailure, AuthFailureKind, Fingerprints, SessionSecurity};
 pub use session::{Role, Session};
+pub use state::State;

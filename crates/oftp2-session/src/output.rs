@@ -5,10 +5,14 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::event::Event;
+use crate::state::State;
 
 /// One item from [`crate::Session::poll_output`].
+///
+/// Exhaustive on purpose: a drain loop matches every variant, so a new kind of output can
+/// never be dropped silently by a catch-all arm. New information comes as new [`Event`]s
+/// (which is `#[non_exhaustive]`).
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Output {
     /// Send these bytes, in order. With [`crate::Framing::Stream`] they are the next piece
     /// of the byte stream (a command is one piece; a DATA buffer comes as its header and its
@@ -31,8 +35,8 @@ pub struct Deadline {
     pub at: Instant,
     /// Which timer.
     pub timer: Timer,
-    /// The RFC name of the state that armed it.
-    pub state: &'static str,
+    /// The state that armed it.
+    pub state: State,
 }
 
 /// The session's timers: the RFC's inactivity timer (§4.7.2, §9 "Action 2") named by whom
@@ -46,6 +50,10 @@ pub enum Timer {
     ApplicationDecision,
     /// ESID sent, waiting for the peer to disconnect.
     DisconnectLinger,
+    /// Data written slowly waits in a partly filled DATA buffer: at this deadline the
+    /// buffer goes out as it is, so the partner sees progress (see
+    /// [`crate::Timeouts::partial_buffer`]). Not an error.
+    PartialBuffer,
 }
 
 impl core::fmt::Display for Timer {
@@ -54,6 +62,7 @@ impl core::fmt::Display for Timer {
             Self::PeerResponse => "no response from the partner",
             Self::ApplicationDecision => "no decision from the application",
             Self::DisconnectLinger => "the partner did not close after ESID",
+            Self::PartialBuffer => "a partly filled DATA buffer is due",
         })
     }
 }

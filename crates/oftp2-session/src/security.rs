@@ -9,23 +9,87 @@ use core::fmt;
 
 use oftp2_codec::{CipherSuite, OdetteId};
 
-/// Why secure authentication failed, for the operator. The peer only ever sees ESID 11.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What kind of failure an [`AuthFailure`] is: match on it instead of parsing the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthFailureKind {
+    /// No usable certificate of the partner for the purpose (none configured, expired,
+    /// outside its acceptance period).
+    NoPartnerCertificate,
+    /// No key of ours for the purpose (e.g. no receipt-signing key).
+    NoOwnKey,
+    /// The partner's AUCH is encrypted to a certificate of ours whose key we do not hold:
+    /// the partner uses a wrong or outdated certificate for us.
+    ChallengeNotForUs,
+    /// The partner's AUCH could not be opened (bad padding, wrong key length, corrupt
+    /// content); one failure for every cause, so nothing leaks (RFC 5024 §4.2.4).
+    CouldNotDecrypt,
+    /// The partner's AURP does not match our challenge.
+    ResponseMismatch,
+    /// A CMS structure from the partner is malformed or uses an unsupported algorithm.
+    Malformed,
+    /// A receipt's signature does not verify, or its content does not match.
+    BadSignature,
+    /// The signer's certificate was not valid at the time of the check.
+    CertificateNotValid,
+    /// The cipher suite is not one this implementation supports (RFC 5024 §10.2).
+    UnsupportedSuite,
+    /// Our own cryptographic operation failed (building a challenge, signing).
+    LocalOperation,
+    /// The exchange came in an order the hook did not expect (e.g. no challenge pending).
+    OutOfOrder,
+    /// Anything else; the summary says what.
+    Other,
+}
+
+/// Why secure authentication or a receipt check failed, for the operator. The peer only
+/// ever sees ESID 11.
+///
+/// [`AuthFailure::kind`] is matchable; [`std::error::Error::source`] gives the underlying
+/// error of the cryptography (with the `cms` feature, an `oftp2_auth` error enum such as
+/// `ChallengeFailure` or `ReceiptError`, reachable with `downcast_ref`).
+#[derive(Debug, Clone)]
 pub struct AuthFailure {
+    /// What kind of failure.
+    pub kind: AuthFailureKind,
     /// What happened, e.g. "the AUCH is encrypted to certificate CN=... serial ...".
     pub summary: String,
     /// What to change, when known.
     pub fix: Option<String>,
+    source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
+impl PartialEq for AuthFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.summary == other.summary && self.fix == other.fix
+    }
+}
+
+impl Eq for AuthFailure {}
+
 impl AuthFailure {
-    /// A failure with a summary and a fix.
+    /// A failure of kind [`AuthFailureKind::Other`] with a summary and a fix.
     #[must_use]
     pub fn new(summary: impl Into<String>, fix: Option<String>) -> Self {
+        Self::of(AuthFailureKind::Other, summary, fix)
+    }
+
+    /// A failure of `kind`.
+    #[must_use]
+    pub fn of(kind: AuthFailureKind, summary: impl Into<String>, fix: Option<String>) -> Self {
         Self {
+            kind,
             summary: summary.into(),
             fix,
+            source: None,
         }
+    }
+
+    /// The same failure, caused by `source`.
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
     }
 }
 
@@ -37,6 +101,46 @@ impl fmt::Display for AuthFailure {
         }
         Ok(())
     }
+}
+
+impl std::error::Error for AuthFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The SHA-256 fingerprints of the certificates used in secure authentication with one
+/// partner, to compare with the partner's operator when ESID 11 ends a session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Fingerprints {
+    /// Our session-authentication certificate (the one the partner should encrypt to).
+    pub ours: Option<[u8; 32]>,
+    /// The partner's session-authentication certificate that we hold (we encrypt our
+    /// challenge to it).
+    pub partner: Option<[u8; 32]>,
+}
+
+impl Fingerprints {
+    /// Fingerprints with the given values.
+    #[must_use]
+    pub fn new(ours: Option<[u8; 32]>, partner: Option<[u8; 32]>) -> Self {
+        Self { ours, partner }
+    }
+}
+
+/// Colon-separated upper-case hex, as `openssl x509 -fingerprint -sha256` prints it.
+pub(crate) fn fingerprint_hex(f: &[u8; 32]) -> String {
+    let mut s = String::with_capacity(95);
+    for (i, b) in f.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02X}"));
+    }
+    s
 }
 
 /// The cryptographic side of secure authentication, one instance per session.
@@ -70,25 +174,39 @@ pub trait SessionSecurity: Send {
     /// SFIDCIPH). The default has no receipt key.
     fn sign_receipt(&mut self, content: &[u8], suite: CipherSuite) -> Result<Vec<u8>, AuthFailure> {
         let _ = (content, suite);
-        Err(AuthFailure::new(
+        Err(AuthFailure::of(
+            AuthFailureKind::NoOwnKey,
             "no receipt-signing key is configured",
             None,
         ))
     }
 
     /// Verifies EERPSIG/NERPSIG over `content` with the receipt certificates configured for
-    /// `creator` (the receipt's originator). The default knows no certificates.
+    /// `creator` (the receipt's originator). `at` is the Unix time of the check (from the
+    /// session's wall clock, [`crate::ConnectParams::wall_clock`]): the signer's certificate
+    /// must be valid then; `None` when the application gave no wall clock. The default
+    /// knows no certificates.
     fn verify_receipt(
         &mut self,
         creator: &OdetteId,
         signature: &[u8],
         content: &[u8],
+        at: Option<u64>,
     ) -> Result<(), AuthFailure> {
-        let _ = (signature, content);
-        Err(AuthFailure::new(
+        let _ = (signature, content, at);
+        Err(AuthFailure::of(
+            AuthFailureKind::NoPartnerCertificate,
             format!("no receipt certificate is configured for {creator}"),
             None,
         ))
+    }
+
+    /// The fingerprints of our and `partner`'s session-authentication certificates, for
+    /// the explanation of an ESID 11 (see [`crate::SessionError::PeerEnded`]). The default
+    /// knows none.
+    fn fingerprints(&self, partner: &OdetteId) -> Fingerprints {
+        let _ = partner;
+        Fingerprints::default()
     }
 }
 
@@ -97,7 +215,7 @@ pub use fake::FakeSecurity;
 
 #[cfg(feature = "insecure-test-crypto")]
 mod fake {
-    use super::{AuthFailure, SessionSecurity};
+    use super::{AuthFailure, AuthFailureKind, Fingerprints, SessionSecurity};
     use oftp2_codec::OdetteId;
 
     const MAGIC: &[u8; 8] = b"FAKE-CMS";
@@ -151,14 +269,16 @@ mod fake {
             challenge: &[u8],
         ) -> Result<[u8; 20], AuthFailure> {
             let Some(rest) = challenge.strip_prefix(MAGIC.as_slice()) else {
-                return Err(AuthFailure::new(
+                return Err(AuthFailure::of(
+                    AuthFailureKind::Malformed,
                     "the AUCH is not a fake-CMS challenge",
                     None,
                 ));
             };
             let (to, value) = rest.split_at(rest.len().min(25));
             if to != self.own.as_bytes().as_slice() {
-                return Err(AuthFailure::new(
+                return Err(AuthFailure::of(
+                    AuthFailureKind::ChallengeNotForUs,
                     format!(
                         "the AUCH is encrypted to {} but we are {}",
                         String::from_utf8_lossy(to).trim_end(),
@@ -168,7 +288,8 @@ mod fake {
                 ));
             }
             let Ok(v) = <[u8; 20]>::try_from(value) else {
-                return Err(AuthFailure::new(
+                return Err(AuthFailure::of(
+                    AuthFailureKind::CouldNotDecrypt,
                     format!("the challenge has {} octets, 20 are required", value.len()),
                     None,
                 ));
@@ -183,12 +304,29 @@ mod fake {
         ) -> Result<(), AuthFailure> {
             match self.pending.take() {
                 Some(c) if &c == response => Ok(()),
-                Some(_) => Err(AuthFailure::new(
+                Some(_) => Err(AuthFailure::of(
+                    AuthFailureKind::ResponseMismatch,
                     "the response does not match the challenge",
                     Some("the partner decrypted with a different key".into()),
                 )),
-                None => Err(AuthFailure::new("no challenge is pending", None)),
+                None => Err(AuthFailure::of(
+                    AuthFailureKind::OutOfOrder,
+                    "no challenge is pending",
+                    None,
+                )),
             }
+        }
+
+        fn fingerprints(&self, partner: &OdetteId) -> Fingerprints {
+            // Stand-ins derived from the codes: enough to tell the sides apart in tests.
+            let digest = |id: &OdetteId| {
+                let mut f = [0u8; 32];
+                for (slot, b) in f.iter_mut().zip(id.as_bytes().iter()) {
+                    *slot = *b;
+                }
+                f
+            };
+            Fingerprints::new(Some(digest(&self.own)), Some(digest(partner)))
         }
     }
 }

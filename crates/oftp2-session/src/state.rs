@@ -1,8 +1,10 @@
 //! The states of RFC 5024 §9.3, by their RFC names.
 
-/// A state of the ODETTE-FTP entity (RFC 5024 §9.3).
+/// A state of the ODETTE-FTP entity (RFC 5024 §9.3). `Display` gives the RFC's name
+/// (`Idle` and `Closed` are both the RFC's IDLE: before and after the session).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum State {
+#[non_exhaustive]
+pub enum State {
     /// IDLE before a connection: a Responder waiting for N_CON_IND (§9.8 IDLE).
     Idle,
     /// I_WF_NC: Initiator waiting for the network connection (§9.8, row N_CON_CF).
@@ -65,7 +67,8 @@ pub(crate) enum State {
 
 impl State {
     /// The RFC's name.
-    pub(crate) const fn name(self) -> &'static str {
+    #[must_use]
+    pub const fn name(self) -> &'static str {
         match self {
             Self::Idle | Self::Closed => "IDLE",
             Self::IWfNc => "I_WF_NC",
@@ -110,5 +113,11 @@ impl State {
                 | Self::Clip
                 | Self::Rtrp
         )
+    }
+}
+
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -73,7 +73,7 @@ fn a_file_survives_random_cuts_and_restarts() {
         }
         p.drive();
         if let Some(Event::SessionRequested { .. }) = p.b.next_event() {
-            p.b.session.accept_session(p.now).unwrap();
+            p.accept();
             p.drive();
         }
         let now = p.now;

@@ -55,14 +55,12 @@ fn security(own: &str, partner_id: &str, partner_cert: &str, seed: u64) -> CmsSe
 }
 
 fn pair(a_sec: CmsSecurity, b_sec: CmsSecurity) -> Pair {
-    let mut ca = config(ALPHA);
-    ca.secure_authentication = true;
-    let mut cb = config(BRAVO);
-    cb.secure_authentication = true;
-    Pair::new(
-        Session::initiator(ca, Some(Box::new(a_sec))).unwrap(),
-        Session::responder(cb, Some(Box::new(b_sec))).unwrap(),
-    )
+    let mut p = Pair::new(
+        Session::initiator(config(ALPHA), auth(Box::new(a_sec))),
+        Session::responder(config(BRAVO)),
+    );
+    p.accept = Some(auth(Box::new(b_sec)));
+    p
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::alloc::System;
 use std::time::Instant;
 
 use oftp2_codec::{BufferSize, OdetteId, Password};
-use oftp2_session::{Config, Event, Output, Session};
+use oftp2_session::{Config, ConnectParams, Event, Output, Session};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 // A counting allocator (the stats_alloc crate keeps the unsafe code out of this workspace).
@@ -29,11 +29,10 @@ fn pump(from: &mut Session, to: &mut Session, now: Instant) -> bool {
     loop {
         match from.poll_output() {
             Output::Transmit(b) => to.handle_input(now, &b),
-            Output::Event(Event::SessionRequested { .. }) => from.accept_session(now).unwrap(),
+            Output::Event(Event::SessionRequested { .. }) => from.accept_session(now, ConnectParams::new()).unwrap(),
             Output::Event(_) => {}
             Output::Close => to.handle_disconnect(now),
             Output::Wait(_) => return moved,
-            _ => unreachable!(),
         }
         moved = true;
     }
@@ -51,8 +50,8 @@ fn ten_thousand_idle_session_pairs() {
     let region = Region::new(GLOBAL);
     let mut pairs = Vec::with_capacity(PAIRS);
     for _ in 0..PAIRS {
-        let mut a = Session::initiator(config.clone(), None).unwrap();
-        let mut b = Session::responder(config.clone(), None).unwrap();
+        let mut a = Session::initiator(config.clone(), ConnectParams::new());
+        let mut b = Session::responder(config.clone());
         a.handle_connected(now);
         b.handle_connected(now);
         while pump(&mut a, &mut b, now) | pump(&mut b, &mut a, now) {}

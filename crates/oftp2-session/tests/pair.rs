@@ -24,7 +24,7 @@ use oftp2_codec::{
     BufferSize, CommandCode, Credit, Eerp, EfnaReason, EsidReason, FileFormat, SendReceive,
     SfnaReason, UserData, Utf8Text,
 };
-use oftp2_session::{AbortOrigin, Config, Event, SessionError};
+use oftp2_session::{AbortOrigin, Config, Event, SessionError, State};
 use sha2::{Digest, Sha256};
 
 use CommandCode as C;
@@ -70,11 +70,7 @@ fn session_start_negotiates_the_smaller_values() {
 
 #[test]
 fn secure_authentication_runs_both_ways() {
-    let mut ca = config(ALPHA);
-    ca.secure_authentication = true;
-    let mut cb = config(BRAVO);
-    cb.secure_authentication = true;
-    let mut p = Pair::with_configs(ca, cb);
+    let mut p = Pair::with_auth(config(ALPHA), config(BRAVO), true, true);
     p.establish();
     // §4.2.4: the Initiator sends SECD first, the Responder challenges, then the reverse.
     assert_eq!(p.a.sent_codes(), [C::Ssid, C::Secd, C::Aurp, C::Auch]);
@@ -90,15 +86,12 @@ fn secure_authentication_runs_both_ways() {
 
 #[test]
 fn a_wrong_challenge_response_ends_with_esid_11_and_an_explanation() {
-    let mut ca = config(ALPHA);
-    ca.secure_authentication = true;
-    let mut cb = config(BRAVO);
-    cb.secure_authentication = true;
     let mut bad = oftp2_session::FakeSecurity::new(id(BRAVO), 2);
     bad.wrong_answer = Some([0; 20]);
-    let a = oftp2_session::Session::initiator(ca, fake(ALPHA, 1)).unwrap();
-    let b = oftp2_session::Session::responder(cb, Some(Box::new(bad))).unwrap();
+    let a = oftp2_session::Session::initiator(config(ALPHA), auth(fake(ALPHA, 1)));
+    let b = oftp2_session::Session::responder(config(BRAVO));
     let mut p = Pair::new(a, b);
+    p.accept = Some(auth(Box::new(bad)));
     p.establish();
     // The Initiator challenged in its turn? No: it is the Responder that answers wrongly to
     // the Initiator's challenge, in the second half.
@@ -129,14 +122,11 @@ fn a_wrong_challenge_response_ends_with_esid_11_and_an_explanation() {
 
 #[test]
 fn an_auch_for_another_certificate_is_explained() {
-    let mut ca = config(ALPHA);
-    ca.secure_authentication = true;
-    let mut cb = config(BRAVO);
-    cb.secure_authentication = true;
     // The Responder's security believes it is someone else.
-    let a = oftp2_session::Session::initiator(ca, fake(ALPHA, 1)).unwrap();
-    let b = oftp2_session::Session::responder(cb, fake("O0013000000OTHER", 2)).unwrap();
+    let a = oftp2_session::Session::initiator(config(ALPHA), auth(fake(ALPHA, 1)));
+    let b = oftp2_session::Session::responder(config(BRAVO));
     let mut p = Pair::new(a, b);
+    p.accept = Some(auth(fake("O0013000000OTHER", 2)));
     p.establish();
     // A answers B's challenge (addressed to ALPHA): fine. B must answer A's challenge,
     // which is addressed to BRAVO while B's keys are OTHER's: B fails with ESID 11.
@@ -151,9 +141,7 @@ fn an_auch_for_another_certificate_is_explained() {
 
 #[test]
 fn different_ssidauth_is_esid_12() {
-    let mut ca = config(ALPHA);
-    ca.secure_authentication = true;
-    let mut p = Pair::with_configs(ca, config(BRAVO));
+    let mut p = Pair::with_auth(config(ALPHA), config(BRAVO), true, false);
     p.establish();
     match p.b.sent.last().unwrap() {
         oftp2_codec::Command::Esid(e) => assert_eq!(e.reason, EsidReason::SECURE_AUTH_INCOMPATIBLE),
@@ -175,7 +163,8 @@ fn both_send_only_is_esid_10() {
     let mut cb = config(BRAVO);
     cb.mode = SendReceive::Send;
     let mut p = Pair::with_configs(ca, cb);
-    p.drive();
+    // The check waits for accept_session, where the mode may be chosen per partner.
+    p.establish();
     match p.b.sent.last().unwrap() {
         oftp2_codec::Command::Esid(e) => assert_eq!(e.reason, EsidReason::MODE_INCOMPATIBLE),
         other => panic!("{other:?}"),
@@ -400,8 +389,10 @@ fn only_the_speaker_after_cd_may_end_the_session() {
     let mut p = Pair::with_configs(config(ALPHA), config(BRAVO));
     p.establish();
     let now = p.now;
-    let e = p.a.session.end_session(now).unwrap_err();
-    assert_eq!(e.state, "IDLESP");
+    match p.a.session.end_session(now).unwrap_err() {
+        oftp2_session::RequestError::Misuse(e) => assert_eq!(e.state, State::IdleSp),
+        other => panic!("{other:?}"),
+    }
     assert!(p.b.session.end_session(now).is_err());
 }
 
@@ -512,7 +503,7 @@ fn a_silent_partner_times_out() {
             e,
             Event::Aborted {
                 error: SessionError::Timeout {
-                    state: "A_WF_CONRS",
+                    state: State::AWfConrs,
                     ..
                 },
                 ..
@@ -520,12 +511,13 @@ fn a_silent_partner_times_out() {
         )),
         "{events:?}"
     );
+    // ESID 09 tells the partner why (Config::esid_on_timeout, on by default).
     assert!(p.a.take_events().iter().any(|e| matches!(
         e,
         Event::Aborted {
-            error: SessionError::Disconnected { .. },
+            error: SessionError::PeerEnded { reason, .. },
             ..
-        }
+        } if *reason == EsidReason::TIME_OUT
     )));
 }
 

@@ -97,15 +97,13 @@ proptest! {
     #[test]
     fn random_operations_keep_the_invariants(auth in any::<bool>(), ops in proptest::collection::vec(op(), 1..80)) {
         let mut ca = config(ALPHA);
-        let mut cb = config(BRAVO);
-        ca.secure_authentication = auth;
-        cb.secure_authentication = auth;
+        let cb = config(BRAVO);
         ca.buffer_size = oftp2_codec::BufferSize::new(256).unwrap();
         ca.credit = oftp2_codec::Credit::new(2).unwrap();
-        let mut p = Pair::with_configs(ca, cb);
+        let mut p = Pair::with_auth(ca, cb, auth, auth);
         p.drive();
         if let Some(Event::SessionRequested { .. }) = p.b.next_event() {
-            p.b.session.accept_session(p.now).unwrap();
+            p.accept();
         }
         let mut sa = AppState::default();
         let mut sb = AppState::default();

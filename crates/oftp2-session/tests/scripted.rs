@@ -25,7 +25,9 @@ use std::time::Instant;
 use bytes::Bytes;
 use common::*;
 use oftp2_codec::{BufferSize, Command, Credit, EsidReason, FileFormat, StbDecoder};
-use oftp2_session::{AbortOrigin, CreditPolicy, Event, Output, Session, SessionError};
+use oftp2_session::{
+    AbortOrigin, ConnectParams, CreditPolicy, Event, Output, Session, SessionError, State,
+};
 
 /// Wraps an exchange buffer in its Stream Transmission Header (§8.2).
 fn stb(buffer: &[u8]) -> Vec<u8> {
@@ -46,7 +48,6 @@ fn drain(s: &mut Session) -> (Vec<Bytes>, Vec<Event>, bool) {
             Output::Event(e) => events.push(e),
             Output::Close => closed = true,
             Output::Wait(_) => return (sent, events, closed),
-            _ => unreachable!(),
         }
     }
 }
@@ -69,7 +70,7 @@ const INITIATOR_SSID: &[u8] = b"X5O0013000000ALPHA         SECRET  04096BNNN064N
 fn responder_in_idleli(policy: CreditPolicy) -> (Session, Instant) {
     let mut c = config(BRAVO);
     c.credit_policy = policy;
-    let mut s = Session::responder(c, None).unwrap();
+    let mut s = Session::responder(c);
     let now = Instant::now();
     s.handle_connected(now);
     let (sent, _, _) = drain(&mut s);
@@ -84,7 +85,7 @@ fn responder_in_idleli(policy: CreditPolicy) -> (Session, Instant) {
     assert!(
         matches!(&events[..], [Event::SessionRequested { ssid }] if ssid.password.expose() == "SECRET")
     );
-    s.accept_session(now).unwrap();
+    s.accept_session(now, ConnectParams::new()).unwrap();
     let (sent, events, _) = drain(&mut s);
     // The answer lowers buffer size and credit to the Initiator's and carries our code.
     assert_eq!(
@@ -161,7 +162,7 @@ fn the_responder_answers_the_rfc_sequence() {
 
 #[test]
 fn rfc_9_13_sfpa_above_the_restart_position_is_esid_02() {
-    let mut s = Session::initiator(config(ALPHA), None).unwrap();
+    let mut s = Session::initiator(config(ALPHA), ConnectParams::new());
     let now = Instant::now();
     s.handle_connected(now);
     s.handle_input(now, &stb(b"IODETTE FTP READY \r"));
@@ -189,7 +190,7 @@ fn rfc_9_13_sfpa_above_the_restart_position_is_esid_02() {
     assert!(text.contains("SFPAACNT exceeds"), "{text}");
     assert!(matches!(
         aborted_local(&events),
-        SessionError::Protocol { state: "OPOP", .. }
+        SessionError::Protocol { state: State::Opop, .. }
     ));
     assert_eq!(s.state_name(), "WF_NDISC");
 }
@@ -239,13 +240,13 @@ fn misbehaving_peers_get_the_right_esid() {
     for (input, expected, needle) in cases {
         let mut c = config(BRAVO);
         c.restart = false;
-        let mut s = Session::responder(c, None).unwrap();
+        let mut s = Session::responder(c);
         let now = Instant::now();
         s.handle_connected(now);
         drain(&mut s);
         s.handle_input(now, &stb(INITIATOR_SSID));
         drain(&mut s);
-        s.accept_session(now).unwrap();
+        s.accept_session(now, ConnectParams::new()).unwrap();
         drain(&mut s);
         s.handle_input(now, &input);
         let (sent, events, _) = drain(&mut s);
@@ -376,7 +377,7 @@ fn the_speaker_never_sends_efid_while_waiting_for_credit() {
     let mut c = config(ALPHA);
     c.buffer_size = BufferSize::new(128).unwrap();
     c.credit = Credit::new(2).unwrap();
-    let mut s = Session::initiator(c, None).unwrap();
+    let mut s = Session::initiator(c, ConnectParams::new());
     let now = Instant::now();
     s.handle_connected(now);
     s.handle_input(now, &stb(b"IODETTE FTP READY \r"));

@@ -51,6 +51,47 @@ pub struct Sfid {
     pub description: Utf8Text,
 }
 
+impl Sfid {
+    /// An SFID with the mandatory fields of the virtual file's identity (RFC 5024 §1.5.2:
+    /// dataset name, date and time stamp, originator; §5.3.3) plus the destination and
+    /// format. The rest starts as: no user data, SFIDLRECL 0 (set it for F and V files),
+    /// sizes 0, no restart, no security services (SFIDSEC 00, SFIDCIPH 00, SFIDCOMP 0,
+    /// SFIDENV 0: §5.3.3 wants 00 when no service is used), unsigned EERP, no description.
+    /// Set the other fields on the returned value.
+    ///
+    /// Get `date` and `time` from [`crate::FileStamper`] (or [`crate::file_stamp`]) when the
+    /// file is queued, so two versions of one file are two virtual files.
+    #[must_use]
+    pub fn new(
+        dataset_name: VirtualFileName,
+        date: FileDate,
+        time: FileTime,
+        originator: OdetteId,
+        destination: OdetteId,
+        format: FileFormat,
+    ) -> Self {
+        Self {
+            dataset_name,
+            date,
+            time,
+            user_data: UserData::default(),
+            destination,
+            originator,
+            format,
+            max_record_len: Decimal::saturating(0),
+            file_size: Decimal::saturating(0),
+            original_size: Decimal::saturating(0),
+            restart: Decimal::saturating(0),
+            security: SecurityLevel::None,
+            cipher_suite: CipherSuite::NONE,
+            compression: FileCompression::NONE,
+            enveloping: Enveloping::NONE,
+            signed_eerp: false,
+            description: Utf8Text::empty(),
+        }
+    }
+}
+
 impl Wire for Sfid {
     const CODE: CommandCode = CommandCode::Sfid;
     fn encoded_len(&self) -> usize {

@@ -19,11 +19,14 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oftp2_codec::{
-    CipherSuite, Command, CommandCode, Count17, Decimal, Enveloping, FileCompression, FileDate,
-    FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, StbDecoder, UserData, Utf8Text,
+    Command, CommandCode, Count17, Decimal, FileDate,
+    FileFormat, FileTime, OdetteId, Password, Sfid, StbDecoder,
     VirtualFileName,
 };
-use oftp2_session::{Config, Event, FakeSecurity, Framing, Output, Session, SessionSecurity};
+use oftp2_session::{
+    Config, ConnectParams, Event, FakeSecurity, Framing, Output, RequestError, Session,
+    SessionSecurity,
+};
 
 pub const ALPHA: &str = "O0013000000ALPHA";
 pub const BRAVO: &str = "O0013000000BRAVO";
@@ -36,8 +39,13 @@ pub fn config(who: &str) -> Config {
     Config::new(id(who), Password::new("SECRET").unwrap())
 }
 
-pub fn fake(who: &str, seed: u64) -> Option<Box<dyn SessionSecurity>> {
-    Some(Box::new(FakeSecurity::new(id(who), seed)))
+pub fn fake(who: &str, seed: u64) -> Box<dyn SessionSecurity> {
+    Box::new(FakeSecurity::new(id(who), seed))
+}
+
+/// Parameters with secure authentication by `security`.
+pub fn auth(security: Box<dyn SessionSecurity>) -> ConnectParams {
+    ConnectParams::new().secure_authentication(security)
 }
 
 /// One side: its session, the events it produced, the commands it sent.
@@ -92,6 +100,10 @@ pub struct Pair {
     /// Deliver whole transmissions through `receive_buffer` + `handle_received` instead of
     /// `handle_input` (when not fragmenting).
     pub deliver_by_append: bool,
+    /// What `b` accepts the session with (default: its Config).
+    pub accept: Option<ConnectParams>,
+    /// Report every transmission as handed to the transport (`handle_sent`) once delivered.
+    pub report_sent: bool,
 }
 
 impl Pair {
@@ -104,6 +116,8 @@ impl Pair {
             link_cut: false,
             fragment_seed: None,
             deliver_by_append: false,
+            accept: None,
+            report_sent: true,
         };
         p.a.records = p.a.session.config().framing == Framing::Records;
         p.b.records = p.b.session.config().framing == Framing::Records;
@@ -113,22 +127,32 @@ impl Pair {
         p
     }
 
-    /// Two sessions with default configurations (optionally with fake secure auth).
+    /// Two sessions with these configurations, without secure authentication.
     pub fn with_configs(ca: Config, cb: Config) -> Self {
-        let sa = if ca.secure_authentication {
-            fake(ALPHA, 1)
+        Self::with_auth(ca, cb, false, false)
+    }
+
+    /// Two sessions; each side with fake secure authentication when its flag is set.
+    pub fn with_auth(ca: Config, cb: Config, a_auth: bool, b_auth: bool) -> Self {
+        let pa = if a_auth {
+            auth(fake(ALPHA, 1))
         } else {
-            None
+            ConnectParams::new()
         };
-        let sb = if cb.secure_authentication {
-            fake(BRAVO, 2)
-        } else {
-            None
-        };
-        Self::new(
-            Session::initiator(ca, sa).unwrap(),
-            Session::responder(cb, sb).unwrap(),
-        )
+        let mut p = Self::new(Session::initiator(ca, pa), Session::responder(cb));
+        if b_auth {
+            p.accept = Some(auth(fake(BRAVO, 2)));
+        }
+        p
+    }
+
+    /// `b` accepts the pending session request with `self.accept`.
+    pub fn accept(&mut self) {
+        let params = self.accept.take().unwrap_or_default();
+        match self.b.session.accept_session(self.now, params) {
+            Ok(()) | Err(RequestError::SessionEnded(_)) => {}
+            Err(e) => panic!("accept_session: {e}"),
+        }
     }
 
     /// Moves everything until both sides wait.
@@ -142,6 +166,22 @@ impl Pair {
     }
 
     fn pump_a(&mut self) -> bool {
+        let moved = self.pump_a_outputs();
+        if moved && self.report_sent {
+            self.a.session.handle_sent(self.now);
+        }
+        moved
+    }
+
+    fn pump_b(&mut self) -> bool {
+        let moved = self.pump_b_outputs();
+        if moved && self.report_sent {
+            self.b.session.handle_sent(self.now);
+        }
+        moved
+    }
+
+    fn pump_a_outputs(&mut self) -> bool {
         let mut moved = false;
         loop {
             match self.a.session.poll_output() {
@@ -187,12 +227,11 @@ impl Pair {
                     }
                 }
                 Output::Wait(_) => return moved,
-                _ => unreachable!(),
             }
         }
     }
 
-    fn pump_b(&mut self) -> bool {
+    fn pump_b_outputs(&mut self) -> bool {
         let mut moved = false;
         loop {
             match self.b.session.poll_output() {
@@ -221,7 +260,6 @@ impl Pair {
                     }
                 }
                 Output::Wait(_) => return moved,
-                _ => unreachable!(),
             }
         }
     }
@@ -233,7 +271,7 @@ impl Pair {
             Some(Event::SessionRequested { .. }) => {}
             other => panic!("expected SessionRequested, got {other:?}"),
         }
-        self.b.session.accept_session(self.now).unwrap();
+        self.accept();
         self.drive();
     }
 
@@ -315,25 +353,21 @@ fn record(side: &mut Side, bytes: &Bytes) {
 
 /// An SFID for a file named `name` from ALPHA to BRAVO.
 pub fn sfid(name: &str, format: FileFormat, lrecl: u64, restart: u64) -> Sfid {
-    Sfid {
-        dataset_name: VirtualFileName::new(name).unwrap(),
-        date: FileDate::new(2026, 11, 23).unwrap(),
-        time: FileTime::new(19, 30, 0, 1).unwrap(),
-        user_data: UserData::default(),
-        destination: id(BRAVO),
-        originator: id(ALPHA),
+    let mut s = Sfid::new(
+        VirtualFileName::new(name).unwrap(),
+        FileDate::new(2026, 11, 23).unwrap(),
+        FileTime::new(19, 30, 0, 1).unwrap(),
+        id(ALPHA),
+        id(BRAVO),
         format,
-        max_record_len: Decimal::new(lrecl).unwrap(),
-        file_size: Decimal::saturating(1),
-        original_size: Decimal::saturating(1),
-        restart: Count17::new(restart).unwrap(),
-        security: SecurityLevel::None,
-        cipher_suite: CipherSuite::NONE,
-        compression: FileCompression::NONE,
-        enveloping: Enveloping::NONE,
-        signed_eerp: false,
-        description: Utf8Text::empty(),
-    }
+    );
+    s.max_record_len = Decimal::new(lrecl).unwrap();
+    // A declared size that covers the restart position (SFIDFSIZ, 1K blocks).
+    let blocks = restart.saturating_mul(lrecl.max(1024)).div_ceil(1024).max(1);
+    s.file_size = Decimal::saturating(blocks);
+    s.original_size = Decimal::saturating(blocks);
+    s.restart = Count17::new(restart).unwrap();
+    s
 }
 
 /// Deterministic test data.

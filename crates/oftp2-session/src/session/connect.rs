@@ -1,0 +1,215 @@
+//! Session start and negotiation: RFC 5024 §5.3.1-5.3.2 (SSRM, SSID) and §9.8 (the
+//! session connection tables), with the per-partner parameters of F_CONNECT_RQ/RS.
+
+use super::*;
+
+impl Session {
+    /// N_CON_CF (Initiator, 9.8 C) or N_CON_IND (Responder, 9.8 B: sends SSRM).
+    pub fn handle_connected(&mut self, now: Instant) {
+        let now = self.clock(now);
+        match self.state {
+            State::IWfNc => self.enter(now, "N_CON_CF", State::IWfRm),
+            State::Idle => {
+                self.send(&Command::Ssrm(Ssrm));
+                self.enter(now, "N_CON_IND", State::ANcOnly);
+            }
+            _ => {}
+        }
+    }
+
+    /// F_CONNECT_RS (9.8 G): accept the Initiator's SSID announced by
+    /// [`Event::SessionRequested`], with the parameters chosen for that partner (SSIDAUTH,
+    /// buffer, credit, compression, restart, direction, security; §9.8 P9/P10). What
+    /// `params` leaves unset comes from the [`Config`].
+    ///
+    /// When the partner's SSID cannot be accepted with these parameters, the session ends
+    /// (ESID 12 for a secure-authentication mismatch, ESID 10 for incompatible
+    /// capabilities), [`Event::Aborted`] is emitted, and the same error is returned as
+    /// [`RequestError::SessionEnded`].
+    pub fn accept_session(
+        &mut self,
+        now: Instant,
+        params: ConnectParams,
+    ) -> Result<(), RequestError> {
+        let now = self.clock(now);
+        if self.state != State::AWfConrs {
+            return Err(self.misuse("F_CONNECT_RS", "wait for Event::SessionRequested"));
+        }
+        let Some(peer) = self.peer_ssid.clone() else {
+            return Err(self.misuse("F_CONNECT_RS", "no SSID was received"));
+        };
+        self.proposal = Proposal::resolve(&self.config, &params);
+        self.security = params.security;
+        self.wall_clock = params.wall_clock;
+        // 9.8 G: !P10 -> ESID 12; else !P2 -> ESID 10.
+        if peer.secure_authentication != self.proposal.secure_authentication {
+            let error = SessionError::AuthenticationRequirement {
+                ours: self.proposal.secure_authentication,
+                theirs: peer.secure_authentication,
+            };
+            self.fail(now, "F_CONNECT_RS", error.clone());
+            return Err(RequestError::SessionEnded(error));
+        }
+        let negotiated = match self.negotiate(&peer) {
+            Ok(n) => n,
+            Err(why) => {
+                let error = SessionError::Negotiation(why);
+                self.fail(now, "F_CONNECT_RS", error.clone());
+                return Err(RequestError::SessionEnded(error));
+            }
+        };
+        let ssid = Ssid {
+            level: ProtocolLevel::V2_0,
+            code: self.config.identity,
+            password: self.config.password,
+            buffer_size: negotiated.buffer_size,
+            mode: self.proposal.mode,
+            compression: negotiated.compression,
+            restart: negotiated.restart,
+            special_logic: false,
+            credit: negotiated.credit,
+            secure_authentication: negotiated.secure_authentication,
+            user_data: self.proposal.user_data,
+        };
+        self.send(&Command::Ssid(ssid));
+        let auth = negotiated.secure_authentication;
+        self.negotiated = Some(negotiated);
+        if auth {
+            self.enter(now, "F_CONNECT_RS", State::WfSecd);
+        } else {
+            self.connected(now, "F_CONNECT_RS", State::IdleLi);
+        }
+        Ok(())
+    }
+
+    /// F_CONNECT_RS refused: end the session with `reason` (e.g. ESID 03 unknown user code,
+    /// 04 invalid password, 08 resources not available).
+    pub fn refuse_session(
+        &mut self,
+        now: Instant,
+        reason: EsidReason,
+        text: Utf8Text,
+    ) -> Result<(), RequestError> {
+        let now = self.clock(now);
+        if self.state != State::AWfConrs {
+            return Err(self.misuse("F_CONNECT_RS", "wait for Event::SessionRequested"));
+        }
+        self.send_esid(reason, text);
+        self.emit_end(Event::Aborted {
+            origin: AbortOrigin::Local,
+            error: SessionError::Refused(reason),
+        });
+        self.enter(now, "F_CONNECT_RS(-)", State::WfNdisc);
+        Ok(())
+    }
+
+    /// 9.8 E: the Responder receives the Initiator's SSID. The capability check of P4
+    /// (both sides only send, or only receive) waits for `accept_session`, where the
+    /// application chooses our mode for this partner; it then ends with ESID 10.
+    pub(super) fn on_initiator_ssid(&mut self, now: Instant, peer: Ssid) {
+        self.peer_ssid = Some(peer.clone());
+        self.emit(Event::SessionRequested { ssid: peer });
+        self.enter(now, "SSID", State::AWfConrs);
+    }
+
+    /// 9.8 D: the Initiator receives the Responder's SSID.
+    pub(super) fn on_responder_ssid(&mut self, now: Instant, peer: Ssid) {
+        let negotiated = match self.negotiate_answer(&peer) {
+            Ok(n) => n,
+            Err(why) => {
+                self.fail(now, "SSID", SessionError::Negotiation(why));
+                return;
+            }
+        };
+        // P8: V.Authentication = I.SSID.Authentication.
+        if peer.secure_authentication != self.proposal.secure_authentication {
+            self.fail(
+                now,
+                "SSID",
+                SessionError::AuthenticationRequirement {
+                    ours: self.proposal.secure_authentication,
+                    theirs: peer.secure_authentication,
+                },
+            );
+            return;
+        }
+        self.peer_ssid = Some(peer);
+        let auth = negotiated.secure_authentication;
+        self.negotiated = Some(negotiated);
+        if auth {
+            self.send(&Command::Secd(Secd));
+            self.enter(now, "SSID", State::WfAuch);
+        } else {
+            self.connected(now, "SSID", State::IdleSp);
+        }
+    }
+
+    /// §5.3.2 as seen by the Responder: it may only lower what the Initiator proposed.
+    pub(super) fn negotiate(&self, peer: &Ssid) -> Result<Negotiated, &'static str> {
+        if peer.level < ProtocolLevel::V2_0 {
+            return Err("the partner proposes an OFTP 1.x level; OFTP 2.0 (level 5) is required");
+        }
+        let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
+        Ok(Negotiated {
+            partner: peer.code,
+            level: ProtocolLevel::V2_0,
+            buffer_size: self.proposal.buffer_size.min(peer.buffer_size),
+            credit: self.proposal.credit.min(peer.credit),
+            compression: self.proposal.compression && peer.compression,
+            restart: self.proposal.restart && peer.restart,
+            secure_authentication: self.proposal.secure_authentication,
+            can_send,
+            can_receive,
+        })
+    }
+
+    /// §5.3.2 as seen by the Initiator: the Responder's answer may not raise anything.
+    pub(super) fn negotiate_answer(&self, peer: &Ssid) -> Result<Negotiated, &'static str> {
+        if peer.level < ProtocolLevel::V2_0 {
+            return Err(
+                "the partner answers with an OFTP 1.x level; OFTP 2.0 (level 5) is required",
+            );
+        }
+        if peer.buffer_size > self.proposal.buffer_size {
+            return Err("the Responder's SSIDSDEB exceeds ours (it may only lower it)");
+        }
+        if peer.credit > self.proposal.credit {
+            return Err("the Responder's SSIDCRED exceeds ours (it may only lower it)");
+        }
+        let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
+        Ok(Negotiated {
+            partner: peer.code,
+            level: ProtocolLevel::V2_0,
+            buffer_size: peer.buffer_size,
+            credit: peer.credit,
+            compression: self.proposal.compression && peer.compression,
+            restart: self.proposal.restart && peer.restart,
+            secure_authentication: self.proposal.secure_authentication,
+            can_send,
+            can_receive,
+        })
+    }
+
+    pub(super) fn connected(&mut self, now: Instant, input: &'static str, next: State) {
+        self.enter(now, input, next);
+        if let Some(n) = self.negotiated.clone() {
+            self.emit(Event::Connected(n));
+        }
+    }
+
+    pub(super) fn partner(&self) -> OdetteId {
+        self.peer_ssid.as_ref().map(|s| s.code).unwrap_or_default()
+    }
+}
+
+
+/// (we may send, we may receive) for our and the partner's SSIDSR.
+pub(super) fn directions(ours: SendReceive, theirs: SendReceive) -> Result<(bool, bool), &'static str> {
+    let can_send = ours != SendReceive::Receive && theirs != SendReceive::Send;
+    let can_receive = ours != SendReceive::Send && theirs != SendReceive::Receive;
+    if can_send || can_receive {
+        Ok((can_send, can_receive))
+    } else {
+        Err("both sides can only send, or both only receive")
+    }
+}
