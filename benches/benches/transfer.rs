@@ -9,7 +9,7 @@ use oftp2_codec::{
     CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat, FileTime,
     OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text, VirtualFileName,
 };
-use oftp2_session::{Config, Event, Output, Session};
+use oftp2_session::{Config, ConnectParams, Event, Output, Session};
 
 const SIZE: usize = 64 << 20;
 
@@ -20,7 +20,7 @@ fn pump(from: &mut Session, to: &mut Session, events: &mut Vec<Event>, now: Inst
             Output::Transmit(b) => to.handle_input(now, &b),
             Output::Event(e) => events.push(e),
             Output::Close => to.handle_disconnect(now),
-            _ => return moved,
+            Output::Wait(_) => return moved,
         }
         moved = true;
     }
@@ -64,12 +64,8 @@ fn transfer(data: &[u8], compression: bool) -> usize {
         c.compression = compression;
         c
     };
-    let (Ok(mut a), Ok(mut b)) = (
-        Session::initiator(config("O0013000000ALPHA"), None),
-        Session::responder(config("O0013000000BRAVO"), None),
-    ) else {
-        unreachable!()
-    };
+    let mut a = Session::initiator(config("O0013000000ALPHA"), ConnectParams::new());
+    let mut b = Session::responder(config("O0013000000BRAVO"));
     let (mut ea, mut eb) = (Vec::new(), Vec::new());
     let mut received = 0;
     let mut sending = None;
@@ -91,7 +87,7 @@ fn transfer(data: &[u8], compression: bool) -> usize {
         }
         for e in eb.drain(..) {
             let _ = match e {
-                Event::SessionRequested { .. } => b.accept_session(now),
+                Event::SessionRequested { .. } => b.accept_session(now, ConnectParams::new()),
                 Event::FileOffered { id, .. } => b.accept_file(now, id, 0),
                 Event::DataReceived { chunk, .. } => {
                     received += chunk.data.len();

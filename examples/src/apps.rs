@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::driver::{AppCommand, Application, abort_session};
 
 #[allow(clippy::needless_pass_by_value, reason = "used as map_err(api)")]
-fn api(e: oftp2_session::ApiMisuse) -> io::Error {
+fn api(e: oftp2_session::RequestError) -> io::Error {
     io::Error::other(e.to_string())
 }
 
@@ -537,6 +537,9 @@ pub type Opener = Box<dyn FnMut(&Sfid, &Path) -> Result<PathBuf, (EfnaReason, St
 /// The Responder's application: checks the partner, stores files, sends EERPs.
 pub struct Receiver {
     inbox: PathBuf,
+    /// What the session is accepted with (secure authentication and its security, ...);
+    /// default: the session's Config, no secure authentication.
+    pub accept: Option<oftp2_session::ConnectParams>,
     /// The partners' codes and passwords (SSIDCODE, SSIDPSWD); empty accepts anyone.
     pub partners: Vec<(String, Password)>,
     current: Option<Receiving>,
@@ -575,6 +578,7 @@ impl Receiver {
     pub fn new(inbox: &Path) -> Self {
         Self {
             inbox: inbox.to_path_buf(),
+            accept: None,
             partners: Vec::new(),
             current: None,
             received: Vec::new(),
@@ -778,7 +782,9 @@ impl Application for Receiver {
                     Some((_, pw)) if ssid.password.expose() != pw.expose() => s
                         .refuse_session(now, EsidReason::INVALID_PASSWORD, Utf8Text::empty())
                         .map_err(api)?,
-                    _ => s.accept_session(now).map_err(api)?,
+                    _ => s
+                        .accept_session(now, self.accept.take().unwrap_or_default())
+                        .map_err(api)?,
                 }
             }
             Event::Connected(n) => {

@@ -160,10 +160,13 @@ pub fn run_with<T: Transport>(
                     return Ok(traffic);
                 }
                 Output::Wait(d) => break d,
-                _ => {}
             }
         };
-        write_out(transport, &mut out, &mut traffic)?;
+        if !out.pieces.is_empty() {
+            write_out(transport, &mut out, &mut traffic)?;
+            // Written and flushed: a wait for the partner starts now (RFC 5024 §4.7.2).
+            session.handle_sent(clock::now());
+        }
         if session.is_closed() {
             return Ok(traffic);
         }

@@ -52,7 +52,6 @@ where
                 Output::Event(e) => app.on_event(session, clock::now(), e)?,
                 Output::Close => closing = true,
                 Output::Wait(d) => break d,
-                _ => {}
             }
         };
         if closing || session.is_closed() {
@@ -87,6 +86,11 @@ where
             },
             w = write_some(&mut writer, &mut queue), if !queue.is_empty() => {
                 traffic.written += w? as u64;
+                if queue.is_empty() {
+                    // Everything queued is written and flushed: a wait for the partner's
+                    // answer starts now, not when it was queued (RFC 5024 §4.7.2).
+                    session.handle_sent(clock::now());
+                }
             }
             () = sleep(sleep_until), if sleep_until.is_some() => {
                 session.handle_timeout(clock::now());

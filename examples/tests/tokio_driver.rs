@@ -61,7 +61,7 @@ async fn a_file_over_tls_with_the_tokio_driver() {
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
         let stream = acceptor.accept(tcp).await.unwrap();
-        let mut session = Session::responder(config("O0013000000BRAVO"), None).unwrap();
+        let mut session = Session::responder(config("O0013000000BRAVO"));
         let mut app = Receiver::new(&inbox_path);
         tokio_driver::run(stream, &mut session, &mut app)
             .await
@@ -75,7 +75,10 @@ async fn a_file_over_tls_with_the_tokio_driver() {
         .connect("localhost".try_into().unwrap(), tcp)
         .await
         .unwrap();
-    let mut session = Session::initiator(config("O0013000000ALPHA"), None).unwrap();
+    let mut session = Session::initiator(
+        config("O0013000000ALPHA"),
+        oftp2_session::ConnectParams::new(),
+    );
     let mut sender = Sender::new(vec![OutgoingFile {
         sfid: sfid(content.len() as u64),
         source: Box::new(std::io::Cursor::new(content.clone())),
@@ -146,8 +149,11 @@ async fn two_files_with_a_command(
     };
     sender.inner.wait_for_eerps = true;
     let mut receiver = Receiver::new(inbox.path());
-    let mut initiator = Session::initiator(config("O0013000000ALPHA"), None).unwrap();
-    let mut responder = Session::responder(config("O0013000000BRAVO"), None).unwrap();
+    let mut initiator = Session::initiator(
+        config("O0013000000ALPHA"),
+        oftp2_session::ConnectParams::new(),
+    );
+    let mut responder = Session::responder(config("O0013000000BRAVO"));
     let (alpha_run, bravo_run) = tokio::join!(
         tokio_driver::run(a, &mut initiator, &mut sender),
         tokio_driver::run_with(b, &mut responder, &mut receiver, Some(&mut rx)),

@@ -482,13 +482,16 @@ fn civil_from_days(days: i64) -> (i64, u8, u8) {
 /// The virtual-file stamp SFIDDATE + SFIDTIME for a moment given in Unix seconds (UTC;
 /// RFC 5024 §5.3.3 names no time zone) with the §5.3.3 counter `0001..=9999` that tells
 /// apart files stamped in the same second. See [`FileStamper`] to get the counter right.
-pub fn file_stamp(unix_seconds: u64, counter: u16) -> Result<(FileDate, FileTime), ValidationError> {
+pub fn file_stamp(
+    unix_seconds: u64,
+    counter: u16,
+) -> Result<(FileDate, FileTime), ValidationError> {
     let days = i64::try_from(unix_seconds / 86_400)
         .map_err(|_| ValidationError::new("CCYYMMDD", 0, "year above 9999"))?;
     let secs = unix_seconds % 86_400;
     let (year, month, day) = civil_from_days(days);
-    let year = u16::try_from(year)
-        .map_err(|_| ValidationError::new("CCYYMMDD", 0, "year above 9999"))?;
+    let year =
+        u16::try_from(year).map_err(|_| ValidationError::new("CCYYMMDD", 0, "year above 9999"))?;
     let date = FileDate::new(year, month, day)?;
     let time = FileTime::new(
         (secs / 3600) as u8,

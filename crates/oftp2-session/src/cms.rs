@@ -272,10 +272,7 @@ impl SessionSecurity for CmsSecurity {
     }
 
     fn fingerprints(&self, partner: &OdetteId) -> Fingerprints {
-        let ours = self
-            .keys
-            .first()
-            .and_then(|k| fingerprint(k.certificate()));
+        let ours = self.keys.first().and_then(|k| fingerprint(k.certificate()));
         let theirs = self
             .partners
             .get(partner)

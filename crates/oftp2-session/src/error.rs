@@ -142,7 +142,10 @@ pub enum Suspect {
 
 impl core::fmt::Display for AuthDiagnosis {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let fp = |v: &Option<[u8; 32]>| v.as_ref().map_or_else(|| "unknown".to_owned(), fingerprint_hex);
+        let fp = |v: &Option<[u8; 32]>| {
+            v.as_ref()
+                .map_or_else(|| "unknown".to_owned(), fingerprint_hex)
+        };
         match self.suspect {
             Suspect::PartnerCertificateWeHold => write!(
                 f,

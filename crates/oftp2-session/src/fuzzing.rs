@@ -90,7 +90,10 @@ fn run(origin: Instant, data: &[u8], initiator: bool) {
     drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
     s.handle_disconnect(now);
     drain(&mut s, now, &mut sent, &mut esid_seen, &mut h);
-    assert_eq!(h.terminal, 1, "a session must end with exactly one terminal event");
+    assert_eq!(
+        h.terminal, 1,
+        "a session must end with exactly one terminal event"
+    );
 }
 
 /// The application's side in the fuzz body.

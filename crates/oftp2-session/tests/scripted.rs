@@ -190,7 +190,10 @@ fn rfc_9_13_sfpa_above_the_restart_position_is_esid_02() {
     assert!(text.contains("SFPAACNT exceeds"), "{text}");
     assert!(matches!(
         aborted_local(&events),
-        SessionError::Protocol { state: State::Opop, .. }
+        SessionError::Protocol {
+            state: State::Opop,
+            ..
+        }
     ));
     assert_eq!(s.state_name(), "WF_NDISC");
 }

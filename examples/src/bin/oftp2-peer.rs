@@ -20,8 +20,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use oftp2_auth::Purpose;
 use oftp2_codec::{
-    BufferSize, CipherSuite, Count17, Credit, Decimal, Enveloping, FileCompression, FileDate,
-    FileFormat, FileTime, OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text,
+    BufferSize, CipherSuite, Credit, Decimal, FileFormat, OdetteId, Password, Sfid, Utf8Text,
     VirtualFileName,
 };
 use oftp2_examples::apps::{HashWorker, Outcome, OutgoingFile, Receiver, Sender};
@@ -685,25 +684,28 @@ fn sfid_for(name: &str, from: &str, to: &str, format: Format, size: u64) -> Resu
         Format::V => (FileFormat::Variable, 4096),
     };
     let kib = size.div_ceil(1024);
-    Ok(Sfid {
-        dataset_name: VirtualFileName::new_uppercased(name)?,
-        date: FileDate::new(2026, 11, 23)?,
-        time: FileTime::new(12, 0, 0, 1)?,
-        user_data: UserData::default(),
-        destination: OdetteId::new(to)?,
-        originator: OdetteId::new(from)?,
+    // The virtual file's identity is fixed when it is queued: a fresh stamp from the wall
+    // clock with the §5.3.3 counter (RFC 5024 §1.5.2), so that a file changed after a crash
+    // is a new virtual file and never resumed as the old one.
+    static STAMPER: std::sync::Mutex<oftp2_codec::FileStamper> =
+        std::sync::Mutex::new(oftp2_codec::FileStamper::new());
+    let (date, time) = STAMPER
+        .lock()
+        .map_err(|_| "the file stamper is poisoned")?
+        .next(clock::unix_now())?;
+    let mut sfid = Sfid::new(
+        VirtualFileName::new_uppercased(name)?,
+        date,
+        time,
+        OdetteId::new(from)?,
+        OdetteId::new(to)?,
         format,
-        max_record_len: Decimal::new(lrecl)?,
-        file_size: Decimal::saturating(kib),
-        original_size: Decimal::saturating(kib),
-        restart: Count17::ZERO,
-        security: SecurityLevel::None,
-        cipher_suite: CipherSuite::NONE,
-        compression: FileCompression::NONE,
-        enveloping: Enveloping::NONE,
-        signed_eerp: false,
-        description: Utf8Text::new("oftp2-peer demo file")?,
-    })
+    );
+    sfid.max_record_len = Decimal::new(lrecl)?;
+    sfid.file_size = Decimal::saturating(kib);
+    sfid.original_size = Decimal::saturating(kib);
+    sfid.description = Utf8Text::new("oftp2-peer demo file")?;
+    Ok(sfid)
 }
 
 /// Copies `size` generated octets over a loopback TCP connection into a synced temporary
@@ -894,16 +896,14 @@ fn demo_round(
     let inbox_path = inbox.path().to_path_buf();
     let server_tls = tls.map(|t| t.server.clone());
     let use_tokio = o.tokio;
-    let mut responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
-    responder_config.secure_authentication = o.auth;
+    let responder_config = config(BRAVO, "BRAVOPW", Some(o))?;
+    let demo_auth = o.auth;
     let responder = thread::spawn(move || -> Result<Receiver, BoxError> {
         let (tcp, _) = listener.accept()?;
         tcp.set_nodelay(true)?;
-        let mut session = Session::responder(
-            responder_config,
-            Some(responder_security as Box<dyn oftp2_session::SessionSecurity>),
-        )?;
+        let mut session = Session::responder(responder_config);
         let mut app = Receiver::new(&inbox_path);
+        app.accept = Some(params(demo_auth, Some(responder_security)));
         // Hash the stored file after the session (what is on disk), not on the data path.
         app.hash_while_receiving = false;
         app.partners = vec![(ALPHA.to_string(), Password::new("ALPHAPW")?)];
@@ -979,12 +979,9 @@ fn demo_round(
     let start = clock::now();
     let tcp = TcpStream::connect(addr)?;
     tcp.set_nodelay(true)?;
-    let mut initiator_config = config(ALPHA, "ALPHAPW", Some(o))?;
-    initiator_config.secure_authentication = o.auth;
-    let mut session = Session::initiator(
-        initiator_config,
-        Some(initiator_security as Box<dyn oftp2_session::SessionSecurity>),
-    )?;
+    let initiator_config = config(ALPHA, "ALPHAPW", Some(o))?;
+    let mut session =
+        Session::initiator(initiator_config, params(o.auth, Some(initiator_security)));
     let mut tls_info = String::from("none");
     let client_tls = match tls {
         Some(t) => driver::Tls::Client(t.client.clone(), "localhost".try_into()?),
@@ -1166,8 +1163,8 @@ fn listen(
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let listener = TcpListener::bind(bind)?;
-    let mut config = config(ssid, password, None)?;
-    config.secure_authentication = creds.is_some_and(|c| c.can_authenticate());
+    let config = config(ssid, password, None)?;
+    let auth = creds.is_some_and(|c| c.can_authenticate());
     let partners = partners
         .iter()
         .map(|(code, pw)| Ok((code.clone(), Password::new(pw)?)))
@@ -1213,8 +1210,9 @@ fn listen(
         }
         // One thread per session: sessions run concurrently.
         let serving = thread::spawn(move || -> Result<bool, BoxError> {
-            let mut session = Session::responder(config, security)?;
+            let mut session = Session::responder(config);
             let mut app = Receiver::new(&inbox);
+            app.accept = Some(params(auth, security));
             app.partners = partners;
             app.opener = opener;
             run_tcp(tcp, tls, &mut session, &mut app, Some(rx))?;
@@ -1398,9 +1396,9 @@ fn send(
         }));
     }
     sender.wait_for_eerps = true;
-    let mut c = config(ssid, password, None)?;
-    c.secure_authentication = creds.is_some_and(Credentials::can_authenticate);
-    let mut session = Session::initiator(c, security_from(creds))?;
+    let c = config(ssid, password, None)?;
+    let auth = creds.is_some_and(Credentials::can_authenticate);
+    let mut session = Session::initiator(c, params(auth, security_from(creds)));
     // Ctrl-C: finish the file in progress and collect its EERP, offer no more; again: abort.
     let (tx, rx) = driver::command_channel();
     let running: Running = std::sync::Arc::new(std::sync::Mutex::new(vec![tx]));
@@ -1693,6 +1691,20 @@ fn opener_from(
 
 /// The CMS security of one session (secure authentication, signed receipts), from the
 /// credentials resolved at the session's start.
+/// The parameters of one session: secure authentication when `auth` (with `security`),
+/// otherwise `security` for receipts only; the wall clock for receipt checks.
+fn params(
+    auth: bool,
+    security: Option<Box<dyn oftp2_session::SessionSecurity>>,
+) -> oftp2_session::ConnectParams {
+    let p = oftp2_session::ConnectParams::new().wall_clock(clock::now(), clock::unix_now());
+    match security {
+        Some(s) if auth => p.secure_authentication(s),
+        Some(s) => p.security(s),
+        None => p,
+    }
+}
+
 fn security_from(creds: Option<&Credentials>) -> Option<Box<dyn oftp2_session::SessionSecurity>> {
     creds.map(|c| c.session_security(clock::unix_now()) as Box<dyn oftp2_session::SessionSecurity>)
 }
@@ -1758,12 +1770,12 @@ fn check(
     tls: &TlsArgs,
 ) -> Result<bool, BoxError> {
     let tls = tls.client(connect)?;
-    let mut c = config(ssid, password, None)?;
-    c.secure_authentication = creds.is_some_and(Credentials::can_authenticate);
+    let c = config(ssid, password, None)?;
+    let auth = creds.is_some_and(Credentials::can_authenticate);
     if let Some(creds) = creds {
         print_credentials(creds, &OdetteId::new(partner)?);
     }
-    let mut session = Session::initiator(c, security_from(creds))?;
+    let mut session = Session::initiator(c, params(auth, security_from(creds)));
     let mut app = Sender::new(Vec::new());
     run_tcp(
         TcpStream::connect(connect)?,

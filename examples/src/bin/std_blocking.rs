@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use oftp2_codec::{OdetteId, Password};
 use oftp2_examples::apps::{Outcome, OutgoingFile, Sender};
 use oftp2_examples::driver;
-use oftp2_session::{Config, Session};
+use oftp2_session::{Config, ConnectParams, Session};
 
 fn main() -> ExitCode {
     match run() {
@@ -29,33 +29,26 @@ fn run() -> Result<bool, Box<dyn std::error::Error>> {
         return Err("usage: std_blocking ADDR OUR_ID PASSWORD PARTNER_ID FILE".into());
     };
     let config = Config::new(OdetteId::new(id)?, Password::new(password)?);
-    let mut session = Session::initiator(config, None)?;
+    let mut session = Session::initiator(config, ConnectParams::new());
     let size = std::fs::metadata(file)?.len();
-    let mut sfid = oftp2_codec::Sfid {
-        dataset_name: oftp2_codec::VirtualFileName::new_uppercased(
+    // The virtual file's identity is fixed now: a fresh stamp from the wall clock
+    // (RFC 5024 §1.5.2, §5.3.3), so a changed file is never taken for the old one.
+    let (date, time) = oftp2_codec::FileStamper::new().next(oftp2_examples::clock::unix_now())?;
+    let mut sfid = oftp2_codec::Sfid::new(
+        oftp2_codec::VirtualFileName::new_uppercased(
             std::path::Path::new(file)
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or("FILE"),
         )?,
-        date: oftp2_codec::FileDate::new(2026, 11, 23)?,
-        time: oftp2_codec::FileTime::new(12, 0, 0, 1)?,
-        user_data: oftp2_codec::UserData::default(),
-        destination: OdetteId::new(partner)?,
-        originator: OdetteId::new(id)?,
-        format: oftp2_codec::FileFormat::Unstructured,
-        max_record_len: oftp2_codec::Decimal::ZERO,
-        file_size: oftp2_codec::Decimal::saturating(size.div_ceil(1024)),
-        original_size: oftp2_codec::Decimal::saturating(size.div_ceil(1024)),
-        restart: oftp2_codec::Count17::ZERO,
-        security: oftp2_codec::SecurityLevel::None,
-        cipher_suite: oftp2_codec::CipherSuite::NONE,
-        compression: oftp2_codec::FileCompression::NONE,
-        enveloping: oftp2_codec::Enveloping::NONE,
-        signed_eerp: false,
-        description: oftp2_codec::Utf8Text::empty(),
-    };
-    sfid.user_data = oftp2_codec::UserData::default();
+        date,
+        time,
+        OdetteId::new(id)?,
+        OdetteId::new(partner)?,
+        oftp2_codec::FileFormat::Unstructured,
+    );
+    sfid.file_size = oftp2_codec::Decimal::saturating(size.div_ceil(1024));
+    sfid.original_size = sfid.file_size;
     let mut app = Sender::new(vec![OutgoingFile {
         sfid,
         source: Box::new(std::fs::File::open(file)?),

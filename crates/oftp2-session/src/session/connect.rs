@@ -202,9 +202,11 @@ impl Session {
     }
 }
 
-
 /// (we may send, we may receive) for our and the partner's SSIDSR.
-pub(super) fn directions(ours: SendReceive, theirs: SendReceive) -> Result<(bool, bool), &'static str> {
+pub(super) fn directions(
+    ours: SendReceive,
+    theirs: SendReceive,
+) -> Result<(bool, bool), &'static str> {
     let can_send = ours != SendReceive::Receive && theirs != SendReceive::Send;
     let can_receive = ours != SendReceive::Send && theirs != SendReceive::Receive;
     if can_send || can_receive {

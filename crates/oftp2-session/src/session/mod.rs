@@ -30,10 +30,10 @@ use std::time::Instant;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use oftp2_codec::{
-    Aurp, AuthResponse, Binary, BufferError, BufferReader, BufferWriter, Cd, Cdt, Command, Count17, Counts,
-    Eerp, Efid, Efna, EfnaReason, Efpa, Enveloping, Esid, EsidReason, FileCompression, FileFormat,
-    Nerp, OdetteId, ProtocolLevel, RecordFormat, Rtr, Secd, SecurityLevel, SendReceive, Sfid, Sfna,
-    SfnaReason, Sfpa, Ssid, Ssrm, StbDecoder, Utf8Text,
+    Aurp, AuthResponse, Binary, BufferError, BufferReader, BufferWriter, Cd, Cdt, Command, Count17,
+    Counts, Eerp, Efid, Efna, EfnaReason, Efpa, Enveloping, Esid, EsidReason, FileCompression,
+    FileFormat, Nerp, OdetteId, ProtocolLevel, RecordFormat, Rtr, Secd, SecurityLevel, SendReceive,
+    Sfid, Sfna, SfnaReason, Sfpa, Ssid, Ssrm, StbDecoder, Utf8Text,
 };
 
 use crate::config::{Config, CreditPolicy, Framing};

@@ -172,14 +172,13 @@ impl Session {
             ));
         };
         let sig = sec.sign_receipt(payload, suite)?;
-        Binary::new(sig)
-            .map_err(|_| {
-                crate::AuthFailure::of(
-                    crate::AuthFailureKind::LocalOperation,
-                    "the signature exceeds 65535 octets",
-                    None,
-                )
-            })
+        Binary::new(sig).map_err(|_| {
+            crate::AuthFailure::of(
+                crate::AuthFailureKind::LocalOperation,
+                "the signature exceeds 65535 octets",
+                None,
+            )
+        })
     }
 
     /// Checks a received receipt's signature at the session's wall-clock time (the signer's

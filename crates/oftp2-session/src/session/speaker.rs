@@ -356,7 +356,8 @@ pub(super) fn restart_problem(sfid: &Sfid) -> Option<(SfnaReason, &'static str)>
     if pos == 0 {
         return None;
     }
-    let records = !is_enveloped(sfid) && matches!(sfid.format, FileFormat::Fixed | FileFormat::Variable);
+    let records =
+        !is_enveloped(sfid) && matches!(sfid.format, FileFormat::Fixed | FileFormat::Variable);
     let reason = if records {
         SfnaReason::INVALID_RECORD_COUNT
     } else {
@@ -373,7 +374,10 @@ pub(super) fn restart_problem(sfid: &Sfid) -> Option<(SfnaReason, &'static str)>
     if declared > 0 && (is_enveloped(sfid) || sfid.format != FileFormat::Variable) {
         let before_kib = counts.units.div_ceil(1024);
         if before_kib > declared {
-            return Some((reason, "SFIDREST lies beyond the declared file size SFIDFSIZ"));
+            return Some((
+                reason,
+                "SFIDREST lies beyond the declared file size SFIDFSIZ",
+            ));
         }
     }
     None

@@ -19,9 +19,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use oftp2_codec::{
-    Command, CommandCode, Count17, Decimal, FileDate,
-    FileFormat, FileTime, OdetteId, Password, Sfid, StbDecoder,
-    VirtualFileName,
+    Command, CommandCode, Count17, Decimal, FileDate, FileFormat, FileTime, OdetteId, Password,
+    Sfid, StbDecoder, VirtualFileName,
 };
 use oftp2_session::{
     Config, ConnectParams, Event, FakeSecurity, Framing, Output, RequestError, Session,
@@ -363,7 +362,10 @@ pub fn sfid(name: &str, format: FileFormat, lrecl: u64, restart: u64) -> Sfid {
     );
     s.max_record_len = Decimal::new(lrecl).unwrap();
     // A declared size that covers the restart position (SFIDFSIZ, 1K blocks).
-    let blocks = restart.saturating_mul(lrecl.max(1024)).div_ceil(1024).max(1);
+    let blocks = restart
+        .saturating_mul(lrecl.max(1024))
+        .div_ceil(1024)
+        .max(1);
     s.file_size = Decimal::saturating(blocks);
     s.original_size = Decimal::saturating(blocks);
     s.restart = Count17::new(restart).unwrap();
