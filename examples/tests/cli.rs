@@ -980,3 +980,69 @@ fn check_names_the_certificates_it_uses_before_connecting() {
     );
     assert_eq!(out.status.code(), Some(2), "{stdout}");
 }
+
+/// A TCP proxy on loopback that forwards the client's octets at `rate` octets per second
+/// (the slow link) and the server's answers at full speed. Serves one connection.
+fn throttling_proxy(to: String, rate: u64) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        let (client, _) = listener.accept().unwrap();
+        let server = std::net::TcpStream::connect(&to).unwrap();
+        let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+        let (mut s_read, mut c_write) = (server, client);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            while let Ok(n) = s_read.read(&mut buf) {
+                if n == 0 || c_write.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+            let _ = c_write.shutdown(std::net::Shutdown::Write);
+        });
+        let start = std::time::Instant::now();
+        let mut sent = 0u64;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = c_read.read(&mut buf) {
+            if n == 0 || s_write.write_all(&buf[..n]).is_err() {
+                break;
+            }
+            sent += n as u64;
+            // Pace the link: never ahead of `rate` octets per second.
+            let due = std::time::Duration::from_secs_f64(sent as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        let _ = s_write.shutdown(std::net::Shutdown::Write);
+    });
+    addr
+}
+
+/// Issue defect 1: through a 64 KB/s link, `send` of 6 MB completes: the sender's last
+/// buffers sit in socket buffers while the partner still receives, and the wait for EFPA
+/// starts when they were written (handle_sent), with timeouts meant for slow links. The
+/// old code failed after 60 s with "no response from the partner in state CLOP".
+#[test]
+fn six_mb_through_a_64_kb_per_s_link_arrive_intact() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen(inbox.path(), "O0013000000ALPHA");
+    let proxy = throttling_proxy(addr, 64 * 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow.bin");
+    let content: Vec<u8> = (0..6_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&file, &content).unwrap();
+    let out = as_alpha("send", &proxy).arg(&file).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listened = child.wait_with_output().unwrap();
+    assert!(listened.status.success());
+    assert!(std::fs::read(inbox.path().join("SLOW.BIN")).unwrap() == content);
+}

@@ -676,7 +676,19 @@ fn config(id: &str, password: &str, o: Option<&DemoOptions>) -> Result<Config, B
     Ok(c)
 }
 
-fn sfid_for(name: &str, from: &str, to: &str, format: Format, size: u64) -> Result<Sfid, BoxError> {
+/// The SFID of a file. `modified`: the stored file's modification time, which then makes its
+/// stamp (SFIDDATE, SFIDTIME with the §5.3.3 counter from the sub-second part): an
+/// unchanged file keeps its virtual-file identity across runs, so an interrupted transfer
+/// resumes, and a file changed since is another virtual file, sent from zero and never
+/// joined to the old part. Without it (generated data), a fresh stamp from the wall clock.
+fn sfid_for(
+    name: &str,
+    from: &str,
+    to: &str,
+    format: Format,
+    size: u64,
+    modified: Option<std::time::SystemTime>,
+) -> Result<Sfid, BoxError> {
     let (format, lrecl) = match format {
         Format::U => (FileFormat::Unstructured, 0),
         Format::T => (FileFormat::Text, 0),
@@ -689,10 +701,18 @@ fn sfid_for(name: &str, from: &str, to: &str, format: Format, size: u64) -> Resu
     // is a new virtual file and never resumed as the old one.
     static STAMPER: std::sync::Mutex<oftp2_codec::FileStamper> =
         std::sync::Mutex::new(oftp2_codec::FileStamper::new());
-    let (date, time) = STAMPER
-        .lock()
-        .map_err(|_| "the file stamper is poisoned")?
-        .next(clock::unix_now())?;
+    let since_epoch = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok());
+    let (date, time) = match since_epoch {
+        Some(d) => {
+            // Ten-thousandths of a second: 1..=9999 (§5.3.3 gives the counter that range).
+            let counter = (d.subsec_nanos() / 100_000).clamp(1, 9999) as u16;
+            oftp2_codec::file_stamp(d.as_secs(), counter)?
+        }
+        None => STAMPER
+            .lock()
+            .map_err(|_| "the file stamper is poisoned")?
+            .next(clock::unix_now())?,
+    };
     let mut sfid = Sfid::new(
         VirtualFileName::new_uppercased(name)?,
         date,
@@ -929,7 +949,7 @@ fn demo_round(
     let suite = oftp2_auth::Suite::from_code(o.cipher_suite)?;
     for i in 0..o.files {
         let name = format!("DEMO{:04}.DAT", i + 1);
-        let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size)?;
+        let mut sfid = sfid_for(&name, ALPHA, BRAVO, o.format, o.size, None)?;
         // Ask for a signed EERP; SFIDCIPH names the suite of its signature (RFC 5024 §5.3.3).
         sfid.signed_eerp = o.signed_eerp;
         sfid.cipher_suite = CipherSuite::new(o.cipher_suite).ok_or("cipher suite code")?;
@@ -1302,16 +1322,25 @@ fn send(
     let mut files = Vec::new();
     let mut sizes = Vec::new();
     for p in paths {
-        let original = std::fs::metadata(p)
-            .map_err(|e| format!("{}: {e}", p.display()))?
-            .len();
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let original = meta.len();
         let name = p
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or("the file name is not UTF-8")?;
-        let mut offer = sfid_for(name, ssid, partner, Format::U, original)?;
+        let mut offer = sfid_for(
+            name,
+            ssid,
+            partner,
+            Format::U,
+            original,
+            meta.modified().ok(),
+        )?;
         offer.signed_eerp = envelope.signed_eerp;
-        offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
+        // SFIDCIPH is 00 when no security service is used (RFC 5024 §5.3.3).
+        if enveloped || envelope.signed_eerp {
+            offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
+        }
         let (path, size, digest) = if enveloped {
             std::fs::create_dir_all(&spool).map_err(|e| format!("{}: {e}", spool.display()))?;
             let (sealed, summary) = spooled(p, &spool, name, envelope, creds, partner_id)?;
