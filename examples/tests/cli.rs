@@ -1001,6 +1001,10 @@ fn throttling_proxy(to: String, rate: u64) -> String {
             }
             let _ = c_write.shutdown(std::net::Shutdown::Write);
         });
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "the proxy is the slow link: real time"
+        )]
         let start = std::time::Instant::now();
         let mut sent = 0u64;
         let mut buf = [0u8; 4096];
@@ -1010,8 +1014,9 @@ fn throttling_proxy(to: String, rate: u64) -> String {
             }
             sent += n as u64;
             // Pace the link: never ahead of `rate` octets per second.
-            let due = std::time::Duration::from_secs_f64(sent as f64 / rate as f64);
+            let due = std::time::Duration::from_millis(sent * 1000 / rate);
             if let Some(wait) = due.checked_sub(start.elapsed()) {
+                #[allow(clippy::disallowed_methods, reason = "pacing the simulated link")]
                 std::thread::sleep(wait);
             }
         }

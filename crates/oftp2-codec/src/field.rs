@@ -473,8 +473,10 @@ fn civil_from_days(days: i64) -> (i64, u8, u8) {
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    // doy is 0..=365 and mp 0..=11 for days >= -719_468, so both fit: day 1..=31,
+    // month 1..=12.
+    let day = u8::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u8::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }

@@ -31,7 +31,7 @@ fn a_stamp_from_unix_seconds_is_the_utc_date_and_time() {
 fn stamps_round_trip_through_unix_seconds() {
     for secs in (0..4_000_000_000u64).step_by(86_399 * 37 + 11) {
         let (d, t) = file_stamp(secs, 1).unwrap();
-        assert_eq!(file_stamp_unix(d, t), secs as i64);
+        assert_eq!(file_stamp_unix(d, t), i64::try_from(secs).unwrap());
     }
 }
 

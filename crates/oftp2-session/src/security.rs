@@ -6,6 +6,7 @@
 //! `insecure-test-crypto` feature, lets tests and fuzzers authenticate without keys.
 
 use core::fmt;
+use core::fmt::Write as _;
 
 use oftp2_codec::{CipherSuite, OdetteId};
 
@@ -138,7 +139,7 @@ pub(crate) fn fingerprint_hex(f: &[u8; 32]) -> String {
         if i > 0 {
             s.push(':');
         }
-        s.push_str(&format!("{b:02X}"));
+        let _ = write!(s, "{b:02X}");
     }
     s
 }

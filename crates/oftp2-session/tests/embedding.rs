@@ -3,6 +3,16 @@
 //! of received counts. Each test names the defect it pins.
 
 #![allow(
+    clippy::unnecessary_wraps,
+    clippy::struct_field_names,
+    clippy::manual_let_else,
+    reason = "test code"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the virtual clock starts at an arbitrary instant"
+)]
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -138,7 +148,7 @@ fn the_response_timer_starts_when_the_last_octets_leave() {
     let queued = p.now;
     let limit = p.a.session.config().timeouts.peer_response;
     // The last octets leave the socket buffers just before the timer would have expired.
-    p.now = queued + limit - Duration::from_secs(10);
+    p.now = queued + limit.checked_sub(Duration::from_secs(10)).unwrap();
     p.a.session.handle_sent(p.now);
     let d = p.a.session.poll_timeout().unwrap();
     assert_eq!(d.timer, Timer::PeerResponse);

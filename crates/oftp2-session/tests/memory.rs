@@ -30,7 +30,7 @@ fn pump(from: &mut Session, to: &mut Session, now: Instant) -> bool {
         match from.poll_output() {
             Output::Transmit(b) => to.handle_input(now, &b),
             Output::Event(Event::SessionRequested { .. }) => {
-                from.accept_session(now, ConnectParams::new()).unwrap()
+                from.accept_session(now, ConnectParams::new()).unwrap();
             }
             Output::Event(_) => {}
             Output::Close => to.handle_disconnect(now),

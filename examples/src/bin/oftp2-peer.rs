@@ -676,6 +676,10 @@ fn config(id: &str, password: &str, o: Option<&DemoOptions>) -> Result<Config, B
     Ok(c)
 }
 
+/// Distinct stamps for generated files within this process (RFC 5024 §5.3.3 counter).
+static STAMPER: std::sync::Mutex<oftp2_codec::FileStamper> =
+    std::sync::Mutex::new(oftp2_codec::FileStamper::new());
+
 /// The SFID of a file. `modified`: the stored file's modification time, which then makes its
 /// stamp (SFIDDATE, SFIDTIME with the §5.3.3 counter from the sub-second part): an
 /// unchanged file keeps its virtual-file identity across runs, so an interrupted transfer
@@ -699,8 +703,6 @@ fn sfid_for(
     // The virtual file's identity is fixed when it is queued: a fresh stamp from the wall
     // clock with the §5.3.3 counter (RFC 5024 §1.5.2), so that a file changed after a crash
     // is a new virtual file and never resumed as the old one.
-    static STAMPER: std::sync::Mutex<oftp2_codec::FileStamper> =
-        std::sync::Mutex::new(oftp2_codec::FileStamper::new());
     let since_epoch = modified.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok());
     let (date, time) = match since_epoch {
         Some(d) => {

@@ -1,7 +1,10 @@
 //! Secure authentication: RFC 5024 §4.2.4 and §5.3.16-5.3.18 (SECD, AUCH, AURP), the
 //! transitions 9.8 I-K.
 
-use super::*;
+use super::{
+    Aurp, AuthResponse, Binary, Command, EsidReason, Instant, Role, Secd, Session, SessionError,
+    State,
+};
 
 impl Session {
     /// 9.8 I: answer the partner's challenge.

@@ -1,7 +1,11 @@
 //! Session start and negotiation: RFC 5024 §5.3.1-5.3.2 (SSRM, SSID) and §9.8 (the
 //! session connection tables), with the per-partner parameters of F_CONNECT_RQ/RS.
 
-use super::*;
+use super::{
+    AbortOrigin, Command, ConnectParams, EsidReason, Event, Instant, Negotiated, OdetteId,
+    Proposal, ProtocolLevel, RequestError, Secd, SendReceive, Session, SessionError, Ssid, Ssrm,
+    State, Utf8Text,
+};
 
 impl Session {
     /// N_CON_CF (Initiator, 9.8 C) or N_CON_IND (Responder, 9.8 B: sends SSRM).

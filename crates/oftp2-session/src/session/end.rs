@@ -5,7 +5,10 @@
 //! [`Event::Aborted`] (with origin and reason), then [`Output::Close`] unless the
 //! connection is already gone.
 
-use super::*;
+use super::{
+    AbortOrigin, Deadline, Esid, EsidReason, Event, Instant, RequestError, Session, SessionError,
+    State, Timer, Utf8Text,
+};
 
 impl Session {
     /// TIME-OUT (9.9 A, B), or the due time of a partly filled DATA buffer. Calls before the

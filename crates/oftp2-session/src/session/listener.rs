@@ -1,7 +1,11 @@
 //! The Listener receiving a file: RFC 5024 §9.12 (A, H-K), §5.3.3-5.3.10 from the
 //! receiving side.
 
-use super::*;
+use super::{
+    BufferReader, Cdt, Command, Count17, Counts, Efid, Efna, EfnaReason, Efpa, Event, FileId,
+    Incoming, Instant, MAX_EXCHANGE_BUFFER, RequestError, Session, SessionError, Sfid, Sfna,
+    SfnaReason, Sfpa, State, Utf8Text, restart_counts, restart_problem, transfer_format,
+};
 
 impl Session {
     /// F_START_FILE_RS(+) (9.12 H): accept the offered file from `restart_at` on (at most the

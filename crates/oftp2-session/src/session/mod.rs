@@ -446,7 +446,7 @@ impl Session {
                     date: eerp.date,
                     time: eerp.time,
                 };
-                let signature = self.check_receipt(now, receipt, || eerp.signature_input());
+                let signature = self.check_receipt(now, &receipt, || eerp.signature_input());
                 self.emit(Event::EerpReceived {
                     eerp: Box::new(eerp),
                     signature,
@@ -460,7 +460,7 @@ impl Session {
                     date: nerp.date,
                     time: nerp.time,
                 };
-                let signature = self.check_receipt(now, receipt, || nerp.signature_input());
+                let signature = self.check_receipt(now, &receipt, || nerp.signature_input());
                 self.emit(Event::NerpReceived {
                     nerp: Box::new(nerp),
                     signature,

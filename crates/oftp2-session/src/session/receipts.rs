@@ -1,7 +1,10 @@
 //! Receipts and change of direction: RFC 5024 §5.3.13-5.3.15 (EERP, NERP, RTR), §5.3.12
 //! (CD), §9.10 A, D, F, N, R, T, Y, Z and §9.12 C, E, L, M.
 
-use super::*;
+use super::{
+    Binary, Cd, Command, Eerp, Instant, MAX_EXCHANGE_BUFFER, Nerp, OdetteId, RequestError, Rtr,
+    Session, State, Stored,
+};
 
 impl Session {
     /// F_EERP_RQ (9.10 A, F): send an end-to-end response. Build it with
@@ -187,7 +190,7 @@ impl Session {
     pub(super) fn check_receipt(
         &mut self,
         now: Instant,
-        receipt: ReceiptRef<'_>,
+        receipt: &ReceiptRef<'_>,
         content: impl FnOnce() -> Vec<u8>,
     ) -> crate::event::ReceiptSignature {
         use crate::event::ReceiptSignature;

@@ -1,7 +1,11 @@
 //! The Speaker sending a file, with credit: RFC 5024 §9.10 (B, G, K, L, M, O) and §9.11
 //! (A, C, D), §5.3.3-5.3.10 from the sending side.
 
-use super::*;
+use super::{
+    BufferError, BufferWriter, Command, Count17, Counts, Efid, Enveloping, Event, FileCompression,
+    FileFormat, FileId, Instant, Outgoing, RecordFormat, RequestError, SecurityLevel, Session,
+    SessionError, Sfid, SfnaReason, Sfpa, State, Stored,
+};
 
 impl Session {
     /// F_START_FILE_RQ (9.10 B, G): offer a file. In WF_CD the request is stored and sent
