@@ -24,7 +24,7 @@ impl Session {
     /// F_CONNECT_RS (9.8 G): accept the Initiator's SSID announced by
     /// [`Event::SessionRequested`], with the parameters chosen for that partner (SSIDAUTH,
     /// buffer, credit, compression, restart, direction, security; §9.8 P9/P10). What
-    /// `params` leaves unset comes from the [`Config`].
+    /// `params` leaves unset comes from the [`Config`](crate::Config).
     ///
     /// When the partner's SSID cannot be accepted with these parameters, the session ends
     /// (ESID 12 for a secure-authentication mismatch, ESID 10 for incompatible

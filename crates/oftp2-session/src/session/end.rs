@@ -2,7 +2,7 @@
 //! (ESID) and §9.9 (error and abort table), with §9.10 E, Q and §9.12 D, F.
 //!
 //! Every way a session ends produces exactly one terminal event, [`Event::Released`] or
-//! [`Event::Aborted`] (with origin and reason), then [`Output::Close`] unless the
+//! [`Event::Aborted`] (with origin and reason), then [`Output::Close`](crate::Output::Close) unless the
 //! connection is already gone.
 
 use super::{
@@ -47,7 +47,7 @@ impl Session {
         self.close();
     }
 
-    /// The driver has handed every octet of [`Output::Transmit`] so far to the transport
+    /// The driver has handed every octet of [`Output::Transmit`](crate::Output::Transmit) so far to the transport
     /// (written to the socket, or to the TLS layer and flushed). A wait for the partner's
     /// answer then starts now, not when the octets were queued: on a slow link the last
     /// buffers before EFID may take long to leave (RFC 5024 §4.7.2, §9.9). Without output
@@ -127,7 +127,7 @@ impl Session {
 
     /// F_ABORT_RQ (9.9 C): close the connection without ESID. [`Event::Aborted`] with
     /// [`SessionError::LocalAbort`] follows (or [`Event::Released`] when we had already
-    /// ended the session normally), then [`Output::Close`].
+    /// ended the session normally), then [`Output::Close`](crate::Output::Close).
     pub fn abort(&mut self, now: Instant) {
         let _ = self.clock(now);
         if self.state == State::Closed {

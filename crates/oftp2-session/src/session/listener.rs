@@ -76,7 +76,7 @@ impl Session {
         Ok(())
     }
 
-    /// With [`CreditPolicy::Explicit`]: the application has stored everything received so
+    /// With [`CreditPolicy::Explicit`](crate::CreditPolicy::Explicit): the application has stored everything received so
     /// far; if the window is used up, CDT goes out.
     pub fn release_credit(&mut self, now: Instant, id: FileId) -> Result<(), RequestError> {
         let _ = self.clock(now);

@@ -30,7 +30,7 @@ impl Session {
 
     /// F_EERP_RQ with a signed EERP requested (9.10 A, action 18): EERPHSH must hold the hash
     /// of the file as transmitted, computed with the digest of `suite` (the file's SFIDCIPH);
-    /// EERPSIG is made by [`SessionSecurity::sign_receipt`]. If signing fails the EERP goes
+    /// EERPSIG is made by [`SessionSecurity::sign_receipt`](crate::SessionSecurity::sign_receipt). If signing fails the EERP goes
     /// out unsigned (RFC 5024 §3.3.5) and the failure is returned for the application's log.
     pub fn send_signed_eerp(
         &mut self,
@@ -185,7 +185,7 @@ impl Session {
     }
 
     /// Checks a received receipt's signature at the session's wall-clock time (the signer's
-    /// certificate must be valid then) and, with [`Config::max_receipt_age`], the age of
+    /// certificate must be valid then) and, with [`Config::max_receipt_age`](crate::Config::max_receipt_age), the age of
     /// its stamp (§5.3.13-14). The application still compares the hash.
     pub(super) fn check_receipt(
         &mut self,
