@@ -6,8 +6,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use oftp2_codec::{
-    CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat, FileTime,
-    OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text, VirtualFileName,
+    Decimal, FileDate, FileFormat, FileTime, OdetteId, Password, Sfid, VirtualFileName,
 };
 use oftp2_session::{Config, ConnectParams, Event, Output, Session};
 
@@ -28,25 +27,17 @@ fn pump(from: &mut Session, to: &mut Session, events: &mut Vec<Event>, now: Inst
 
 fn sfid() -> Sfid {
     let id = |s| OdetteId::new(s).unwrap_or_default();
-    Sfid {
-        dataset_name: VirtualFileName::new("BENCH").unwrap_or_default(),
-        date: FileDate::new(2026, 11, 23).unwrap_or_else(|_| unreachable!()),
-        time: FileTime::new(12, 0, 0, 1).unwrap_or_else(|_| unreachable!()),
-        user_data: UserData::default(),
-        destination: id("O0013000000BRAVO"),
-        originator: id("O0013000000ALPHA"),
-        format: FileFormat::Unstructured,
-        max_record_len: Decimal::ZERO,
-        file_size: Decimal::saturating((SIZE / 1024) as u64),
-        original_size: Decimal::saturating((SIZE / 1024) as u64),
-        restart: Count17::ZERO,
-        security: SecurityLevel::None,
-        cipher_suite: CipherSuite::NONE,
-        compression: FileCompression::NONE,
-        enveloping: Enveloping::NONE,
-        signed_eerp: false,
-        description: Utf8Text::empty(),
-    }
+    let mut s = Sfid::new(
+        VirtualFileName::new("BENCH").unwrap_or_default(),
+        FileDate::new(2026, 11, 23).unwrap_or_else(|_| unreachable!()),
+        FileTime::new(12, 0, 0, 1).unwrap_or_else(|_| unreachable!()),
+        id("O0013000000ALPHA"),
+        id("O0013000000BRAVO"),
+        FileFormat::Unstructured,
+    );
+    s.file_size = Decimal::saturating((SIZE / 1024) as u64);
+    s.original_size = s.file_size;
+    s
 }
 
 /// One whole session: start, one file, end. Returns the octets received.

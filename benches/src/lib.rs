@@ -2,11 +2,10 @@
 //! every command.
 
 use oftp2_codec::{
-    Auch, Aurp, AuthResponse, Binary, BufferSize, Cd, Cdt, CipherSuite, Command, Count17, Credit,
-    Data, Decimal, Eerp, Efid, Efna, EfnaReason, Efpa, Enveloping, Esid, EsidReason,
-    FileCompression, FileDate, FileFormat, FileTime, Nerp, NerpReason, OdetteId, Password,
-    ProtocolLevel, Rtr, Secd, SecurityLevel, SendReceive, Sfid, Sfna, SfnaReason, Sfpa, Ssid, Ssrm,
-    UserData, Utf8Text, VirtualFileName,
+    Auch, Aurp, AuthResponse, Binary, Cd, Cdt, CipherSuite, Command, Count17, Data, Decimal, Eerp,
+    Efid, Efna, EfnaReason, Efpa, Enveloping, Esid, EsidReason, FileDate, FileFormat, FileTime,
+    Nerp, NerpReason, OdetteId, Password, Rtr, Secd, SecurityLevel, Sfid, Sfna, SfnaReason, Sfpa,
+    Ssid, Ssrm, UserData, Utf8Text, VirtualFileName,
 };
 
 /// One command of each of the 18 kinds, as a session would send them.
@@ -23,25 +22,24 @@ use oftp2_codec::{
 pub fn sample_commands() -> Vec<Command> {
     let acme = OdetteId::new("O0013000000ACME").unwrap();
     let bravo = OdetteId::new("O0013000000BRAVO").unwrap();
-    let sfid = Sfid {
-        dataset_name: VirtualFileName::new("INVOICE.2026").unwrap(),
-        date: FileDate::new(2026, 11, 23).unwrap(),
-        time: FileTime::new(14, 5, 30, 1).unwrap(),
-        user_data: UserData::default(),
-        destination: bravo,
-        originator: acme,
-        format: FileFormat::Unstructured,
-        max_record_len: Decimal::ZERO,
-        file_size: Decimal::saturating(262_144),
-        original_size: Decimal::saturating(262_144),
-        restart: Count17::ZERO,
-        security: SecurityLevel::Signed,
-        cipher_suite: CipherSuite::AES256_RSA_SHA256,
-        compression: FileCompression::NONE,
-        enveloping: Enveloping::CMS,
-        signed_eerp: true,
-        description: Utf8Text::new("monthly invoices").unwrap(),
-    };
+    let mut sfid = Sfid::new(
+        VirtualFileName::new("INVOICE.2026").unwrap(),
+        FileDate::new(2026, 11, 23).unwrap(),
+        FileTime::new(14, 5, 30, 1).unwrap(),
+        acme,
+        bravo,
+        FileFormat::Unstructured,
+    );
+    sfid.file_size = Decimal::saturating(262_144);
+    sfid.original_size = Decimal::saturating(262_144);
+    sfid.security = SecurityLevel::Signed;
+    sfid.cipher_suite = CipherSuite::AES256_RSA_SHA256;
+    sfid.enveloping = Enveloping::CMS;
+    sfid.signed_eerp = true;
+    sfid.description = Utf8Text::new("monthly invoices").unwrap();
+    let mut session_start = Ssid::new(acme, Password::new("SECRET").unwrap());
+    session_start.compression = true;
+    session_start.secure_authentication = true;
     let mut eerp = Eerp::acknowledging(&sfid, UserData::default());
     eerp.hash = Binary::new(vec![0xAB; 32]).unwrap();
     eerp.signature = Binary::new(vec![0x30; 1500]).unwrap();
@@ -54,58 +52,30 @@ pub fn sample_commands() -> Vec<Command> {
     nerp.hash = Binary::new(vec![0xAB; 32]).unwrap();
     vec![
         Command::Ssrm(Ssrm),
-        Command::Ssid(Ssid {
-            level: ProtocolLevel::V2_0,
-            code: acme,
-            password: Password::new("SECRET").unwrap(),
-            buffer_size: BufferSize::MAX,
-            mode: SendReceive::Both,
-            compression: true,
-            restart: true,
-            special_logic: false,
-            credit: Credit::MAX,
-            secure_authentication: true,
-            user_data: UserData::default(),
-        }),
+        Command::Ssid(session_start),
         Command::Sfid(sfid),
-        Command::Sfpa(Sfpa {
-            answer_count: Count17::ZERO,
-        }),
-        Command::Sfna(Sfna {
-            reason: SfnaReason::DUPLICATE_FILE,
-            retry: false,
-            text: Utf8Text::new("already stored").unwrap(),
-        }),
-        Command::Data(Data {
-            payload: bytes::Bytes::from(vec![0x3F; 4096]),
-        }),
+        Command::Sfpa(Sfpa::new(Count17::ZERO)),
+        Command::Sfna(Sfna::new(
+            SfnaReason::DUPLICATE_FILE,
+            false,
+            Utf8Text::new("already stored").unwrap(),
+        )),
+        Command::Data(Data::new(bytes::Bytes::from(vec![0x3F; 4096]))),
         Command::Cdt(Cdt),
-        Command::Efid(Efid {
-            record_count: Count17::ZERO,
-            unit_count: Count17::new(268_435_456).unwrap(),
-        }),
-        Command::Efpa(Efpa {
-            change_direction: false,
-        }),
-        Command::Efna(Efna {
-            reason: EfnaReason::INVALID_FILE_SIGNATURE,
-            text: Utf8Text::empty(),
-        }),
-        Command::Esid(Esid {
-            reason: EsidReason::NORMAL,
-            text: Utf8Text::empty(),
-        }),
+        Command::Efid(Efid::new(Count17::ZERO, Count17::new(268_435_456).unwrap())),
+        Command::Efpa(Efpa::new(false)),
+        Command::Efna(Efna::new(
+            EfnaReason::INVALID_FILE_SIGNATURE,
+            Utf8Text::empty(),
+        )),
+        Command::Esid(Esid::new(EsidReason::NORMAL, Utf8Text::empty())),
         Command::Cd(Cd),
         Command::Eerp(eerp),
         Command::Nerp(nerp),
         Command::Rtr(Rtr),
         Command::Secd(Secd),
-        Command::Auch(Auch {
-            challenge: Binary::new(vec![0x30; 466]).unwrap(),
-        }),
-        Command::Aurp(Aurp {
-            response: AuthResponse([7; 20]),
-        }),
+        Command::Auch(Auch::new(Binary::new(vec![0x30; 466]).unwrap())),
+        Command::Aurp(Aurp::new(AuthResponse([7; 20]))),
     ]
 }
 

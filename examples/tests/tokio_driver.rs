@@ -9,8 +9,7 @@
 )]
 
 use oftp2_codec::{
-    CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat, FileTime,
-    OdetteId, Password, SecurityLevel, Sfid, UserData, Utf8Text, VirtualFileName,
+    Decimal, FileDate, FileFormat, FileTime, OdetteId, Password, Sfid, VirtualFileName,
 };
 use std::time::Instant;
 
@@ -29,25 +28,17 @@ fn sfid(size: u64) -> Sfid {
 }
 
 fn named_sfid(name: &str, size: u64) -> Sfid {
-    Sfid {
-        dataset_name: VirtualFileName::new(name).unwrap(),
-        date: FileDate::new(2026, 11, 23).unwrap(),
-        time: FileTime::new(12, 0, 0, 1).unwrap(),
-        user_data: UserData::default(),
-        destination: OdetteId::new("O0013000000BRAVO").unwrap(),
-        originator: OdetteId::new("O0013000000ALPHA").unwrap(),
-        format: FileFormat::Unstructured,
-        max_record_len: Decimal::ZERO,
-        file_size: Decimal::saturating(size / 1024),
-        original_size: Decimal::saturating(size / 1024),
-        restart: Count17::ZERO,
-        security: SecurityLevel::None,
-        cipher_suite: CipherSuite::NONE,
-        compression: FileCompression::NONE,
-        enveloping: Enveloping::NONE,
-        signed_eerp: false,
-        description: Utf8Text::empty(),
-    }
+    let mut s = Sfid::new(
+        VirtualFileName::new(name).unwrap(),
+        FileDate::new(2026, 11, 23).unwrap(),
+        FileTime::new(12, 0, 0, 1).unwrap(),
+        OdetteId::new("O0013000000ALPHA").unwrap(),
+        OdetteId::new("O0013000000BRAVO").unwrap(),
+        FileFormat::Unstructured,
+    );
+    s.file_size = Decimal::saturating(size / 1024);
+    s.original_size = s.file_size;
+    s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,7 +17,7 @@
 //! ```
 //! use oftp2_codec::{Command, Esid, EsidReason, Utf8Text};
 //!
-//! let esid = Command::Esid(Esid { reason: EsidReason::NORMAL, text: Utf8Text::empty() });
+//! let esid = Command::Esid(Esid::new(EsidReason::NORMAL, Utf8Text::empty()));
 //! let wire = esid.to_bytes();
 //! assert_eq!(&wire[..], b"F00000\r");
 //! assert_eq!(Command::decode(&wire)?, esid);

@@ -11,6 +11,7 @@ use crate::parse::{Cursor, put_spaces};
 ///
 /// The payload is kept as received; [`crate::buffer::BufferReader`] turns it into records.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
+#[non_exhaustive]
 pub struct Data {
     /// DATABUF, pos 1, V U(n): the subrecords (headers and data) of §7.2.
     pub payload: Bytes,
@@ -62,3 +63,11 @@ unit_command!(
     Rtr,
     Rtr
 );
+
+impl Data {
+    /// A DATA exchange buffer's payload after the command octet (RFC 5024 §5.3.6).
+    #[must_use]
+    pub const fn new(payload: Bytes) -> Self {
+        Self { payload }
+    }
+}

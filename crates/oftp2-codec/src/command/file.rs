@@ -14,6 +14,7 @@ use crate::reason::{EfnaReason, SfnaReason};
 
 /// SFID, Start File (RFC 5024 §5.3.3): 165 octets plus the description.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Sfid {
     /// SFIDDSN, pos 1, V X(26): virtual file dataset name. (SFIDRSV1, pos 27, X(3), reserved.)
     pub dataset_name: VirtualFileName,
@@ -179,6 +180,7 @@ impl Wire for Sfid {
 
 /// SFPA, Start File Positive Answer (RFC 5024 §5.3.4): 18 octets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Sfpa {
     /// SFPAACNT, pos 1, V 9(17): the restart count, at most SFIDREST (0 without restart).
     pub answer_count: Count17,
@@ -201,6 +203,7 @@ impl Wire for Sfpa {
 
 /// SFNA, Start File Negative Answer (RFC 5024 §5.3.5): 7 octets plus the text.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Sfna {
     /// SFNAREAS, pos 1, F 9(2).
     pub reason: SfnaReason,
@@ -231,6 +234,7 @@ impl Wire for Sfna {
 
 /// EFID, End File (RFC 5024 §5.3.8): 35 octets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Efid {
     /// EFIDRCNT, pos 1, V 9(17): exact record count for F/V, zero for U/T.
     pub record_count: Count17,
@@ -257,6 +261,7 @@ impl Wire for Efid {
 
 /// EFPA, End File Positive Answer (RFC 5024 §5.3.9): 2 octets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Efpa {
     /// EFPACD, pos 1, F X(1): the Listener asks for a Change Direction.
     pub change_direction: bool,
@@ -279,6 +284,7 @@ impl Wire for Efpa {
 
 /// EFNA, End File Negative Answer (RFC 5024 §5.3.10): 6 octets plus the text.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Efna {
     /// EFNAREAS, pos 1, F 9(2).
     pub reason: EfnaReason,
@@ -300,5 +306,52 @@ impl Wire for Efna {
             reason: EfnaReason::from_wire(c.digits(2, "EFNAREAS")? as u8),
             text: c.text("EFNAREASL", "EFNAREAST")?,
         })
+    }
+}
+
+impl Sfpa {
+    /// SFPA accepting the file from `answer_count` on (RFC 5024 §5.3.4).
+    #[must_use]
+    pub const fn new(answer_count: Count17) -> Self {
+        Self { answer_count }
+    }
+}
+
+impl Sfna {
+    /// SFNA with its reason, retry indicator and text (RFC 5024 §5.3.5).
+    #[must_use]
+    pub const fn new(reason: SfnaReason, retry: bool, text: Utf8Text) -> Self {
+        Self {
+            reason,
+            retry,
+            text,
+        }
+    }
+}
+
+impl Efid {
+    /// EFID with the record and unit counts (RFC 5024 §5.3.8).
+    #[must_use]
+    pub const fn new(record_count: Count17, unit_count: Count17) -> Self {
+        Self {
+            record_count,
+            unit_count,
+        }
+    }
+}
+
+impl Efpa {
+    /// EFPA, asking for the Speaker role when `change_direction` (RFC 5024 §5.3.9).
+    #[must_use]
+    pub const fn new(change_direction: bool) -> Self {
+        Self { change_direction }
+    }
+}
+
+impl Efna {
+    /// EFNA with its reason and text (RFC 5024 §5.3.10).
+    #[must_use]
+    pub const fn new(reason: EfnaReason, text: Utf8Text) -> Self {
+        Self { reason, text }
     }
 }

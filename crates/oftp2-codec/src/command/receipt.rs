@@ -48,6 +48,7 @@ impl Sfid {
 /// EERPDEST is the file's *originator* and EERPORIG its *final recipient*, the reverse of
 /// SFID. Build it with [`Eerp::acknowledging`] to get that right.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Eerp {
     /// EERPDSN, pos 1, V X(26). (EERPRSV1, pos 27, X(3), reserved.)
     pub dataset_name: VirtualFileName,
@@ -148,6 +149,7 @@ impl Wire for Eerp {
 /// NERP, Negative End Response (RFC 5024 §5.3.14): 135 octets plus text, hash and
 /// signature. Unlike EERP it has a 6-octet reserved field, no user data, and the creator.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Nerp {
     /// NERPDSN, pos 1, V X(26). (NERPRSV1, pos 27, X(6), reserved.)
     pub dataset_name: VirtualFileName,

@@ -52,6 +52,7 @@ impl Wire for Ssrm {
 ///
 /// SSIDCODE carries the *sender's* identification code in both directions (ERRATA B.3).
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Ssid {
     /// SSIDLEV, pos 1, F 9(1): protocol release level (`5` for OFTP 2.0).
     pub level: ProtocolLevel,
@@ -164,6 +165,7 @@ impl Wire for Ssid {
 /// ESID, End Session (RFC 5024 §5.3.11): reason, optional UTF-8 text, and a carriage return
 /// at offset 6 + ESIDREASL (ERRATA B.8).
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Esid {
     /// ESIDREAS, pos 1, F 9(2).
     pub reason: EsidReason,
@@ -226,6 +228,7 @@ unit_command!(
 /// AUCH, Authentication Challenge (RFC 5024 §5.3.17): a CMS EnvelopedData holding a
 /// 20-octet random number, encrypted to the partner's certificate.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Auch {
     /// AUCHCHLL, pos 1, V U(2) and AUCHCHAL, pos 3, V U(n): the DER or BER CMS message.
     pub challenge: Binary,
@@ -248,6 +251,7 @@ impl Wire for Auch {
 
 /// AURP, Authentication Response (RFC 5024 §5.3.18): `S` + the 20 decrypted octets.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub struct Aurp {
     /// AURPRSP, pos 1, V U(20).
     pub response: AuthResponse,
@@ -267,5 +271,52 @@ impl Wire for Aurp {
         Ok(Self {
             response: AuthResponse(r),
         })
+    }
+}
+
+impl Ssid {
+    /// An OFTP 2.0 SSID (level 5, RFC 5024 §5.3.2) for `code` and `password` with the
+    /// largest buffer (99999) and credit (999), both directions, restart, no compression,
+    /// no special logic, no secure authentication and no user data. Set the fields to
+    /// propose otherwise.
+    #[must_use]
+    pub fn new(code: OdetteId, password: Password) -> Self {
+        Self {
+            level: ProtocolLevel::V2_0,
+            code,
+            password,
+            buffer_size: BufferSize::MAX,
+            mode: SendReceive::Both,
+            compression: false,
+            restart: true,
+            special_logic: false,
+            credit: Credit::MAX,
+            secure_authentication: false,
+            user_data: UserData::default(),
+        }
+    }
+}
+
+impl Esid {
+    /// ESID with a reason and its text (RFC 5024 §5.3.11).
+    #[must_use]
+    pub const fn new(reason: EsidReason, text: Utf8Text) -> Self {
+        Self { reason, text }
+    }
+}
+
+impl Auch {
+    /// AUCH carrying the CMS envelope of the challenge (RFC 5024 §5.3.17).
+    #[must_use]
+    pub const fn new(challenge: Binary) -> Self {
+        Self { challenge }
+    }
+}
+
+impl Aurp {
+    /// AURP carrying the 20 octets of the response (RFC 5024 §5.3.18).
+    #[must_use]
+    pub const fn new(response: AuthResponse) -> Self {
+        Self { response }
     }
 }

@@ -16,9 +16,7 @@ impl Session {
         };
         match answer {
             Ok(response) => {
-                self.send(&Command::Aurp(Aurp {
-                    response: AuthResponse(response),
-                }));
+                self.send(&Command::Aurp(Aurp::new(AuthResponse(response))));
                 // P5: V.Caller = Yes.
                 if self.role == Role::Initiator {
                     self.enter(now, "AUCH", State::WfSecd);
@@ -39,7 +37,7 @@ impl Session {
         };
         match challenge.map(Binary::new) {
             Ok(Ok(challenge)) => {
-                self.send(&Command::Auch(oftp2_codec::Auch { challenge }));
+                self.send(&Command::Auch(oftp2_codec::Auch::new(challenge)));
                 self.enter(now, "SECD", State::WfAurp);
             }
             Ok(Err(_)) => self.fail(

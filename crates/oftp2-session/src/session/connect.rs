@@ -62,19 +62,14 @@ impl Session {
                 return Err(RequestError::SessionEnded(error));
             }
         };
-        let ssid = Ssid {
-            level: ProtocolLevel::V2_0,
-            code: self.config.identity,
-            password: self.config.password,
-            buffer_size: negotiated.buffer_size,
-            mode: self.proposal.mode,
-            compression: negotiated.compression,
-            restart: negotiated.restart,
-            special_logic: false,
-            credit: negotiated.credit,
-            secure_authentication: negotiated.secure_authentication,
-            user_data: self.proposal.user_data,
-        };
+        let mut ssid = Ssid::new(self.config.identity, self.config.password);
+        ssid.buffer_size = negotiated.buffer_size;
+        ssid.mode = self.proposal.mode;
+        ssid.compression = negotiated.compression;
+        ssid.restart = negotiated.restart;
+        ssid.credit = negotiated.credit;
+        ssid.secure_authentication = negotiated.secure_authentication;
+        ssid.user_data = self.proposal.user_data;
         self.send(&Command::Ssid(ssid));
         let auth = negotiated.secure_authentication;
         self.negotiated = Some(negotiated);

@@ -45,9 +45,7 @@ impl Session {
         let format = transfer_format(&inc.sfid);
         inc.reader = Some(BufferReader::new(format, compression).with_counts(counts));
         inc.credit = window;
-        self.send(&Command::Sfpa(Sfpa {
-            answer_count: Count17::saturating(restart_at),
-        }));
+        self.send(&Command::Sfpa(Sfpa::new(Count17::saturating(restart_at))));
         self.enter(now, "F_START_FILE_RS(+)", State::Opi);
         Ok(())
     }
@@ -67,11 +65,7 @@ impl Session {
             return Err(self.misuse("F_START_FILE_RS", "wait for Event::FileOffered"));
         }
         self.incoming = None;
-        self.send(&Command::Sfna(Sfna {
-            reason,
-            retry,
-            text,
-        }));
+        self.send(&Command::Sfna(Sfna::new(reason, retry, text)));
         self.enter(now, "F_START_FILE_RS(-)", State::IdleLi);
         Ok(())
     }
@@ -102,9 +96,7 @@ impl Session {
             return Err(self.misuse("F_CLOSE_FILE_RS", "wait for Event::FileEnded"));
         }
         self.incoming = None;
-        self.send(&Command::Efpa(Efpa {
-            change_direction: want_turn,
-        }));
+        self.send(&Command::Efpa(Efpa::new(want_turn)));
         let next = if want_turn {
             State::WfCd
         } else {
@@ -128,7 +120,7 @@ impl Session {
             return Err(self.misuse("F_CLOSE_FILE_RS", "wait for Event::FileEnded"));
         }
         self.incoming = None;
-        self.send(&Command::Efna(Efna { reason, text }));
+        self.send(&Command::Efna(Efna::new(reason, text)));
         self.enter(now, "F_CLOSE_FILE_RS(-)", State::IdleLi);
         Ok(())
     }
@@ -163,11 +155,11 @@ impl Session {
         // A restart position that cannot be represented or lies beyond the declared size is
         // refused with the SFNA reason of §5.3.5 (10 or 11) before the application sees it.
         if let Some((reason, detail)) = restart_problem(&sfid) {
-            self.send(&Command::Sfna(Sfna {
+            self.send(&Command::Sfna(Sfna::new(
                 reason,
-                retry: false,
-                text: Utf8Text::truncated(detail),
-            }));
+                false,
+                Utf8Text::truncated(detail),
+            )));
             self.log(format!("{}: SFID refused: {detail}", self.state));
             self.enter(now, "SFID", self.state);
             self.emit(Event::FileOfferRefused {

@@ -342,19 +342,14 @@ impl Session {
             // 9.8 H
             (State::IWfRm, Command::Ssrm(_)) => {
                 let p = self.proposal;
-                let ssid = Ssid {
-                    level: ProtocolLevel::V2_0,
-                    code: self.config.identity,
-                    password: self.config.password,
-                    buffer_size: p.buffer_size,
-                    mode: p.mode,
-                    compression: p.compression,
-                    restart: p.restart,
-                    special_logic: false,
-                    credit: p.credit,
-                    secure_authentication: p.secure_authentication,
-                    user_data: p.user_data,
-                };
+                let mut ssid = Ssid::new(self.config.identity, self.config.password);
+                ssid.buffer_size = p.buffer_size;
+                ssid.mode = p.mode;
+                ssid.compression = p.compression;
+                ssid.restart = p.restart;
+                ssid.credit = p.credit;
+                ssid.secure_authentication = p.secure_authentication;
+                ssid.user_data = p.user_data;
                 self.send(&Command::Ssid(ssid));
                 self.enter(now, "SSRM", State::IWfSsid);
             }
@@ -599,7 +594,7 @@ impl Session {
     }
 
     fn send_esid(&mut self, reason: EsidReason, text: Utf8Text) {
-        self.send(&Command::Esid(Esid { reason, text }));
+        self.send(&Command::Esid(Esid::new(reason, text)));
     }
 
     /// A local error: ESID with the reason [`SessionError::esid_reason`] picks, F_ABORT_IND,

@@ -290,10 +290,10 @@ impl Session {
         }
         let counts = out.totals.unwrap_or_else(|| w.counts());
         out.credit = 0;
-        self.send(&Command::Efid(Efid {
-            record_count: Count17::saturating(counts.records),
-            unit_count: Count17::saturating(counts.units),
-        }));
+        self.send(&Command::Efid(Efid::new(
+            Count17::saturating(counts.records),
+            Count17::saturating(counts.units),
+        )));
         self.enter(now, "F_CLOSE_FILE_RQ", State::Clop);
     }
 }
