@@ -421,3 +421,65 @@ fn a_signed_nerp_verifies() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The seed case of the ESID 11 diagnosis: BRAVO holds bob's certificate for ALPHA (the
+/// wrong one). ALPHA cannot open BRAVO's challenge and answers ESID 11; BRAVO, waiting for
+/// AURP, learns that the certificate *it holds* for ALPHA is the suspect, with the SHA-256
+/// fingerprint to compare. ALPHA's failure is typed, its source the `oftp2_auth` error.
+#[test]
+fn esid_11_names_the_certificate_we_hold_with_its_fingerprint() {
+    let mut p = pair(
+        security("alice", BRAVO, "bob", 1),
+        security("bob", ALPHA, "bob", 2),
+    );
+    p.establish();
+    let events = p.b.take_events();
+    let Some(Event::Aborted {
+        error:
+            SessionError::PeerEnded {
+                state,
+                diagnosis: Some(d),
+                ..
+            },
+        ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(*state, oftp2_session::State::WfAurp);
+    assert_eq!(d.suspect, oftp2_session::Suspect::PartnerCertificateWeHold);
+    let bob = cert("bob").fingerprint_sha256();
+    assert_eq!(
+        d.fingerprints.partner.map(|f| f.to_vec()),
+        Some(bob.clone())
+    );
+    assert_eq!(
+        d.fingerprints.ours.map(|f| f.to_vec()),
+        Some(cert("bob").fingerprint_sha256()),
+        "BRAVO's own key is bob's"
+    );
+    let text = events.last().map(|e| format!("{e:?}")).unwrap_or_default();
+    assert!(text.contains("PartnerCertificateWeHold"), "{text}");
+    let shown = d.to_string();
+    assert!(
+        shown.contains(&format!("{:02X}:{:02X}", bob[0], bob[1])),
+        "{shown}"
+    );
+    // ALPHA's side: a matchable kind and the auth crate's error as source.
+    let events = p.a.take_events();
+    let Some(Event::Aborted {
+        error: SessionError::Authentication(f),
+        ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(f.kind, oftp2_session::AuthFailureKind::ChallengeNotForUs);
+    let source = std::error::Error::source(f).expect("a source");
+    assert!(
+        source
+            .downcast_ref::<oftp2_auth::ChallengeFailure>()
+            .is_some(),
+        "{source:?}"
+    );
+}
