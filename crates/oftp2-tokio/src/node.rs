@@ -1,0 +1,1127 @@
+//! [`Node`]: one OFTP2 location with its partners, store and inbox, running sessions in
+//! both directions over any transport.
+//!
+//! The node owns the turn-taking of RFC 5024 §9.10-9.12 once: as Speaker it sends the
+//! receipts due to the partner (EERP/NERP, each until its RTR, §5.3.13-15), then every file
+//! queued for the partner; then it gives the turn (CD, §5.3.12) or, when the partner just
+//! gave it the turn with nothing to send, ends the session (§3.4.1). As Listener it takes
+//! every file offered. So a session sends everything queued and accepts everything
+//! offered, whichever side called.
+//!
+//! Nothing is acknowledged before it is durable: received octets go to a temporary file in
+//! `inbox/<PARTNER>/.partial/`; at EFID the file is synced, renamed into `inbox/<PARTNER>/`,
+//! the directory synced and the store committed; only then EFPA goes out, and the EERP is
+//! stored to be sent when the node next has the turn.
+
+use std::collections::VecDeque;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use oftp2_codec::{
+    Binary, CipherSuite, Count17, Decimal, Eerp, EfnaReason, EsidReason, FileFormat, FileStamper,
+    OdetteId, Sfid, SfnaReason, UserData, Utf8Text, VirtualFileKey, VirtualFileName,
+};
+use oftp2_session::{
+    AbortOrigin, Config, ConnectParams, Event, FileId, ReceiptSignature, Session, SessionError,
+    SessionSecurity, State,
+};
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::driver::{Application, run_with};
+use crate::partner::{Directory, Lockout};
+use crate::store::{
+    Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, OutgoingRecord,
+    OutgoingState, PendingReceipt, Receipt, Store, StoreError,
+};
+
+/// How long a node holds the files it claimed for a session (a crashed node's claims
+/// expire after it).
+pub const LEASE_SECS: u64 = 15 * 60;
+
+/// Octets between two durable restart points of a received file (sync and store commit).
+const CHECKPOINT: u64 = 4 << 20;
+
+/// Read size when sending a file.
+const CHUNK: usize = 256 * 1024;
+
+/// Makes the security of one session with a partner (secure authentication, signed
+/// receipts): `None` when there is none for that partner.
+pub type SecurityFactory =
+    Arc<dyn Fn(&OdetteId) -> Option<Box<dyn SessionSecurity>> + Send + Sync>;
+
+/// The wall clock in Unix seconds (a test gives a fake one).
+pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// Why a node operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file or the transport failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The partner is not in the directory.
+    #[error("partner {0} is not configured")]
+    UnknownPartner(OdetteId),
+    /// A value does not fit its OFTP field.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What a session did, for the application and the log.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SessionReport {
+    /// The partner, once known.
+    pub partner: Option<OdetteId>,
+    /// The peer's address as the caller named it.
+    pub peer: String,
+    /// How it ended: `released`, or the error with its ESID.
+    pub result: String,
+    /// Whether it ended normally.
+    pub released: bool,
+    /// The ESID reason received or sent, if any.
+    pub esid: Option<EsidReason>,
+    /// Files sent and confirmed (EFPA).
+    pub sent: Vec<VirtualFileKey>,
+    /// Files received and stored.
+    pub received: Vec<(VirtualFileKey, PathBuf)>,
+    /// EERPs received and their verdict.
+    pub receipts: Vec<(VirtualFileKey, String)>,
+    /// NERPs received.
+    pub negative_receipts: Vec<(VirtualFileKey, String)>,
+}
+
+/// One OFTP2 location: our identity (the session [`Config`]), the partners, the store and
+/// the inbox. Share it (`Arc<Node>`) between the sessions it runs.
+pub struct Node {
+    config: Config,
+    partners: Directory,
+    store: Arc<dyn Store>,
+    inbox: PathBuf,
+    name: String,
+    security: Option<SecurityFactory>,
+    lockout: Lockout,
+    clock: WallClock,
+    stamper: std::sync::Mutex<FileStamper>,
+}
+
+impl core::fmt::Debug for Node {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Node")
+            .field("identity", &self.config.identity)
+            .field("inbox", &self.inbox)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Unix seconds from the system clock.
+#[must_use]
+pub fn system_clock() -> WallClock {
+    Arc::new(crate::clock::unix_now)
+}
+
+impl Node {
+    /// A node with our session `config` (identity and defaults), its `partners`, a
+    /// `store`, and `inbox` (files from partner P go to `inbox/P/`).
+    #[must_use]
+    pub fn new(
+        config: Config,
+        partners: Directory,
+        store: Arc<dyn Store>,
+        inbox: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            name: config.identity.as_str().to_owned(),
+            config,
+            partners,
+            store,
+            inbox: inbox.into(),
+            security: None,
+            lockout: Lockout::default(),
+            clock: system_clock(),
+            stamper: std::sync::Mutex::new(FileStamper::new()),
+        }
+    }
+
+    /// The security of each partner's sessions (required for partners with secure
+    /// authentication or signed EERPs).
+    #[must_use]
+    pub fn with_security(mut self, factory: SecurityFactory) -> Self {
+        self.security = Some(factory);
+        self
+    }
+
+    /// The lock-out policy.
+    #[must_use]
+    pub fn with_lockout(mut self, lockout: Lockout) -> Self {
+        self.lockout = lockout;
+        self
+    }
+
+    /// The wall clock (Unix seconds) for stamps, logs and lock-outs.
+    #[must_use]
+    pub fn with_clock(mut self, clock: WallClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// This node's name in leases (several nodes may share a store).
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Where files from `partner` are stored.
+    #[must_use]
+    pub fn inbox_of(&self, partner: &OdetteId) -> PathBuf {
+        self.inbox.join(partner.as_str())
+    }
+
+    /// Queues the file at `path` for `partner` under the dataset name `dsn`: its
+    /// virtual-file identity (stamp with the §5.3.3 counter, SHA-256 fingerprint) is fixed
+    /// now and stored. It is sent in the next session with that partner.
+    pub fn queue_file(
+        &self,
+        partner: &OdetteId,
+        path: impl AsRef<Path>,
+        dsn: &str,
+    ) -> Result<OutgoingRecord, NodeError> {
+        let p = self
+            .partners
+            .get(partner)
+            .ok_or(NodeError::UnknownPartner(*partner))?;
+        let path = path.as_ref().to_path_buf();
+        let (size, sha256) = fingerprint(&path)?;
+        let (date, time) = self
+            .stamper
+            .lock()
+            .map_err(|_| NodeError::Invalid("the stamper is poisoned".into()))?
+            .next((self.clock)())
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let dataset_name = VirtualFileName::new_uppercased(dsn)
+            .map_err(|e| NodeError::Invalid(format!("dataset name {dsn:?}: {e}")))?;
+        let record = OutgoingRecord {
+            partner: *partner,
+            identity: FileIdentity {
+                key: VirtualFileKey {
+                    dataset_name,
+                    date,
+                    time,
+                    originator: self.config.identity,
+                    destination: *partner,
+                },
+                format: FileFormat::Unstructured,
+                max_record_len: 0,
+                size,
+                sha256,
+            },
+            path,
+            signed_eerp: p.signed_eerps,
+            cipher_suite: if p.signed_eerps {
+                CipherSuite::AES256_RSA_SHA256
+            } else {
+                CipherSuite::NONE
+            },
+            state: OutgoingState::Queued,
+        };
+        self.store.queue(&record)?;
+        Ok(record)
+    }
+
+    /// Calls `partner` over `stream` (connected, TLS done) and runs one session: both
+    /// directions, until it ends.
+    pub async fn connect<S>(
+        &self,
+        stream: S,
+        partner: &OdetteId,
+        peer: &str,
+    ) -> Result<SessionReport, NodeError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let p = self
+            .partners
+            .get(partner)
+            .ok_or(NodeError::UnknownPartner(*partner))?;
+        let mut config = self.config.clone();
+        config.password = p.our_password;
+        let params = self.params_for(partner);
+        let mut session = Session::initiator(config, params);
+        let mut ex = Exchange::new(self, peer, Some(*partner));
+        self.run(stream, &mut session, &mut ex).await
+    }
+
+    /// Runs one session with whoever called over `stream` (accepted, TLS done).
+    pub async fn accept<S>(&self, stream: S, peer: &str) -> Result<SessionReport, NodeError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let mut session = Session::responder(self.config.clone());
+        let mut ex = Exchange::new(self, peer, None);
+        self.run(stream, &mut session, &mut ex).await
+    }
+
+    async fn run<S>(
+        &self,
+        stream: S,
+        session: &mut Session,
+        ex: &mut Exchange<'_>,
+    ) -> Result<SessionReport, NodeError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        let span = tracing::info_span!("oftp2", node = %self.config.identity, peer = %ex.report.peer);
+        let _enter = span.enter();
+        let result = run_with(stream, session, ex, None).await;
+        if let Err(e) = &result {
+            ex.report.result = format!("transport error: {e}");
+        }
+        ex.abandon_partial();
+        tracing::info!(
+            partner = ex.report.partner.map(|p| p.to_string()).unwrap_or_default(),
+            peer = %ex.report.peer,
+            result = %ex.report.result,
+            sent = ex.report.sent.len(),
+            received = ex.report.received.len(),
+            "session ended"
+        );
+        Ok(std::mem::take(&mut ex.report))
+    }
+
+    fn params_for(&self, partner: &OdetteId) -> ConnectParams {
+        let mut params = ConnectParams::new().wall_clock(crate::clock::now(), (self.clock)());
+        let Some(p) = self.partners.get(partner) else {
+            return params;
+        };
+        if let Some(b) = p.buffer_size {
+            params = params.buffer_size(b);
+        }
+        if let Some(c) = p.credit {
+            params = params.credit(c);
+        }
+        let security = self.security.as_ref().and_then(|f| f(partner));
+        match security {
+            Some(s) if p.secure_authentication => params.secure_authentication(s),
+            Some(s) => params.security(s),
+            None => params,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    fn log(&self, entry: LogEntry) {
+        if let Err(e) = self.store.append_log(&entry) {
+            tracing::error!(%e, "the transfer log could not be written");
+        }
+    }
+
+    /// Counts an authentication failure of `subjects` and locks them out at the threshold.
+    fn failure(&self, subjects: &[&str]) {
+        for s in subjects {
+            match self.store.note_failure(s) {
+                Ok(n) if n >= self.lockout.threshold => {
+                    let until = self.now() + self.lockout.period.as_secs();
+                    tracing::warn!(subject = s, failures = n, until, "locked out");
+                    if let Err(e) = self.store.lock_out(s, until) {
+                        tracing::error!(%e, "lock-out not stored");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(%e, "failure count not stored"),
+            }
+        }
+    }
+
+    fn locked(&self, subject: &str) -> bool {
+        matches!(self.store.locked_until(subject), Ok(Some(until)) if until > self.now())
+    }
+}
+
+/// Size and SHA-256 of a file.
+fn fingerprint(path: &Path) -> io::Result<(u64, [u8; 32])> {
+    let mut f = File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok((size, h.finalize().into()))
+}
+
+/// The digest of a whole file with the digest of `suite` (EERPHSH, RFC 5024 §5.3.13).
+fn suite_hash(path: &Path, suite: CipherSuite) -> io::Result<Option<Vec<u8>>> {
+    let Ok(suite) = oftp2_auth::Suite::try_from(suite) else {
+        return Ok(None);
+    };
+    let mut d = oftp2_auth::FileDigest::new(suite.digest());
+    let mut f = File::open(path)?;
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        d.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(Some(d.finalize()))
+}
+
+fn hex(b: &[u8]) -> String {
+    use core::fmt::Write as _;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02x}");
+    }
+    s
+}
+
+fn stamp(key: &VirtualFileKey) -> String {
+    format!("{} {}", key.date, key.time)
+}
+
+/// A file being sent.
+struct Sending {
+    id: Option<FileId>,
+    record: OutgoingRecord,
+    file: Option<File>,
+    /// Octets read but not yet taken by the session.
+    pending: Vec<u8>,
+    done: bool,
+}
+
+/// A file being received.
+struct Receiving {
+    id: FileId,
+    sfid: Sfid,
+    record: IncomingRecord,
+    file: File,
+    since_checkpoint: u64,
+}
+
+/// The application side of one session of a [`Node`].
+struct Exchange<'a> {
+    node: &'a Node,
+    partner: Option<OdetteId>,
+    queue: VecDeque<OutgoingRecord>,
+    receipts: VecDeque<PendingReceipt>,
+    receipt_in_flight: Option<u64>,
+    sending: Option<Sending>,
+    receiving: Option<Receiving>,
+    loaded: bool,
+    report: SessionReport,
+}
+
+fn io_err(e: impl core::fmt::Display) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+impl<'a> Exchange<'a> {
+    fn new(node: &'a Node, peer: &str, partner: Option<OdetteId>) -> Self {
+        Self {
+            node,
+            partner,
+            queue: VecDeque::new(),
+            receipts: VecDeque::new(),
+            receipt_in_flight: None,
+            sending: None,
+            receiving: None,
+            loaded: false,
+            report: SessionReport {
+                partner,
+                peer: peer.to_owned(),
+                ..SessionReport::default()
+            },
+        }
+    }
+
+    fn partner(&self) -> io::Result<OdetteId> {
+        self.partner
+            .ok_or_else(|| io::Error::other("no partner is known yet"))
+    }
+
+    /// Loads what this session has to send: receipts first, then files.
+    fn load(&mut self) -> io::Result<()> {
+        if self.loaded {
+            return Ok(());
+        }
+        self.loaded = true;
+        let partner = self.partner()?;
+        let store = &self.node.store;
+        self.receipts = store.receipts(&partner).map_err(io_err)?.into();
+        let now = self.node.now();
+        self.queue = store
+            .claim_outgoing(&partner, &self.node.name, now, now + LEASE_SECS)
+            .map_err(io_err)?
+            .into();
+        Ok(())
+    }
+
+    /// The Speaker's next step (RFC 5024 §9.10): a receipt, a file, or the turn.
+    fn speak(&mut self, s: &mut Session, now: Instant) -> io::Result<()> {
+        if !matches!(s.state(), State::IdleSp | State::IdleSpCd) || self.sending.is_some() {
+            return Ok(());
+        }
+        self.load()?;
+        if let Some(r) = self.receipts.pop_front() {
+            self.receipt_in_flight = Some(r.id);
+            let sent = match (r.receipt, r.sign_with) {
+                (Receipt::Eerp(e), Some(suite)) if !e.hash.is_empty() => s
+                    .send_signed_eerp(now, e, suite)
+                    .map(|f| {
+                        if let Some(f) = f {
+                            tracing::warn!(%f, "EERP sent unsigned (RFC 5024 §3.3.5)");
+                        }
+                    }),
+                (Receipt::Eerp(e), _) => s.send_eerp(now, e),
+                (Receipt::Nerp(n), _) => s.send_nerp(now, n),
+            };
+            return sent.map_err(io_err);
+        }
+        while let Some(record) = self.queue.pop_front() {
+            match self.prepare(record)? {
+                Some(record) => return self.offer(s, now, record),
+                None => continue,
+            }
+        }
+        if s.state() == State::IdleSpCd {
+            s.end_session(now).map_err(io_err)
+        } else {
+            s.change_direction(now).map_err(io_err)
+        }
+    }
+
+    /// Checks a queued file against its fingerprint. A file changed since it was queued is
+    /// another virtual file: the old identity fails, the new content is queued with a new
+    /// identity and sent from zero, never joined to what the partner may hold.
+    fn prepare(&mut self, record: OutgoingRecord) -> io::Result<Option<OutgoingRecord>> {
+        let store = &self.node.store;
+        match fingerprint(&record.path) {
+            Ok((size, sha)) if size == record.identity.size && sha == record.identity.sha256 => {
+                Ok(Some(record))
+            }
+            Ok(_) => {
+                let reason = "the file changed after it was queued; queued again as a new \
+                              virtual file"
+                    .to_owned();
+                tracing::warn!(file = %record.identity.key.dataset_name, "{reason}");
+                store
+                    .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
+                    .map_err(io_err)?;
+                let again = self
+                    .node
+                    .queue_file(
+                        &record.partner,
+                        &record.path,
+                        record.identity.key.dataset_name.as_str(),
+                    )
+                    .map_err(io_err)?;
+                Ok(Some(again))
+            }
+            Err(e) => {
+                let reason = format!("{}: {e}", record.path.display());
+                store
+                    .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
+                    .map_err(io_err)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn offer(&mut self, s: &mut Session, now: Instant, record: OutgoingRecord) -> io::Result<()> {
+        let id = &record.identity;
+        let mut sfid = Sfid::new(
+            id.key.dataset_name,
+            id.key.date,
+            id.key.time,
+            id.key.originator,
+            id.key.destination,
+            id.format,
+        );
+        let kib = id.size.div_ceil(1024);
+        sfid.file_size = Decimal::saturating(kib.max(1));
+        sfid.original_size = sfid.file_size;
+        sfid.signed_eerp = record.signed_eerp;
+        if record.signed_eerp {
+            sfid.cipher_suite = record.cipher_suite;
+        }
+        // Offer to restart at the end: the partner lowers it to what it holds durably of
+        // this very virtual file (RFC 5024 §1.5.4, §5.3.3 SFIDREST).
+        if s.negotiated().is_some_and(|n| n.restart) {
+            sfid.restart = Count17::saturating(id.size / 1024);
+        }
+        let fid = s.start_file(now, sfid).map_err(io_err)?;
+        self.sending = Some(Sending {
+            id: Some(fid),
+            record,
+            file: None,
+            pending: Vec::new(),
+            done: false,
+        });
+        Ok(())
+    }
+
+    fn on_file_accepted(&mut self, restart_at: u64) -> io::Result<()> {
+        let Some(snd) = self.sending.as_mut() else {
+            return Ok(());
+        };
+        let mut f = File::open(&snd.record.path)?;
+        f.seek(SeekFrom::Start(restart_at.saturating_mul(1024)))?;
+        snd.file = Some(f);
+        Ok(())
+    }
+
+    /// Feeds the file being sent.
+    fn feed(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
+        let Some(snd) = self.sending.as_mut() else {
+            return Ok(false);
+        };
+        if snd.done || s.state() != State::Opo {
+            return Ok(false);
+        }
+        let (Some(id), Some(f)) = (snd.id, snd.file.as_mut()) else {
+            return Ok(false);
+        };
+        if snd.pending.is_empty() {
+            snd.pending.resize(CHUNK, 0);
+            let n = f.read(&mut snd.pending)?;
+            snd.pending.truncate(n);
+            if n == 0 {
+                snd.done = true;
+                s.close_file(now, id, None).map_err(io_err)?;
+                return Ok(true);
+            }
+        }
+        let taken = s.send_data(now, id, &snd.pending, false).map_err(io_err)?;
+        snd.pending.drain(..taken);
+        Ok(taken > 0)
+    }
+
+    fn finish_sending(&mut self, state: OutgoingState, outcome: String) -> io::Result<()> {
+        let Some(snd) = self.sending.take() else {
+            return Ok(());
+        };
+        let key = snd.record.identity.key;
+        self.node
+            .store
+            .set_outgoing_state(&key, &state)
+            .map_err(io_err)?;
+        if state == OutgoingState::Delivered {
+            self.report.sent.push(key);
+        }
+        self.node.log(LogEntry {
+            at: self.node.now(),
+            direction: Direction::Sent,
+            partner: snd.record.partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: snd.record.identity.size,
+            sha256: hex(&snd.record.identity.sha256),
+            outcome,
+            receipt: if state == OutgoingState::Delivered {
+                "EERP awaited".into()
+            } else {
+                String::new()
+            },
+        });
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    fn on_offer(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        id: FileId,
+        sfid: Sfid,
+    ) -> io::Result<()> {
+        let partner = self.partner()?;
+        let refuse = |s: &mut Session, reason: SfnaReason, retry: bool, text: &str| {
+            tracing::info!(file = %sfid.dataset_name, %reason, text, "file refused");
+            s.refuse_file(now, id, reason, retry, Utf8Text::truncated(text))
+                .map_err(io_err)
+        };
+        if let Some(reason) = self
+            .node
+            .partners
+            .get(&partner)
+            .and_then(|p| p.check_services(&sfid))
+        {
+            return refuse(s, reason, false, "the partner policy does not allow this file");
+        }
+        if sfid.destination != self.node.config.identity {
+            return refuse(
+                s,
+                SfnaReason::INVALID_DESTINATION,
+                false,
+                "this node is not the file's destination",
+            );
+        }
+        let key = sfid.key();
+        let store = &self.node.store;
+        let existing = store.incoming(&partner, &key).map_err(io_err)?;
+        let dir = self.node.inbox_of(&partner).join(".partial");
+        let mut restart = 0;
+        let record = match existing {
+            Some(r) if r.state == IncomingState::Acknowledged => {
+                return refuse(
+                    s,
+                    SfnaReason::DUPLICATE_FILE,
+                    false,
+                    "this virtual file was received and acknowledged before",
+                );
+            }
+            Some(r)
+                if r.state == IncomingState::Partial
+                    && s.negotiated().is_some_and(|n| n.restart)
+                    && !matches!(sfid.format, FileFormat::Variable | FileFormat::Fixed) =>
+            {
+                // Resume what is durable, in whole 1K blocks (RFC 5024 §1.5.4).
+                let blocks = (r.stored / 1024).min(sfid.restart.get());
+                restart = blocks;
+                IncomingRecord {
+                    stored: blocks * 1024,
+                    ..r
+                }
+            }
+            other => {
+                if let Some(r) = other
+                    && r.state == IncomingState::Partial
+                {
+                    let _ = std::fs::remove_file(&r.path);
+                }
+                IncomingRecord {
+                    partner,
+                    key,
+                    path: dir.join(format!(
+                        "{}.{}{}.part",
+                        key.dataset_name.as_str(),
+                        String::from_utf8_lossy(key.date.as_bytes()),
+                        String::from_utf8_lossy(key.time.as_bytes())
+                    )),
+                    stored: 0,
+                    sha256: None,
+                    state: IncomingState::Partial,
+                }
+            }
+        };
+        let opened = std::fs::create_dir_all(&dir).and_then(|()| {
+            let f = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&record.path)?;
+            f.set_len(record.stored)?;
+            Ok(f)
+        });
+        let mut file = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(path = %record.path.display(), %e, "cannot store an offered file");
+                return refuse(
+                    s,
+                    SfnaReason::ACCESS_METHOD_FAILURE,
+                    true,
+                    "the file cannot be stored now",
+                );
+            }
+        };
+        file.seek(SeekFrom::End(0))?;
+        store.put_incoming(&record).map_err(io_err)?;
+        s.accept_file(now, id, restart).map_err(io_err)?;
+        self.receiving = Some(Receiving {
+            id,
+            sfid,
+            record,
+            file,
+            since_checkpoint: 0,
+        });
+        Ok(())
+    }
+
+    fn on_data(&mut self, s: &mut Session, now: Instant, data: &[u8]) -> io::Result<()> {
+        let Some(r) = self.receiving.as_mut() else {
+            return Ok(());
+        };
+        let written = r.file.write_all(data).and_then(|()| {
+            r.record.stored += data.len() as u64;
+            r.since_checkpoint += data.len() as u64;
+            if r.since_checkpoint >= CHECKPOINT {
+                r.file.sync_data()?;
+                r.since_checkpoint = 0;
+                self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            tracing::error!(path = %r.record.path.display(), %e, "cannot write a received file");
+            // RFC 5024 §5.3.11: 08, resources not available (disk full, I/O error).
+            let text = Utf8Text::truncated(&format!("the receiver cannot store the file: {e}"));
+            let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
+        }
+        Ok(())
+    }
+
+    /// EFID: make the file durable, rename it into the inbox, commit, then EFPA.
+    fn on_end(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        declared_units: u64,
+        received_units: u64,
+    ) -> io::Result<()> {
+        let Some(mut r) = self.receiving.take() else {
+            return Ok(());
+        };
+        let partner = r.record.partner;
+        let key = r.record.key;
+        if declared_units != received_units {
+            // §5.3.10 EFNA 11: invalid byte count. The partial file is dropped.
+            let _ = std::fs::remove_file(&r.record.path);
+            self.node
+                .store
+                .remove_incoming(&partner, &key)
+                .map_err(io_err)?;
+            let text = format!("EFID declares {declared_units} octets, {received_units} arrived");
+            return s
+                .reject_file(now, r.id, EfnaReason::INVALID_BYTE_COUNT, Utf8Text::truncated(&text))
+                .map_err(io_err);
+        }
+        let stored = (|| -> io::Result<(PathBuf, [u8; 32])> {
+            r.file.sync_all()?;
+            let (_, sha) = fingerprint(&r.record.path)?;
+            let dir = self.node.inbox_of(&partner);
+            let mut target = dir.join(key.dataset_name.as_str());
+            if target.exists() {
+                target = dir.join(format!(
+                    "{}.{}{}",
+                    key.dataset_name.as_str(),
+                    String::from_utf8_lossy(key.date.as_bytes()),
+                    String::from_utf8_lossy(key.time.as_bytes())
+                ));
+            }
+            std::fs::rename(&r.record.path, &target)?;
+            File::open(&dir)?.sync_all()?;
+            Ok((target, sha))
+        })();
+        let (path, sha) = match stored {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(%e, "a received file could not be stored");
+                let text = Utf8Text::truncated(&format!("cannot store the file: {e}"));
+                return s
+                    .reject_file(now, r.id, EfnaReason::ACCESS_METHOD_FAILURE, text)
+                    .map_err(io_err);
+            }
+        };
+        r.record.path = path.clone();
+        r.record.sha256 = Some(sha);
+        r.record.state = IncomingState::Stored;
+        self.node.store.put_incoming(&r.record).map_err(io_err)?;
+        // Durable: now the partner may learn it (EFPA), and the EERP is due.
+        let confirmed = s.confirm_file(now, r.id, false);
+        let mut outcome = "stored, EFPA sent".to_owned();
+        let mut receipt = String::new();
+        if confirmed.is_ok() {
+            r.record.state = IncomingState::Acknowledged;
+            self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            let mut eerp = Eerp::acknowledging(&r.sfid, UserData::default());
+            let sign = r.sfid.signed_eerp.then_some(r.sfid.cipher_suite);
+            if let Some(suite) = sign
+                && let Some(h) = suite_hash(&path, suite)?
+            {
+                eerp.hash = Binary::new(h).map_err(io_err)?;
+            }
+            self.node
+                .store
+                .push_receipt(&partner, &Receipt::Eerp(eerp), sign)
+                .map_err(io_err)?;
+            receipt = "EERP queued".into();
+        } else {
+            outcome = "stored, not acknowledged (the session ended before EFPA)".into();
+        }
+        self.report.received.push((key, path));
+        self.node.log(LogEntry {
+            at: self.node.now(),
+            direction: Direction::Received,
+            partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: r.record.stored,
+            sha256: hex(&sha),
+            outcome,
+            receipt,
+        });
+        Ok(())
+    }
+
+    /// A file that was being received when the session ended stays partial: its durable
+    /// part is kept for a restart.
+    fn abandon_partial(&mut self) {
+        if let Some(mut r) = self.receiving.take()
+            && r.file.sync_data().is_ok()
+        {
+            let _ = self.node.store.put_incoming(&r.record);
+            r.since_checkpoint = 0;
+        }
+    }
+
+    fn on_eerp(&mut self, eerp: &Eerp, signature: &ReceiptSignature) -> io::Result<()> {
+        let key = eerp.file_key();
+        let store = &self.node.store;
+        let Some(rec) = store.outgoing(&key).map_err(io_err)? else {
+            tracing::warn!(file = %key.dataset_name, "an EERP for a file we do not know");
+            self.report
+                .receipts
+                .push((key, "EERP for an unknown file".into()));
+            return Ok(());
+        };
+        let verdict = match signature {
+            ReceiptSignature::Verified => {
+                // EERPHSH must be the hash of the file as we sent it.
+                match suite_hash(&rec.path, rec.cipher_suite) {
+                    Ok(Some(h)) if h == eerp.hash.as_bytes() => Ok("signed EERP verified"),
+                    Ok(_) => Err("EERPHSH does not match the file as sent".to_owned()),
+                    Err(e) => Err(format!("the file to check EERPHSH against: {e}")),
+                }
+            }
+            ReceiptSignature::Unsigned if rec.signed_eerp => Ok("EERP (unsigned, signed requested)"),
+            ReceiptSignature::Unsigned | ReceiptSignature::NotChecked => Ok("EERP"),
+            ReceiptSignature::Invalid(f) => Err(format!("EERP signature invalid: {f}")),
+            ReceiptSignature::TooOld { age_secs, .. } => {
+                Err(format!("EERP too old ({age_secs} s): possible replay"))
+            }
+            _ => Err("EERP with an unknown verdict".to_owned()),
+        };
+        let text = match verdict {
+            Ok(v) => {
+                store
+                    .set_outgoing_state(&key, &OutgoingState::Acknowledged)
+                    .map_err(io_err)?;
+                v.to_owned()
+            }
+            Err(why) => {
+                tracing::warn!(file = %key.dataset_name, %why, "EERP not accepted");
+                why
+            }
+        };
+        self.node.log(LogEntry {
+            at: self.node.now(),
+            direction: Direction::Sent,
+            partner: rec.partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: rec.identity.size,
+            sha256: hex(&rec.identity.sha256),
+            outcome: "receipt".into(),
+            receipt: text.clone(),
+        });
+        self.report.receipts.push((key, text));
+        Ok(())
+    }
+
+    fn on_nerp(&mut self, nerp: &oftp2_codec::Nerp) -> io::Result<()> {
+        let key = nerp.file_key();
+        let reason = format!("NERP {} {}", nerp.reason, nerp.text);
+        if let Some(rec) = self.node.store.outgoing(&key).map_err(io_err)? {
+            self.node
+                .store
+                .set_outgoing_state(
+                    &key,
+                    &OutgoingState::NegativeReceipt {
+                        reason: reason.clone(),
+                    },
+                )
+                .map_err(io_err)?;
+            self.node.log(LogEntry {
+                at: self.node.now(),
+                direction: Direction::Sent,
+                partner: rec.partner,
+                dataset_name: key.dataset_name.as_str().to_owned(),
+                stamp: stamp(&key),
+                size: rec.identity.size,
+                sha256: hex(&rec.identity.sha256),
+                outcome: "negative receipt".into(),
+                receipt: reason.clone(),
+            });
+        }
+        tracing::warn!(file = %key.dataset_name, %reason, "negative end-to-end response");
+        self.report.negative_receipts.push((key, reason));
+        Ok(())
+    }
+
+    fn on_session_requested(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        ssid: &oftp2_codec::Ssid,
+    ) -> io::Result<()> {
+        let code = ssid.code;
+        let addr = self.report.peer.clone();
+        let node = self.node;
+        let refuse = |s: &mut Session, reason: EsidReason, text: &str| {
+            tracing::info!(partner = %code, %reason, text, "session refused");
+            s.refuse_session(now, reason, Utf8Text::truncated(text))
+                .map_err(io_err)
+        };
+        if node.locked(code.as_str()) || node.locked(&addr) {
+            self.report.esid = Some(EsidReason::RESOURCES_NOT_AVAILABLE);
+            return refuse(
+                s,
+                EsidReason::RESOURCES_NOT_AVAILABLE,
+                "too many failed attempts; try again later",
+            );
+        }
+        let Some(p) = node.partners.get(&code) else {
+            node.failure(&[code.as_str(), &addr]);
+            return refuse(s, EsidReason::USER_CODE_NOT_KNOWN, "");
+        };
+        if !p.enabled {
+            return refuse(s, EsidReason::USER_CODE_NOT_KNOWN, "");
+        }
+        if ssid.password.expose() != p.password.expose() {
+            node.failure(&[code.as_str(), &addr]);
+            return refuse(s, EsidReason::INVALID_PASSWORD, "");
+        }
+        self.partner = Some(code);
+        self.report.partner = Some(code);
+        let params = node.params_for(&code);
+        match s.accept_session(now, params) {
+            Ok(()) | Err(oftp2_session::RequestError::SessionEnded(_)) => Ok(()),
+            Err(e) => Err(io_err(e)),
+        }
+    }
+
+    fn on_end_of_session(&mut self, origin: Option<AbortOrigin>, error: Option<&SessionError>) {
+        let node = self.node;
+        let Some(error) = error else {
+            self.report.released = true;
+            self.report.result = "released".into();
+            if let Some(p) = self.partner {
+                let _ = node.store.clear_failures(p.as_str());
+                let _ = node.store.clear_failures(&self.report.peer);
+            }
+            return;
+        };
+        let esid = match error {
+            SessionError::PeerEnded { reason, .. } | SessionError::Refused(reason) => Some(*reason),
+            other => other.esid_reason(),
+        };
+        self.report.esid = esid.or(self.report.esid);
+        let who = match origin {
+            Some(AbortOrigin::Local) => "we ended it",
+            _ => "the partner or the network ended it",
+        };
+        self.report.result = format!("aborted ({who}): {error}");
+        if let Some(e) = esid
+            && e == EsidReason::INVALID_CHALLENGE_RESPONSE
+            && let Some(p) = self.partner
+        {
+            node.failure(&[p.as_str(), &self.report.peer]);
+        }
+    }
+}
+
+impl Application for Exchange<'_> {
+    fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
+        match event {
+            Event::SessionRequested { ssid } => self.on_session_requested(s, now, &ssid)?,
+            Event::Connected(n) => {
+                if let Some(expected) = self.partner
+                    && expected != n.partner
+                {
+                    let text = Utf8Text::truncated("unexpected partner code");
+                    let _ = s.end_session_with_error(now, EsidReason::USER_CODE_NOT_KNOWN, text);
+                    return Ok(());
+                }
+                self.partner = Some(n.partner);
+                self.report.partner = Some(n.partner);
+                self.speak(s, now)?;
+            }
+            Event::BecameSpeaker { .. } | Event::ReceiptAcknowledged => {
+                if let Some(id) = self.receipt_in_flight.take() {
+                    self.node.store.receipt_done(id).map_err(io_err)?;
+                }
+                self.speak(s, now)?;
+            }
+            Event::FileAccepted { restart_at, .. } => self.on_file_accepted(restart_at)?,
+            Event::ReadyForData { .. } => {}
+            Event::FileDelivered { speaker, .. } => {
+                self.finish_sending(OutgoingState::Delivered, "delivered (EFPA)".into())?;
+                if speaker {
+                    self.speak(s, now)?;
+                }
+            }
+            Event::FileRefused {
+                reason,
+                retry,
+                text,
+                ..
+            } => {
+                let why = format!("refused: SFNA {reason}{}", if text.is_empty() {
+                    String::new()
+                } else {
+                    format!(" \"{text}\"")
+                });
+                if retry {
+                    // Kept queued for a later session; not offered again in this one.
+                    self.finish_sending(OutgoingState::Queued, format!("{why}, retry later"))?;
+                } else {
+                    self.finish_sending(OutgoingState::Failed { reason: why.clone() }, why)?;
+                }
+                self.speak(s, now)?;
+            }
+            Event::FileFailed { reason, text, .. } => {
+                let why = format!("refused after transfer: EFNA {reason} {text}");
+                self.finish_sending(OutgoingState::Failed { reason: why.clone() }, why)?;
+                self.speak(s, now)?;
+            }
+            Event::FileOffered { id, sfid } => self.on_offer(s, now, id, *sfid)?,
+            Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk.data)?,
+            Event::FileEnded {
+                declared, received, ..
+            } => self.on_end(s, now, declared.units, received.units)?,
+            Event::FileOfferRefused { sfid, reason, detail } => {
+                tracing::warn!(file = %sfid.dataset_name, %reason, detail, "offer refused by the session");
+            }
+            Event::EerpReceived { eerp, signature } => {
+                self.on_eerp(&eerp, &signature)?;
+                s.ready_to_receive(now).map_err(io_err)?;
+            }
+            Event::NerpReceived { nerp, .. } => {
+                self.on_nerp(&nerp)?;
+                s.ready_to_receive(now).map_err(io_err)?;
+            }
+            Event::Released => self.on_end_of_session(None, None),
+            Event::Aborted { origin, error } => self.on_end_of_session(Some(origin), Some(&error)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn pump(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
+        self.feed(s, now)
+    }
+}

@@ -1,0 +1,169 @@
+//! The partner directory and its policy: who may call, with which password, whether
+//! secure authentication is required, which file services are allowed or required, the
+//! session parameters, and the lock-out after repeated failures (RFC 5024 §4.2, §5.3.2,
+//! §5.3.5 SFNA 16-20, §5.3.11 ESID 03/04/11).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use oftp2_codec::{BufferSize, Credit, OdetteId, Password, SecurityLevel, Sfid, SfnaReason};
+
+/// File services (RFC 5024 §6): encryption, compression, signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileServices {
+    /// Encrypted files (SFIDSEC 01/03).
+    pub encryption: bool,
+    /// Compressed files (SFIDCOMP 1).
+    pub compression: bool,
+    /// Signed files (SFIDSEC 02/03).
+    pub signature: bool,
+}
+
+impl FileServices {
+    /// Every service.
+    pub const ALL: Self = Self {
+        encryption: true,
+        compression: true,
+        signature: true,
+    };
+    /// No service.
+    pub const NONE: Self = Self {
+        encryption: false,
+        compression: false,
+        signature: false,
+    };
+
+    /// The services an SFID uses.
+    #[must_use]
+    pub fn of(sfid: &Sfid) -> Self {
+        Self {
+            encryption: matches!(
+                sfid.security,
+                SecurityLevel::Encrypted | SecurityLevel::EncryptedAndSigned
+            ),
+            compression: sfid.compression.code() != 0,
+            signature: matches!(
+                sfid.security,
+                SecurityLevel::Signed | SecurityLevel::EncryptedAndSigned
+            ),
+        }
+    }
+}
+
+/// One partner: identity, passwords, policy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Partner {
+    /// Its ODETTE ID (SSIDCODE).
+    pub id: OdetteId,
+    /// The password it presents to us (its SSIDPSWD).
+    pub password: Password,
+    /// The password we present when we call it (our SSIDPSWD).
+    pub our_password: Password,
+    /// Secure authentication required (SSIDAUTH, RFC 5024 §4.2.3).
+    pub secure_authentication: bool,
+    /// Services a file from it may use; others are refused with SFNA 16, 18 or 19.
+    pub allowed: FileServices,
+    /// Services a file from it must use; missing ones are refused with SFNA 17 or 20.
+    pub required: FileServices,
+    /// SSIDSDEB for its sessions (default: the node's Config).
+    pub buffer_size: Option<BufferSize>,
+    /// SSIDCRED for its sessions (default: the node's Config).
+    pub credit: Option<Credit>,
+    /// Request signed EERPs for files we send it (SFIDSIGN).
+    pub signed_eerps: bool,
+    /// Whether it may connect at all.
+    pub enabled: bool,
+}
+
+impl Partner {
+    /// A partner with both passwords, no secure authentication, every file service
+    /// allowed and none required, enabled.
+    #[must_use]
+    pub fn new(id: OdetteId, password: Password, our_password: Password) -> Self {
+        Self {
+            id,
+            password,
+            our_password,
+            secure_authentication: false,
+            allowed: FileServices::ALL,
+            required: FileServices::NONE,
+            buffer_size: None,
+            credit: None,
+            signed_eerps: false,
+            enabled: true,
+        }
+    }
+
+    /// Whether an offered file is acceptable: the SFNA reason of RFC 5024 §5.3.5 if not.
+    #[must_use]
+    pub fn check_services(&self, sfid: &Sfid) -> Option<SfnaReason> {
+        let used = FileServices::of(sfid);
+        if used.encryption && !self.allowed.encryption {
+            return Some(SfnaReason::ENCRYPTED_FILE_NOT_ALLOWED);
+        }
+        if !used.encryption && self.required.encryption {
+            return Some(SfnaReason::UNENCRYPTED_FILE_NOT_ALLOWED);
+        }
+        if used.compression && !self.allowed.compression {
+            return Some(SfnaReason::COMPRESSION_NOT_ALLOWED);
+        }
+        if used.signature && !self.allowed.signature {
+            return Some(SfnaReason::SIGNED_FILE_NOT_ALLOWED);
+        }
+        if !used.signature && self.required.signature {
+            return Some(SfnaReason::UNSIGNED_FILE_NOT_ALLOWED);
+        }
+        None
+    }
+}
+
+/// The lock-out after repeated authentication failures (ESID 03, 04 or 11) of one partner
+/// code or one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lockout {
+    /// Consecutive failures that lock a subject out.
+    pub threshold: u32,
+    /// How long.
+    pub period: Duration,
+}
+
+impl Default for Lockout {
+    /// Five failures, fifteen minutes.
+    fn default() -> Self {
+        Self {
+            threshold: 5,
+            period: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The partners a node knows, by ODETTE ID.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    partners: BTreeMap<OdetteId, Partner>,
+}
+
+impl Directory {
+    /// An empty directory.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a partner.
+    pub fn insert(&mut self, partner: Partner) {
+        self.partners.insert(partner.id, partner);
+    }
+
+    /// The partner with this ID.
+    #[must_use]
+    pub fn get(&self, id: &OdetteId) -> Option<&Partner> {
+        self.partners.get(id)
+    }
+
+    /// Every partner.
+    pub fn iter(&self) -> impl Iterator<Item = &Partner> {
+        self.partners.values()
+    }
+}
