@@ -72,6 +72,6 @@ pub use node::{
 pub use partner::{Directory, FileServices, Lockout, Partner};
 pub use sqlite::SqliteStore;
 pub use store::{
-    Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, MemoryStore,
-    OutgoingRecord, OutgoingState, PendingReceipt, Receipt, Store, StoreError,
+    Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, MemoryStore, OutgoingRecord,
+    OutgoingState, PendingReceipt, Receipt, Store, StoreError,
 };

@@ -52,7 +52,7 @@ pub async fn tls_connect(
     })?;
     let connecting = TlsConnector::from(config).connect(name, tcp);
     match tokio::time::timeout(timeout, connecting).await {
-        Ok(r) => r.map_err(|e| explain_tls(e, "the partner")),
+        Ok(r) => r.map_err(|e| explain_tls(&e, "the partner")),
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "TLS handshake timed out: is the partner's port plain TCP (3305) instead of TLS (6619)?",
@@ -68,7 +68,7 @@ pub async fn tls_accept(
 ) -> io::Result<server::TlsStream<TcpStream>> {
     let accepting = TlsAcceptor::from(config).accept(tcp);
     match tokio::time::timeout(timeout, accepting).await {
-        Ok(r) => r.map_err(|e| explain_tls(e, "the caller")),
+        Ok(r) => r.map_err(|e| explain_tls(&e, "the caller")),
         Err(_) => Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "TLS handshake timed out: the caller may speak plain OFTP to a TLS port",
@@ -76,7 +76,7 @@ pub async fn tls_accept(
     }
 }
 
-fn explain_tls(e: io::Error, who: &str) -> io::Error {
+fn explain_tls(e: &io::Error, who: &str) -> io::Error {
     let text = e.to_string();
     let hint = if text.contains("InvalidContentType") || text.contains("corrupt message") {
         format!("{who} does not speak TLS (a plain OFTP port?): {text}")

@@ -50,8 +50,7 @@ const CHUNK: usize = 256 * 1024;
 
 /// Makes the security of one session with a partner (secure authentication, signed
 /// receipts): `None` when there is none for that partner.
-pub type SecurityFactory =
-    Arc<dyn Fn(&OdetteId) -> Option<Box<dyn SessionSecurity>> + Send + Sync>;
+pub type SecurityFactory = Arc<dyn Fn(&OdetteId) -> Option<Box<dyn SessionSecurity>> + Send + Sync>;
 
 /// The wall clock in Unix seconds (a test gives a fake one).
 pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -284,7 +283,8 @@ impl Node {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let span = tracing::info_span!("oftp2", node = %self.config.identity, peer = %ex.report.peer);
+        let span =
+            tracing::info_span!("oftp2", node = %self.config.identity, peer = %ex.report.peer);
         let _enter = span.enter();
         let result = run_with(stream, session, ex, None).await;
         if let Err(e) = &result {
@@ -325,8 +325,8 @@ impl Node {
         (self.clock)()
     }
 
-    fn log(&self, entry: LogEntry) {
-        if let Err(e) = self.store.append_log(&entry) {
+    fn log(&self, entry: &LogEntry) {
+        if let Err(e) = self.store.append_log(entry) {
             tracing::error!(%e, "the transfer log could not be written");
         }
     }
@@ -487,22 +487,21 @@ impl<'a> Exchange<'a> {
         if let Some(r) = self.receipts.pop_front() {
             self.receipt_in_flight = Some(r.id);
             let sent = match (r.receipt, r.sign_with) {
-                (Receipt::Eerp(e), Some(suite)) if !e.hash.is_empty() => s
-                    .send_signed_eerp(now, e, suite)
-                    .map(|f| {
+                (Receipt::Eerp(e), Some(suite)) if !e.hash.is_empty() => {
+                    s.send_signed_eerp(now, e, suite).map(|f| {
                         if let Some(f) = f {
                             tracing::warn!(%f, "EERP sent unsigned (RFC 5024 §3.3.5)");
                         }
-                    }),
+                    })
+                }
                 (Receipt::Eerp(e), _) => s.send_eerp(now, e),
                 (Receipt::Nerp(n), _) => s.send_nerp(now, n),
             };
             return sent.map_err(io_err);
         }
         while let Some(record) = self.queue.pop_front() {
-            match self.prepare(record)? {
-                Some(record) => return self.offer(s, now, record),
-                None => continue,
+            if let Some(record) = self.prepare(record)? {
+                return self.offer(s, now, record);
             }
         }
         if s.state() == State::IdleSpCd {
@@ -618,19 +617,19 @@ impl<'a> Exchange<'a> {
         Ok(taken > 0)
     }
 
-    fn finish_sending(&mut self, state: OutgoingState, outcome: String) -> io::Result<()> {
+    fn finish_sending(&mut self, state: &OutgoingState, outcome: String) -> io::Result<()> {
         let Some(snd) = self.sending.take() else {
             return Ok(());
         };
         let key = snd.record.identity.key;
         self.node
             .store
-            .set_outgoing_state(&key, &state)
+            .set_outgoing_state(&key, state)
             .map_err(io_err)?;
-        if state == OutgoingState::Delivered {
+        if *state == OutgoingState::Delivered {
             self.report.sent.push(key);
         }
-        self.node.log(LogEntry {
+        self.node.log(&LogEntry {
             at: self.node.now(),
             direction: Direction::Sent,
             partner: snd.record.partner,
@@ -639,7 +638,7 @@ impl<'a> Exchange<'a> {
             size: snd.record.identity.size,
             sha256: hex(&snd.record.identity.sha256),
             outcome,
-            receipt: if state == OutgoingState::Delivered {
+            receipt: if *state == OutgoingState::Delivered {
                 "EERP awaited".into()
             } else {
                 String::new()
@@ -669,7 +668,12 @@ impl<'a> Exchange<'a> {
             .get(&partner)
             .and_then(|p| p.check_services(&sfid))
         {
-            return refuse(s, reason, false, "the partner policy does not allow this file");
+            return refuse(
+                s,
+                reason,
+                false,
+                "the partner policy does not allow this file",
+            );
         }
         if sfid.destination != self.node.config.identity {
             return refuse(
@@ -761,9 +765,9 @@ impl<'a> Exchange<'a> {
         Ok(())
     }
 
-    fn on_data(&mut self, s: &mut Session, now: Instant, data: &[u8]) -> io::Result<()> {
+    fn on_data(&mut self, s: &mut Session, now: Instant, data: &[u8]) {
         let Some(r) = self.receiving.as_mut() else {
-            return Ok(());
+            return;
         };
         let written = r.file.write_all(data).and_then(|()| {
             r.record.stored += data.len() as u64;
@@ -781,7 +785,6 @@ impl<'a> Exchange<'a> {
             let text = Utf8Text::truncated(&format!("the receiver cannot store the file: {e}"));
             let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
         }
-        Ok(())
     }
 
     /// EFID: make the file durable, rename it into the inbox, commit, then EFPA.
@@ -806,7 +809,12 @@ impl<'a> Exchange<'a> {
                 .map_err(io_err)?;
             let text = format!("EFID declares {declared_units} octets, {received_units} arrived");
             return s
-                .reject_file(now, r.id, EfnaReason::INVALID_BYTE_COUNT, Utf8Text::truncated(&text))
+                .reject_file(
+                    now,
+                    r.id,
+                    EfnaReason::INVALID_BYTE_COUNT,
+                    Utf8Text::truncated(&text),
+                )
                 .map_err(io_err);
         }
         let stored = (|| -> io::Result<(PathBuf, [u8; 32])> {
@@ -836,7 +844,7 @@ impl<'a> Exchange<'a> {
                     .map_err(io_err);
             }
         };
-        r.record.path = path.clone();
+        r.record.path.clone_from(&path);
         r.record.sha256 = Some(sha);
         r.record.state = IncomingState::Stored;
         self.node.store.put_incoming(&r.record).map_err(io_err)?;
@@ -863,7 +871,7 @@ impl<'a> Exchange<'a> {
             outcome = "stored, not acknowledged (the session ended before EFPA)".into();
         }
         self.report.received.push((key, path));
-        self.node.log(LogEntry {
+        self.node.log(&LogEntry {
             at: self.node.now(),
             direction: Direction::Received,
             partner,
@@ -907,7 +915,9 @@ impl<'a> Exchange<'a> {
                     Err(e) => Err(format!("the file to check EERPHSH against: {e}")),
                 }
             }
-            ReceiptSignature::Unsigned if rec.signed_eerp => Ok("EERP (unsigned, signed requested)"),
+            ReceiptSignature::Unsigned if rec.signed_eerp => {
+                Ok("EERP (unsigned, signed requested)")
+            }
             ReceiptSignature::Unsigned | ReceiptSignature::NotChecked => Ok("EERP"),
             ReceiptSignature::Invalid(f) => Err(format!("EERP signature invalid: {f}")),
             ReceiptSignature::TooOld { age_secs, .. } => {
@@ -927,7 +937,7 @@ impl<'a> Exchange<'a> {
                 why
             }
         };
-        self.node.log(LogEntry {
+        self.node.log(&LogEntry {
             at: self.node.now(),
             direction: Direction::Sent,
             partner: rec.partner,
@@ -955,7 +965,7 @@ impl<'a> Exchange<'a> {
                     },
                 )
                 .map_err(io_err)?;
-            self.node.log(LogEntry {
+            self.node.log(&LogEntry {
                 at: self.node.now(),
                 direction: Direction::Sent,
                 partner: rec.partner,
@@ -1067,9 +1077,8 @@ impl Application for Exchange<'_> {
                 self.speak(s, now)?;
             }
             Event::FileAccepted { restart_at, .. } => self.on_file_accepted(restart_at)?,
-            Event::ReadyForData { .. } => {}
             Event::FileDelivered { speaker, .. } => {
-                self.finish_sending(OutgoingState::Delivered, "delivered (EFPA)".into())?;
+                self.finish_sending(&OutgoingState::Delivered, "delivered (EFPA)".into())?;
                 if speaker {
                     self.speak(s, now)?;
                 }
@@ -1080,30 +1089,47 @@ impl Application for Exchange<'_> {
                 text,
                 ..
             } => {
-                let why = format!("refused: SFNA {reason}{}", if text.is_empty() {
-                    String::new()
-                } else {
-                    format!(" \"{text}\"")
-                });
+                let why = format!(
+                    "refused: SFNA {reason}{}",
+                    if text.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" \"{text}\"")
+                    }
+                );
                 if retry {
                     // Kept queued for a later session; not offered again in this one.
-                    self.finish_sending(OutgoingState::Queued, format!("{why}, retry later"))?;
+                    self.finish_sending(&OutgoingState::Queued, format!("{why}, retry later"))?;
                 } else {
-                    self.finish_sending(OutgoingState::Failed { reason: why.clone() }, why)?;
+                    self.finish_sending(
+                        &OutgoingState::Failed {
+                            reason: why.clone(),
+                        },
+                        why,
+                    )?;
                 }
                 self.speak(s, now)?;
             }
             Event::FileFailed { reason, text, .. } => {
                 let why = format!("refused after transfer: EFNA {reason} {text}");
-                self.finish_sending(OutgoingState::Failed { reason: why.clone() }, why)?;
+                self.finish_sending(
+                    &OutgoingState::Failed {
+                        reason: why.clone(),
+                    },
+                    why,
+                )?;
                 self.speak(s, now)?;
             }
             Event::FileOffered { id, sfid } => self.on_offer(s, now, id, *sfid)?,
-            Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk.data)?,
+            Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk.data),
             Event::FileEnded {
                 declared, received, ..
             } => self.on_end(s, now, declared.units, received.units)?,
-            Event::FileOfferRefused { sfid, reason, detail } => {
+            Event::FileOfferRefused {
+                sfid,
+                reason,
+                detail,
+            } => {
                 tracing::warn!(file = %sfid.dataset_name, %reason, detail, "offer refused by the session");
             }
             Event::EerpReceived { eerp, signature } => {

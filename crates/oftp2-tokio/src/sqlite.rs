@@ -150,8 +150,7 @@ fn sha(v: &[u8]) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(v).map_err(|_| corrupt("a SHA-256 is not 32 octets"))
 }
 
-const OUTGOING_COLUMNS: &str =
-    "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason";
+const OUTGOING_COLUMNS: &str = "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason";
 
 /// The columns of `OUTGOING_COLUMNS`, in order.
 type OutgoingRow = (
@@ -469,9 +468,7 @@ impl Store for SqliteStore {
     fn receipts(&self, partner: &OdetteId) -> Result<Vec<PendingReceipt>, StoreError> {
         self.with(|c| {
             let mut st = c
-                .prepare(
-                    "SELECT id, body, sign_with FROM receipts WHERE partner = ?1 ORDER BY id",
-                )
+                .prepare("SELECT id, body, sign_with FROM receipts WHERE partner = ?1 ORDER BY id")
                 .map_err(|e| db(&e))?;
             let rows = st
                 .query_map(params![partner.as_str()], |r| {
@@ -538,28 +535,35 @@ impl Store for SqliteStore {
                 )
                 .map_err(|e| db(&e))?;
             let rows = st
-                .query_map(
-                    params![as_i64(since), partner.map(OdetteId::as_str)],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, String>(4)?,
-                            r.get::<_, i64>(5)?,
-                            r.get::<_, String>(6)?,
-                            r.get::<_, String>(7)?,
-                            r.get::<_, String>(8)?,
-                        ))
-                    },
-                )
+                .query_map(params![as_i64(since), partner.map(OdetteId::as_str)], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, String>(8)?,
+                    ))
+                })
                 .map_err(|e| db(&e))?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| db(&e))?;
             rows.into_iter()
                 .map(
-                    |(at, direction, partner, dataset_name, stamp, size, sha256, outcome, receipt)| {
+                    |(
+                        at,
+                        direction,
+                        partner,
+                        dataset_name,
+                        stamp,
+                        size,
+                        sha256,
+                        outcome,
+                        receipt,
+                    )| {
                         Ok(LogEntry {
                             at: as_u64(at),
                             direction: if direction == "sent" {
