@@ -35,7 +35,7 @@ use crate::driver::{Application, run_with};
 use crate::partner::{Directory, Lockout};
 use crate::store::{
     Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, OutgoingRecord,
-    OutgoingState, PendingReceipt, Receipt, Store, StoreError,
+    OutgoingState, Receipt, Store, StoreError,
 };
 
 /// How long a node holds the files it claimed for a session (a crashed node's claims
@@ -425,7 +425,6 @@ struct Exchange<'a> {
     node: &'a Node,
     partner: Option<OdetteId>,
     queue: VecDeque<OutgoingRecord>,
-    receipts: VecDeque<PendingReceipt>,
     receipt_in_flight: Option<u64>,
     sending: Option<Sending>,
     receiving: Option<Receiving>,
@@ -443,7 +442,6 @@ impl<'a> Exchange<'a> {
             node,
             partner,
             queue: VecDeque::new(),
-            receipts: VecDeque::new(),
             receipt_in_flight: None,
             sending: None,
             receiving: None,
@@ -469,7 +467,6 @@ impl<'a> Exchange<'a> {
         self.loaded = true;
         let partner = self.partner()?;
         let store = &self.node.store;
-        self.receipts = store.receipts(&partner).map_err(io_err)?.into();
         let now = self.node.now();
         self.queue = store
             .claim_outgoing(&partner, &self.node.name, now, now + LEASE_SECS)
@@ -484,7 +481,11 @@ impl<'a> Exchange<'a> {
             return Ok(());
         }
         self.load()?;
-        if let Some(r) = self.receipts.pop_front() {
+        // Receipts come from the store each time: an EERP stored during this session (for
+        // a file just received) goes out at the next turn.
+        let partner = self.partner()?;
+        let due = self.node.store.receipts(&partner).map_err(io_err)?;
+        if let Some(r) = due.into_iter().next() {
             self.receipt_in_flight = Some(r.id);
             let sent = match (r.receipt, r.sign_with) {
                 (Receipt::Eerp(e), Some(suite)) if !e.hash.is_empty() => {

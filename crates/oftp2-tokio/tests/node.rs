@@ -1,0 +1,562 @@
+//! Nodes talking over in-memory pipes: both directions, identity, duplicates, receipts,
+//! policy. One named test per defect of the runtime issue.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+#![allow(
+    clippy::similar_names,
+    clippy::many_single_char_names,
+    clippy::cast_possible_truncation,
+    reason = "test code: a, b, c are the nodes"
+)]
+
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+
+use oftp2_codec::{Nerp, NerpReason, OdetteId, Password, Sfid, Utf8Text};
+use oftp2_session::{Config, ConnectParams, Event, Session, SessionSecurity};
+use oftp2_tokio::driver::{Application, run_with};
+use oftp2_tokio::{
+    Directory, IncomingState, Lockout, MemoryStore, Node, OutgoingState, Partner, Receipt,
+    SessionReport, SqliteStore, Store,
+};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+const ALPHA: &str = "O0013000000ALPHA";
+const BRAVO: &str = "O0013000000BRAVO";
+const CHARLIE: &str = "O0013000000CHARLIE";
+
+fn id(s: &str) -> OdetteId {
+    OdetteId::new(s).unwrap()
+}
+
+fn pw(s: &str) -> Password {
+    Password::new(s).unwrap()
+}
+
+fn password_of(who: &str) -> &'static str {
+    match who {
+        ALPHA => "ALPHAPW",
+        BRAVO => "BRAVOPW",
+        _ => "CHARLIPW",
+    }
+}
+
+/// A node `me` knowing `others`, with its inbox under `dir`.
+fn node(dir: &Path, me: &str, others: &[&str], store: Arc<dyn Store>) -> Node {
+    let mut partners = Directory::new();
+    for o in others {
+        partners.insert(Partner::new(id(o), pw(password_of(o)), pw(password_of(me))));
+    }
+    let config = Config::new(id(me), pw(password_of(me)));
+    Node::new(config, partners, store, dir.join(me))
+}
+
+fn sqlite(dir: &Path, me: &str) -> Arc<dyn Store> {
+    std::fs::create_dir_all(dir).unwrap();
+    Arc::new(SqliteStore::open(dir.join(format!("{me}.sqlite"))).unwrap())
+}
+
+fn content(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 9) as u8)
+        .collect()
+}
+
+/// `caller` calls `callee` over an in-memory pipe; both reports.
+async fn session(caller: &Node, callee: &Node, callee_id: &str) -> (SessionReport, SessionReport) {
+    let (x, y) = tokio::io::duplex(256 * 1024);
+    let callee_id = id(callee_id);
+    let (a, b) = tokio::join!(
+        caller.connect(x, &callee_id, "pipe"),
+        callee.accept(y, "pipe")
+    );
+    (a.unwrap(), b.unwrap())
+}
+
+/// A transport that breaks after `limit` octets were written through it.
+struct Cut<S> {
+    inner: S,
+    left: usize,
+    written: Arc<AtomicU64>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Cut<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Cut<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.left == 0 {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        let n = buf.len().min(self.left);
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, &buf[..n]) {
+            Poll::Ready(Ok(w)) => {
+                this.left -= w;
+                this.written.fetch_add(w as u64, Ordering::SeqCst);
+                Poll::Ready(Ok(w))
+            }
+            other => other,
+        }
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// `caller` calls `callee`; the caller's side breaks after `limit` octets written.
+async fn cut_session(caller: &Node, callee: &Node, callee_id: &str, limit: usize) -> u64 {
+    let (x, y) = tokio::io::duplex(64 * 1024);
+    let written = Arc::new(AtomicU64::new(0));
+    let x = Cut {
+        inner: x,
+        left: limit,
+        written: written.clone(),
+    };
+    let callee_id = id(callee_id);
+    let _ = tokio::join!(
+        caller.connect(x, &callee_id, "pipe"),
+        callee.accept(y, "pipe")
+    );
+    written.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn both_directions_in_one_session_with_their_eerps() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], sqlite(dir.path(), ALPHA));
+    let b = node(dir.path(), BRAVO, &[ALPHA], sqlite(dir.path(), BRAVO));
+    let (fa, fb) = (dir.path().join("a.edi"), dir.path().join("b.edi"));
+    std::fs::write(&fa, content(300_000, 1)).unwrap();
+    std::fs::write(&fb, content(200_000, 2)).unwrap();
+    let qa = a.queue_file(&id(BRAVO), &fa, "FROM.ALPHA").unwrap();
+    let qb = b.queue_file(&id(ALPHA), &fb, "FROM.BRAVO").unwrap();
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?} {rb:?}");
+    // The callee sent its file to the caller in the same session.
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("FROM.ALPHA")).unwrap(),
+        content(300_000, 1)
+    );
+    assert_eq!(
+        std::fs::read(a.inbox_of(&id(BRAVO)).join("FROM.BRAVO")).unwrap(),
+        content(200_000, 2)
+    );
+    // Both EERPs arrived in the same session.
+    let state = |n: &Node, k| n.store().outgoing(k).unwrap().unwrap().state;
+    assert_eq!(
+        state(&a, &qa.identity.key),
+        OutgoingState::Acknowledged,
+        "{ra:?}\n{rb:?}"
+    );
+    assert_eq!(state(&b, &qb.identity.key), OutgoingState::Acknowledged);
+    assert!(b.store().receipts(&id(ALPHA)).unwrap().is_empty());
+    // The transfer log on both sides.
+    let log = a.store().log(None, 0).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.dataset_name == "FROM.BRAVO" && e.receipt == "EERP queued")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.dataset_name == "FROM.ALPHA" && e.receipt == "EERP")
+    );
+}
+
+#[tokio::test]
+async fn a_file_changed_after_a_crash_is_sent_from_zero_never_resumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], sqlite(dir.path(), ALPHA));
+    let b = node(dir.path(), BRAVO, &[ALPHA], sqlite(dir.path(), BRAVO));
+    let f = dir.path().join("big.bin");
+    std::fs::write(&f, content(3_000_000, 3)).unwrap();
+    a.queue_file(&id(BRAVO), &f, "BIG").unwrap();
+    // The link breaks after 2 MB.
+    cut_session(&a, &b, BRAVO, 2_000_000).await;
+    assert!(!b.inbox_of(&id(ALPHA)).join("BIG").exists());
+    // The file changes while the sender is down.
+    std::fs::write(&f, content(3_000_000, 4)).unwrap();
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?} {rb:?}");
+    let got = std::fs::read(b.inbox_of(&id(ALPHA)).join("BIG")).unwrap();
+    assert!(got == content(3_000_000, 4), "spliced or wrong content");
+    let states: Vec<_> = a
+        .store()
+        .all_outgoing()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.state)
+        .collect();
+    assert!(
+        matches!(
+            states.as_slice(),
+            [OutgoingState::Failed { .. }, OutgoingState::Acknowledged]
+        ),
+        "{states:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_file_resumes_after_a_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], sqlite(dir.path(), ALPHA));
+    let b = node(dir.path(), BRAVO, &[ALPHA], sqlite(dir.path(), BRAVO));
+    let f = dir.path().join("big.bin");
+    let data = content(6_000_000, 5);
+    std::fs::write(&f, &data).unwrap();
+    a.queue_file(&id(BRAVO), &f, "BIG").unwrap();
+    cut_session(&a, &b, BRAVO, 5_000_000).await;
+    // Resumed: the second session carries well under the whole file.
+    let written = cut_session(&a, &b, BRAVO, usize::MAX).await;
+    assert!(written < 4_000_000, "{written} octets: not resumed");
+    let got = std::fs::read(b.inbox_of(&id(ALPHA)).join("BIG")).unwrap();
+    assert!(got == data);
+}
+
+#[tokio::test]
+async fn the_same_name_with_new_content_is_a_new_file_not_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let f = dir.path().join("daily.edi");
+    std::fs::write(&f, b"monday").unwrap();
+    a.queue_file(&id(BRAVO), &f, "DAILY").unwrap();
+    session(&a, &b, BRAVO).await;
+    std::fs::write(&f, b"tuesday").unwrap();
+    a.queue_file(&id(BRAVO), &f, "DAILY").unwrap();
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert_eq!(ra.sent.len(), 1, "{ra:?}");
+    assert_eq!(rb.received.len(), 1);
+    let inbox = b.inbox_of(&id(ALPHA));
+    assert_eq!(std::fs::read(inbox.join("DAILY")).unwrap(), b"monday");
+    assert_eq!(std::fs::read(&rb.received[0].1).unwrap(), b"tuesday");
+}
+
+#[tokio::test]
+async fn an_acknowledged_virtual_file_offered_again_is_a_duplicate() {
+    let dir = tempfile::tempdir().unwrap();
+    let a_store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let a = node(dir.path(), ALPHA, &[BRAVO], a_store.clone());
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let f = dir.path().join("x.edi");
+    std::fs::write(&f, b"x").unwrap();
+    let q = a.queue_file(&id(BRAVO), &f, "X").unwrap();
+    session(&a, &b, BRAVO).await;
+    // The same identity queued again (as after a lost EFPA): the receiver refuses it.
+    a_store
+        .set_outgoing_state(&q.identity.key, &OutgoingState::Queued)
+        .unwrap();
+    session(&a, &b, BRAVO).await;
+    let state = a_store.outgoing(&q.identity.key).unwrap().unwrap().state;
+    assert!(
+        matches!(&state, OutgoingState::Failed { reason } if reason.contains("13")),
+        "{state:?}"
+    );
+}
+
+#[tokio::test]
+async fn two_partners_files_with_the_same_name_do_not_overwrite_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = node(
+        dir.path(),
+        BRAVO,
+        &[ALPHA, CHARLIE],
+        Arc::new(MemoryStore::new()),
+    );
+    for (who, seed) in [(ALPHA, 7u8), (CHARLIE, 8u8)] {
+        let n = node(dir.path(), who, &[BRAVO], Arc::new(MemoryStore::new()));
+        let f = dir.path().join(format!("{who}.edi"));
+        std::fs::write(&f, content(10_000, seed)).unwrap();
+        n.queue_file(&id(BRAVO), &f, "ORDERS").unwrap();
+        let (r, _) = session(&n, &b, BRAVO).await;
+        assert!(r.released);
+    }
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("ORDERS")).unwrap(),
+        content(10_000, 7)
+    );
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(CHARLIE)).join("ORDERS")).unwrap(),
+        content(10_000, 8)
+    );
+}
+
+#[tokio::test]
+async fn a_received_nerp_is_stored_and_surfaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let b_store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let b = node(dir.path(), BRAVO, &[ALPHA], b_store.clone());
+    let f = dir.path().join("x.edi");
+    std::fs::write(&f, b"x").unwrap();
+    let q = a.queue_file(&id(BRAVO), &f, "X").unwrap();
+    session(&a, &b, BRAVO).await;
+    // Later the final recipient cannot process it: BRAVO sends a NERP in the next session.
+    let mut sfid = Sfid::new(
+        q.identity.key.dataset_name,
+        q.identity.key.date,
+        q.identity.key.time,
+        q.identity.key.originator,
+        q.identity.key.destination,
+        q.identity.format,
+    );
+    sfid.signed_eerp = false;
+    let nerp = Nerp::refusing(
+        &sfid,
+        id(BRAVO),
+        NerpReason::new(3).unwrap(),
+        Utf8Text::new("the final recipient is unknown").unwrap(),
+    );
+    b_store
+        .push_receipt(&id(ALPHA), &Receipt::Nerp(nerp), None)
+        .unwrap();
+    let (ra, _) = session(&a, &b, BRAVO).await;
+    assert_eq!(ra.negative_receipts.len(), 1, "{ra:?}");
+    assert!(matches!(
+        a.store().outgoing(&q.identity.key).unwrap().unwrap().state,
+        OutgoingState::NegativeReceipt { .. }
+    ));
+    assert!(
+        b_store.receipts(&id(ALPHA)).unwrap().is_empty(),
+        "RTR removed it"
+    );
+}
+
+/// An application on a raw session: records the SFIDs offered, and optionally sends one
+/// file then ends with ESID right after EFID, without waiting for EFPA.
+#[derive(Default)]
+struct Raw {
+    offered: Vec<Sfid>,
+    send: Option<(Sfid, Vec<u8>)>,
+    sent: bool,
+}
+
+impl Application for Raw {
+    fn on_event(
+        &mut self,
+        s: &mut Session,
+        now: std::time::Instant,
+        event: Event,
+    ) -> io::Result<()> {
+        let e = |e: oftp2_session::RequestError| io::Error::other(e.to_string());
+        match event {
+            Event::FileOffered { id, sfid } => {
+                self.offered.push(*sfid);
+                s.accept_file(now, id, 0).map_err(e)?;
+            }
+            Event::FileEnded { id, .. } => s.confirm_file(now, id, false).map_err(e)?,
+            Event::SessionRequested { .. } => {
+                s.accept_session(now, ConnectParams::new()).map_err(e)?;
+            }
+            Event::Connected(_) => {
+                if let Some((sfid, _)) = &self.send {
+                    s.start_file(now, sfid.clone()).map_err(e)?;
+                }
+            }
+            Event::FileAccepted { id, .. } => {
+                let data = self
+                    .send
+                    .as_ref()
+                    .map(|(_, d)| d.clone())
+                    .unwrap_or_default();
+                s.send_data(now, id, &data, false).map_err(e)?;
+                s.close_file(now, id, None).map_err(e)?;
+                // The deviation seen in the field: ESID right after EFID.
+                s.end_session_with_error(
+                    now,
+                    oftp2_codec::EsidReason::UNSPECIFIED,
+                    Utf8Text::empty(),
+                )
+                .map_err(e)?;
+                self.sent = true;
+            }
+            Event::BecameSpeaker { unsolicited: true } => s.end_session(now).map_err(e)?,
+            Event::EerpReceived { .. } => s.ready_to_receive(now).map_err(e)?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_file_without_security_services_is_offered_with_sfidciph_00() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let f = dir.path().join("x.edi");
+    std::fs::write(&f, b"plain").unwrap();
+    a.queue_file(&id(BRAVO), &f, "PLAIN").unwrap();
+    let (x, y) = tokio::io::duplex(64 * 1024);
+    let mut raw = Raw::default();
+    let mut s = Session::responder(Config::new(id(BRAVO), pw("BRAVOPW")));
+    let bravo = id(BRAVO);
+    let (ra, _) = tokio::join!(
+        a.connect(x, &bravo, "pipe"),
+        run_with(y, &mut s, &mut raw, None)
+    );
+    assert!(ra.unwrap().released);
+    assert_eq!(raw.offered.len(), 1);
+    assert_eq!(raw.offered[0].cipher_suite, oftp2_codec::CipherSuite::NONE);
+    assert!(!raw.offered[0].signed_eerp);
+}
+
+#[tokio::test]
+async fn esid_right_after_efid_keeps_the_file_unacknowledged_and_the_resend_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let b_store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let b = node(dir.path(), BRAVO, &[ALPHA], b_store.clone());
+    let (date, time) = oftp2_codec::file_stamp(1_795_435_200, 1).unwrap();
+    let sfid = Sfid::new(
+        oftp2_codec::VirtualFileName::new("ABRUPT").unwrap(),
+        date,
+        time,
+        id(ALPHA),
+        id(BRAVO),
+        oftp2_codec::FileFormat::Unstructured,
+    );
+    for round in 0..2 {
+        let (x, y) = tokio::io::duplex(64 * 1024);
+        let mut raw = Raw {
+            send: Some((sfid.clone(), b"abrupt".to_vec())),
+            ..Raw::default()
+        };
+        let mut s = Session::initiator(Config::new(id(ALPHA), pw("ALPHAPW")), ConnectParams::new());
+        let (r, rb) = tokio::join!(run_with(x, &mut s, &mut raw, None), b.accept(y, "pipe"));
+        let _ = r;
+        let rb = rb.unwrap();
+        assert!(raw.sent);
+        // The node went on serving: the file is on disk, kept as not acknowledged.
+        assert_eq!(rb.received.len(), 1, "round {round}: {rb:?}");
+        let rec = b_store.incoming(&id(ALPHA), &sfid.key()).unwrap().unwrap();
+        assert_eq!(rec.state, IncomingState::Stored, "round {round}");
+        assert_eq!(std::fs::read(&rec.path).unwrap(), b"abrupt");
+    }
+}
+
+/// Secure authentication that always succeeds for the test (FakeSecurity).
+fn fake(who: &str) -> Box<dyn SessionSecurity> {
+    Box::new(oftp2_session::FakeSecurity::new(id(who), 9))
+}
+
+#[tokio::test]
+async fn one_listener_serves_partners_with_and_without_secure_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut partners = Directory::new();
+    let mut secure = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
+    secure.secure_authentication = true;
+    partners.insert(secure);
+    partners.insert(Partner::new(id(CHARLIE), pw("CHARLIPW"), pw("BRAVOPW")));
+    let b = Node::new(
+        Config::new(id(BRAVO), pw("BRAVOPW")),
+        partners,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(BRAVO),
+    )
+    .with_security(Arc::new(|p: &OdetteId| {
+        (p.as_str() == ALPHA).then(|| fake(BRAVO))
+    }));
+    // ALPHA calls with secure authentication.
+    let mut ap = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
+    bravo.secure_authentication = true;
+    ap.insert(bravo);
+    let a = Node::new(
+        Config::new(id(ALPHA), pw("ALPHAPW")),
+        ap,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(ALPHA),
+    )
+    .with_security(Arc::new(|_: &OdetteId| Some(fake(ALPHA))));
+    let c = node(dir.path(), CHARLIE, &[BRAVO], Arc::new(MemoryStore::new()));
+    for (n, name) in [(&a, "SECURE"), (&c, "PLAIN")] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, name).unwrap();
+        n.queue_file(&id(BRAVO), &f, name).unwrap();
+        let (r, rb) = session(n, &b, BRAVO).await;
+        assert!(r.released && rb.released, "{name}: {r:?} {rb:?}");
+    }
+    assert!(b.inbox_of(&id(ALPHA)).join("SECURE").exists());
+    assert!(b.inbox_of(&id(CHARLIE)).join("PLAIN").exists());
+    // CHARLIE asking for secure authentication where BRAVO does not: ESID 12.
+    let mut cp = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("CHARLIPW"));
+    bravo.secure_authentication = true;
+    cp.insert(bravo);
+    let c2 = Node::new(
+        Config::new(id(CHARLIE), pw("CHARLIPW")),
+        cp,
+        Arc::new(MemoryStore::new()),
+        dir.path().join("C2"),
+    )
+    .with_security(Arc::new(|_: &OdetteId| Some(fake(CHARLIE))));
+    let (r, _) = session(&c2, &b, BRAVO).await;
+    assert_eq!(
+        r.esid,
+        Some(oftp2_codec::EsidReason::SECURE_AUTH_INCOMPATIBLE),
+        "{r:?}"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_a_partner_out_until_the_period_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Arc::new(AtomicU64::new(1_795_435_200));
+    let clock = now.clone();
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()))
+        .with_lockout(Lockout {
+            threshold: 3,
+            period: std::time::Duration::from_secs(600),
+        })
+        .with_clock(Arc::new(move || clock.load(Ordering::SeqCst)));
+    // ALPHA with a wrong password, three times: ESID 04 each time.
+    let mut wrong = Directory::new();
+    wrong.insert(Partner::new(id(BRAVO), pw("BRAVOPW"), pw("WRONG")));
+    let bad = Node::new(
+        Config::new(id(ALPHA), pw("WRONG")),
+        wrong,
+        Arc::new(MemoryStore::new()),
+        dir.path().join("bad"),
+    );
+    for _ in 0..3 {
+        let (r, _) = session(&bad, &b, BRAVO).await;
+        assert_eq!(
+            r.esid,
+            Some(oftp2_codec::EsidReason::INVALID_PASSWORD),
+            "{r:?}"
+        );
+    }
+    // Now even the right password is refused (ESID 08) during the lock-out...
+    let good = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let (r, _) = session(&good, &b, BRAVO).await;
+    assert_eq!(
+        r.esid,
+        Some(oftp2_codec::EsidReason::RESOURCES_NOT_AVAILABLE),
+        "{r:?}"
+    );
+    // ...and accepted once the period is over.
+    now.fetch_add(601, Ordering::SeqCst);
+    let (r, _) = session(&good, &b, BRAVO).await;
+    assert!(r.released, "{r:?}");
+}
