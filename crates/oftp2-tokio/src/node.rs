@@ -529,6 +529,17 @@ impl<'a> Exchange<'a> {
                 store
                     .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
                     .map_err(io_err)?;
+                // The new content may be queued already (the application queued it again):
+                // then that record is the one to send, not a third one.
+                let (_, sha) = fingerprint(&record.path)?;
+                let already = store.all_outgoing().map_err(io_err)?.into_iter().any(|o| {
+                    o.path == record.path
+                        && o.identity.sha256 == sha
+                        && !matches!(o.state, OutgoingState::Failed { .. })
+                });
+                if already {
+                    return Ok(None);
+                }
                 let again = self
                     .node
                     .queue_file(
