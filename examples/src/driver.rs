@@ -2,10 +2,9 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use oftp2_codec::{EsidReason, Utf8Text};
-use oftp2_session::{Event, Output, Session};
+use oftp2_session::{Output, Session};
 
 use crate::clock;
 
@@ -41,82 +40,12 @@ where
     }
 }
 
-/// What another thread or task asks of a running session. The drivers take these from the
-/// session's [`Commands`] between two steps of the session and hand them to
-/// [`Application::on_command`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AppCommand {
-    /// A graceful shutdown: finish the file in progress and the receipts due, start or
-    /// take no new file, so that the session ends as soon as the RFC lets it.
-    Drain,
-    /// End now: ESID 99 (RFC 5024 §5.3.11) with a text, then close.
-    Abort,
-}
-
-/// The receiving end of one session's command channel, given to the driver.
-pub type Commands = tokio::sync::mpsc::UnboundedReceiver<AppCommand>;
-
-/// The sending end of a session's command channel; `send` works from any thread or task
-/// (a signal handler's thread included) and never blocks.
-pub type CommandSender = tokio::sync::mpsc::UnboundedSender<AppCommand>;
-
-/// A command channel for one session.
-#[must_use]
-pub fn command_channel() -> (CommandSender, Commands) {
-    tokio::sync::mpsc::unbounded_channel()
-}
-
-/// Ends `session` at once: ESID 99 when a session is open (the partner learns why), else a
-/// plain close.
-pub fn abort_session(session: &mut Session, now: Instant) {
-    let text = Utf8Text::truncated("aborted by the local operator");
-    if session
-        .end_session_with_error(now, EsidReason::UNSPECIFIED, text)
-        .is_err()
-    {
-        session.abort(now);
-    }
-}
+pub use oftp2_tokio::driver::{
+    AppCommand, Application, CommandSender, Commands, Traffic, abort_session, command_channel,
+};
 
 /// How long the blocking driver waits in a read before it looks at its commands again.
 const COMMAND_POLL: Duration = Duration::from_millis(100);
-
-/// What the application does with the session's events.
-pub trait Application {
-    /// Handles one event; the application may call the session's request methods.
-    fn on_event(&mut self, session: &mut Session, now: Instant, event: Event) -> io::Result<()>;
-
-    /// Handles a command from outside the session. The default aborts on
-    /// [`AppCommand::Abort`] ([`abort_session`]) and ignores [`AppCommand::Drain`].
-    fn on_command(
-        &mut self,
-        session: &mut Session,
-        now: Instant,
-        command: AppCommand,
-    ) -> io::Result<()> {
-        if command == AppCommand::Abort {
-            abort_session(session, now);
-        }
-        Ok(())
-    }
-
-    /// Called whenever the session waits: feed file data here. Returns whether anything
-    /// was done (then the driver drains the session again before reading).
-    fn pump(&mut self, session: &mut Session, now: Instant) -> io::Result<bool> {
-        let _ = (session, now);
-        Ok(false)
-    }
-}
-
-/// Bytes written and read by [`run`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Traffic {
-    /// Octets written to the transport.
-    pub written: u64,
-    /// Octets read from the transport.
-    pub read: u64,
-}
 
 /// Runs `session` over `transport` until it is over.
 ///

@@ -1156,6 +1156,29 @@ impl fmt::Debug for AuthResponse {
     }
 }
 
+impl FileDate {
+    /// From its eight digits `CCYYMMDD` (RFC 5024 §5.3.3), e.g. as kept in a database.
+    pub fn from_digits(digits: &[u8]) -> Result<Self, ValidationError> {
+        let b: [u8; 8] = digits
+            .try_into()
+            .map_err(|_| ValidationError::new("CCYYMMDD", 0, "not 8 digits"))?;
+        Self::check(b).map_err(|r| ValidationError::new("CCYYMMDD", 0, r))?;
+        Ok(Self(b))
+    }
+}
+
+impl FileTime {
+    /// From its ten digits `HHMMSScccc` (RFC 5024 §5.3.3), e.g. as kept in a database. The
+    /// counter `0000` that lenient decoding accepts from peers is accepted here too.
+    pub fn from_digits(digits: &[u8]) -> Result<Self, ValidationError> {
+        let b: [u8; 10] = digits
+            .try_into()
+            .map_err(|_| ValidationError::new("HHMMSScccc", 0, "not 10 digits"))?;
+        Self::check(b).map_err(|r| ValidationError::new("HHMMSScccc", 0, r))?;
+        Ok(Self(b))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1230,28 +1253,5 @@ mod tests {
         assert_eq!(t.len(), 998);
         assert!(t.as_str().is_some());
         assert!(Utf8Text::new(&s).is_err());
-    }
-}
-
-impl FileDate {
-    /// From its eight digits `CCYYMMDD` (RFC 5024 §5.3.3), e.g. as kept in a database.
-    pub fn from_digits(digits: &[u8]) -> Result<Self, ValidationError> {
-        let b: [u8; 8] = digits
-            .try_into()
-            .map_err(|_| ValidationError::new("CCYYMMDD", 0, "not 8 digits"))?;
-        Self::check(b).map_err(|r| ValidationError::new("CCYYMMDD", 0, r))?;
-        Ok(Self(b))
-    }
-}
-
-impl FileTime {
-    /// From its ten digits `HHMMSScccc` (RFC 5024 §5.3.3), e.g. as kept in a database. The
-    /// counter `0000` that lenient decoding accepts from peers is accepted here too.
-    pub fn from_digits(digits: &[u8]) -> Result<Self, ValidationError> {
-        let b: [u8; 10] = digits
-            .try_into()
-            .map_err(|_| ValidationError::new("HHMMSScccc", 0, "not 10 digits"))?;
-        Self::check(b).map_err(|r| ValidationError::new("HHMMSScccc", 0, r))?;
-        Ok(Self(b))
     }
 }

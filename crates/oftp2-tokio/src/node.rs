@@ -418,6 +418,20 @@ struct Receiving {
     record: IncomingRecord,
     file: File,
     since_checkpoint: u64,
+    /// Receiving again a file stored but not acknowledged: its place in the inbox, kept
+    /// in the store (state Stored) until the new copy replaces it.
+    replaces: Option<PathBuf>,
+}
+
+/// The temporary file of a virtual file being received: one name per virtual file, so a
+/// restart finds it.
+fn partial_path(dir: &Path, key: &VirtualFileKey) -> PathBuf {
+    dir.join(format!(
+        "{}.{}{}.part",
+        key.dataset_name.as_str(),
+        String::from_utf8_lossy(key.date.as_bytes()),
+        String::from_utf8_lossy(key.time.as_bytes())
+    ))
 }
 
 /// The application side of one session of a [`Node`].
@@ -699,8 +713,20 @@ impl<'a> Exchange<'a> {
         let store = &self.node.store;
         let existing = store.incoming(&partner, &key).map_err(io_err)?;
         let dir = self.node.inbox_of(&partner).join(".partial");
+        let temp = partial_path(&dir, &key);
         let mut restart = 0;
-        let record = match existing {
+        let mut replaces = None;
+        let resumable = s.negotiated().is_some_and(|n| n.restart)
+            && !matches!(sfid.format, FileFormat::Variable | FileFormat::Fixed);
+        let mut record = IncomingRecord {
+            partner,
+            key,
+            path: temp.clone(),
+            stored: 0,
+            sha256: None,
+            state: IncomingState::Partial,
+        };
+        match existing {
             Some(r) if r.state == IncomingState::Acknowledged => {
                 return refuse(
                     s,
@@ -709,53 +735,32 @@ impl<'a> Exchange<'a> {
                     "this virtual file was received and acknowledged before",
                 );
             }
-            Some(r)
-                if r.state == IncomingState::Partial
-                    && s.negotiated().is_some_and(|n| n.restart)
-                    && !matches!(sfid.format, FileFormat::Variable | FileFormat::Fixed) =>
-            {
-                // Resume what is durable, in whole 1K blocks (RFC 5024 §1.5.4).
-                let blocks = (r.stored / 1024).min(sfid.restart.get());
+            // Stored, never acknowledged (the session ended before EFPA): received again
+            // from zero, and the new copy replaces the stored one in place.
+            Some(r) if r.state == IncomingState::Stored => replaces = Some(r.path),
+            // Resume what is durable, in whole 1K blocks (RFC 5024 §1.5.4), if the
+            // temporary file still holds it.
+            Some(r) if resumable => {
+                let on_disk = std::fs::metadata(&temp).map_or(0, |m| m.len());
+                let blocks = (r.stored.min(on_disk) / 1024).min(sfid.restart.get());
                 restart = blocks;
-                IncomingRecord {
-                    stored: blocks * 1024,
-                    ..r
-                }
+                record.stored = blocks * 1024;
             }
-            other => {
-                if let Some(r) = other
-                    && r.state == IncomingState::Partial
-                {
-                    let _ = std::fs::remove_file(&r.path);
-                }
-                IncomingRecord {
-                    partner,
-                    key,
-                    path: dir.join(format!(
-                        "{}.{}{}.part",
-                        key.dataset_name.as_str(),
-                        String::from_utf8_lossy(key.date.as_bytes()),
-                        String::from_utf8_lossy(key.time.as_bytes())
-                    )),
-                    stored: 0,
-                    sha256: None,
-                    state: IncomingState::Partial,
-                }
-            }
-        };
+            _ => {}
+        }
         let opened = std::fs::create_dir_all(&dir).and_then(|()| {
             let f = OpenOptions::new()
                 .create(true)
                 .write(true)
                 .truncate(false)
-                .open(&record.path)?;
+                .open(&temp)?;
             f.set_len(record.stored)?;
             Ok(f)
         });
         let mut file = match opened {
             Ok(f) => f,
             Err(e) => {
-                tracing::error!(path = %record.path.display(), %e, "cannot store an offered file");
+                tracing::error!(path = %temp.display(), %e, "cannot store an offered file");
                 return refuse(
                     s,
                     SfnaReason::ACCESS_METHOD_FAILURE,
@@ -765,7 +770,9 @@ impl<'a> Exchange<'a> {
             }
         };
         file.seek(SeekFrom::End(0))?;
-        store.put_incoming(&record).map_err(io_err)?;
+        if replaces.is_none() {
+            store.put_incoming(&record).map_err(io_err)?;
+        }
         s.accept_file(now, id, restart).map_err(io_err)?;
         self.receiving = Some(Receiving {
             id,
@@ -773,6 +780,7 @@ impl<'a> Exchange<'a> {
             record,
             file,
             since_checkpoint: 0,
+            replaces,
         });
         Ok(())
     }
@@ -784,7 +792,7 @@ impl<'a> Exchange<'a> {
         let written = r.file.write_all(data).and_then(|()| {
             r.record.stored += data.len() as u64;
             r.since_checkpoint += data.len() as u64;
-            if r.since_checkpoint >= CHECKPOINT {
+            if r.since_checkpoint >= CHECKPOINT && r.replaces.is_none() {
                 r.file.sync_data()?;
                 r.since_checkpoint = 0;
                 self.node.store.put_incoming(&r.record).map_err(io_err)?;
@@ -829,20 +837,34 @@ impl<'a> Exchange<'a> {
                 )
                 .map_err(io_err);
         }
+        // The file is synced; its place in the inbox is recorded (state Stored) before the
+        // rename, so that a crash in between never makes a second copy: a resend of this
+        // virtual file replaces it in place.
         let stored = (|| -> io::Result<(PathBuf, [u8; 32])> {
             r.file.sync_all()?;
             let (_, sha) = fingerprint(&r.record.path)?;
             let dir = self.node.inbox_of(&partner);
-            let mut target = dir.join(key.dataset_name.as_str());
-            if target.exists() {
-                target = dir.join(format!(
-                    "{}.{}{}",
-                    key.dataset_name.as_str(),
-                    String::from_utf8_lossy(key.date.as_bytes()),
-                    String::from_utf8_lossy(key.time.as_bytes())
-                ));
-            }
-            std::fs::rename(&r.record.path, &target)?;
+            let target = match r.replaces.take() {
+                Some(t) => t,
+                None => {
+                    let plain = dir.join(key.dataset_name.as_str());
+                    if plain.exists() {
+                        dir.join(format!(
+                            "{}.{}{}",
+                            key.dataset_name.as_str(),
+                            String::from_utf8_lossy(key.date.as_bytes()),
+                            String::from_utf8_lossy(key.time.as_bytes())
+                        ))
+                    } else {
+                        plain
+                    }
+                }
+            };
+            let temp = std::mem::replace(&mut r.record.path, target.clone());
+            r.record.sha256 = Some(sha);
+            r.record.state = IncomingState::Stored;
+            self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            std::fs::rename(&temp, &target)?;
             File::open(&dir)?.sync_all()?;
             Ok((target, sha))
         })();
@@ -856,10 +878,6 @@ impl<'a> Exchange<'a> {
                     .map_err(io_err);
             }
         };
-        r.record.path.clone_from(&path);
-        r.record.sha256 = Some(sha);
-        r.record.state = IncomingState::Stored;
-        self.node.store.put_incoming(&r.record).map_err(io_err)?;
         // Durable: now the partner may learn it (EFPA), and the EERP is due.
         let confirmed = s.confirm_file(now, r.id, false);
         let mut outcome = "stored, EFPA sent".to_owned();
@@ -901,6 +919,7 @@ impl<'a> Exchange<'a> {
     /// part is kept for a restart.
     fn abandon_partial(&mut self) {
         if let Some(mut r) = self.receiving.take()
+            && r.replaces.is_none()
             && r.file.sync_data().is_ok()
         {
             let _ = self.node.store.put_incoming(&r.record);
@@ -1109,7 +1128,14 @@ impl Application for Exchange<'_> {
                         format!(" \"{text}\"")
                     }
                 );
-                if retry {
+                if reason == SfnaReason::DUPLICATE_FILE {
+                    // The partner holds this very virtual file already (our EFPA was lost
+                    // in a crash): delivered; its EERP comes or came.
+                    self.finish_sending(
+                        &OutgoingState::Delivered,
+                        format!("{why}: already delivered"),
+                    )?;
+                } else if retry {
                     // Kept queued for a later session; not offered again in this one.
                     self.finish_sending(&OutgoingState::Queued, format!("{why}, retry later"))?;
                 } else {

@@ -50,7 +50,12 @@ fn node(dir: &Path, me: &str) -> Node {
     let mut partners = Directory::new();
     partners.insert(Partner::new(id(them), pw(them), pw(me)));
     let store = Arc::new(SqliteStore::open(dir.join(format!("{me}.sqlite"))).unwrap());
-    Node::new(Config::new(id(me), pw(me)), partners, store, dir.join("inbox"))
+    Node::new(
+        Config::new(id(me), pw(me)),
+        partners,
+        store,
+        dir.join("inbox"),
+    )
 }
 
 /// Deterministic content of file `i` sent by `who`.
@@ -80,7 +85,10 @@ fn queue_outbox(node: &Node, dir: &Path, me: &str) {
         // New content (a new file, or a file changed while the process was down) is a new
         // virtual file; content queued before is not queued again.
         let sha: [u8; 32] = Sha256::digest(std::fs::read(&path).unwrap()).into();
-        if queued.iter().any(|o| o.path == path && o.identity.sha256 == sha) {
+        if queued
+            .iter()
+            .any(|o| o.path == path && o.identity.sha256 == sha)
+        {
             continue;
         }
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -92,12 +100,17 @@ fn done(node: &Node, dir: &Path, me: &str) -> bool {
     let store = node.store();
     let outgoing = store.all_outgoing().unwrap();
     let all_acknowledged = outgoing.iter().all(|o| {
-        matches!(o.state, OutgoingState::Acknowledged | OutgoingState::Failed { .. })
+        matches!(
+            o.state,
+            OutgoingState::Acknowledged | OutgoingState::Failed { .. }
+        )
     });
     let inbox = dir.join("inbox").join(other(me));
-    let received = std::fs::read_dir(&inbox)
-        .map(|d| d.filter_map(Result::ok).filter(|e| e.path().is_file()).count())
-        .unwrap_or(0);
+    let received = std::fs::read_dir(&inbox).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter(|e| e.path().is_file())
+            .count()
+    });
     // The harness writes how many files to expect once it stops killing.
     let Some(expected) = std::fs::read_to_string(dir.join("expect"))
         .ok()
@@ -157,7 +170,14 @@ struct Proc {
 
 fn spawn(role: &'static str, dir: &Path, port: u16) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_node", "--ignored", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "crash_node",
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env("CRASH_ROLE", role)
         .env("CRASH_DIR", dir)
         .env("CRASH_PORT", port.to_string())
@@ -177,13 +197,18 @@ fn sigkill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// SHA-256 of every file directly in `dir`.
-fn contents(dir: &Path) -> Vec<[u8; 32]> {
-    let mut v: Vec<[u8; 32]> = std::fs::read_dir(dir)
+/// SHA-256 and name of every file directly in `dir`.
+fn contents(dir: &Path) -> Vec<([u8; 32], String)> {
+    let mut v: Vec<([u8; 32], String)> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)
                 .filter(|e| e.path().is_file())
-                .map(|e| Sha256::digest(std::fs::read(e.path()).unwrap()).into())
+                .map(|e| {
+                    (
+                        Sha256::digest(std::fs::read(e.path()).unwrap()).into(),
+                        e.file_name().to_string_lossy().into_owned(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -231,8 +256,14 @@ fn sigkill_at_random_points_loses_duplicates_and_splices_nothing() {
     while kills < kills_wanted {
         std::thread::sleep(Duration::from_millis(20 + next() % 250));
         let transferring = [ALPHA, BRAVO].iter().any(|r| {
-            std::fs::read_dir(root.path().join(r).join("inbox").join(other(r)).join(".partial"))
-                .is_ok_and(|mut d| d.next().is_some())
+            std::fs::read_dir(
+                root.path()
+                    .join(r)
+                    .join("inbox")
+                    .join(other(r))
+                    .join(".partial"),
+            )
+            .is_ok_and(|mut d| d.next().is_some())
         });
         let p = &mut procs[usize::try_from(next() % 2).unwrap()];
         sigkill(&mut p.child);
@@ -269,7 +300,8 @@ fn sigkill_at_random_points_loses_duplicates_and_splices_nothing() {
     let mut bytes = 0;
     for role in [ALPHA, BRAVO] {
         let receiver = root.path().join(other(role)).join("inbox").join(role);
-        let got = contents(&receiver);
+        let named = contents(&receiver);
+        let got: Vec<[u8; 32]> = named.iter().map(|(h, _)| *h).collect();
         let mut want: Vec<[u8; 32]> = expected[role]
             .iter()
             .map(|c| Sha256::digest(c).into())
@@ -280,12 +312,32 @@ fn sigkill_at_random_points_loses_duplicates_and_splices_nothing() {
             want.push(old);
         }
         want.sort_unstable();
-        assert_eq!(got, want, "files from {role} at {}", other(role));
+        if got != want {
+            let missing: Vec<usize> = (0..expected[role].len())
+                .filter(|i| !got.contains(&Sha256::digest(&expected[role][*i]).into()))
+                .collect();
+            let extra: Vec<&String> = named
+                .iter()
+                .filter(|(h, _)| !want.contains(h) || got.iter().filter(|g| *g == h).count() > 1)
+                .map(|(_, n)| n)
+                .collect();
+            let kept = root.keep();
+            panic!(
+                "files from {role} at {}: missing expected #{missing:?}, extra or duplicated \
+                 {extra:?}; state kept in {}",
+                other(role),
+                kept.display()
+            );
+        }
         // Every EERP arrived (and the changed file's old identity failed, or was delivered).
-        let store = SqliteStore::open(root.path().join(role).join(format!("{role}.sqlite"))).unwrap();
+        let store =
+            SqliteStore::open(root.path().join(role).join(format!("{role}.sqlite"))).unwrap();
         for o in store.all_outgoing().unwrap() {
             assert!(
-                matches!(o.state, OutgoingState::Acknowledged | OutgoingState::Failed { .. }),
+                matches!(
+                    o.state,
+                    OutgoingState::Acknowledged | OutgoingState::Failed { .. }
+                ),
                 "{role}: {} is {:?}",
                 o.identity.key.dataset_name,
                 o.state

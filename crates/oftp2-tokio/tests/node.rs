@@ -452,6 +452,12 @@ async fn esid_right_after_efid_keeps_the_file_unacknowledged_and_the_resend_is_a
         let rec = b_store.incoming(&id(ALPHA), &sfid.key()).unwrap().unwrap();
         assert_eq!(rec.state, IncomingState::Stored, "round {round}");
         assert_eq!(std::fs::read(&rec.path).unwrap(), b"abrupt");
+        // The resend replaced the stored copy in place: one file, not two.
+        let files = std::fs::read_dir(b.inbox_of(&id(ALPHA)))
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().is_file())
+            .count();
+        assert_eq!(files, 1, "round {round}");
     }
 }
 
