@@ -15,6 +15,8 @@
 //!   file is offered, opening after it was stored, streaming in bounded memory.
 //! - [`credentials`]: our keys and the partners' certificates per purpose, from the
 //!   command line or a TOML file, with acceptance periods for renewals.
+//! - [`gateway`]: `oftp2-peer serve`, a multi-partner gateway on the runtime's `Node`,
+//!   with `log` and `status` over its SQLite store.
 //! - [`clock`]: the one place that reads the clock.
 
 pub mod apps;
@@ -22,6 +24,7 @@ pub mod clock;
 pub mod credentials;
 pub mod driver;
 pub mod envelopes;
+pub mod gateway;
 pub mod identity;
 pub mod tls;
 pub mod tokio_driver;

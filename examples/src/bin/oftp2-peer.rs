@@ -25,6 +25,7 @@ use oftp2_codec::{
 };
 use oftp2_examples::apps::{HashWorker, Outcome, OutgoingFile, Receiver, Sender};
 use oftp2_examples::credentials::{CertEntry, Credentials, KeyEntry};
+use oftp2_examples::gateway;
 use oftp2_examples::{clock, driver, identity, tls};
 use oftp2_session::{CmsSecurity, Config, Session};
 use sha2::{Digest, Sha256};
@@ -348,6 +349,37 @@ enum Cmd {
         #[command(flatten)]
         tls: TlsArgs,
     },
+    /// Run a multi-partner gateway: files in `outbox/<PARTNER>/` are sent (calling the
+    /// partner, with backoff while it is unreachable), files received go to
+    /// `inbox/<PARTNER>/`, both directions in every session; state in `state/store.sqlite`.
+    Serve {
+        /// The gateway configuration (TOML; see the README's "Run a gateway").
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// The gateway's transfer log: time, direction, partner, file, size, SHA-256, outcome,
+    /// receipt.
+    Log {
+        /// The gateway configuration.
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this partner.
+        #[arg(long)]
+        partner: Option<String>,
+        /// Only entries from this Unix time on.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The gateway's queues: files queued and EERPs awaited per partner, receipts due,
+    /// partners locked out.
+    Status {
+        /// The gateway configuration.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Connect, run only session start and secure authentication, end cleanly, and explain
     /// the verdict (the tool for "invalid challenge response (11)").
     Check {
@@ -598,6 +630,31 @@ fn main() -> ExitCode {
                 &tls,
             )
         }),
+        Cmd::Serve { config } => gateway::load(&config)
+            .and_then(|g| gateway::serve(&g))
+            .map(|()| true)
+            .map_err(|e| -> BoxError { e.to_string().into() }),
+        Cmd::Log {
+            config,
+            partner,
+            since,
+            json,
+        } => (|| -> Result<bool, oftp2_examples::gateway::BoxError> {
+            let g = gateway::load(&config)?;
+            let store = gateway::open_store(&g.state)?;
+            let partner = partner.map(|p| OdetteId::new(&p)).transpose()?;
+            let entries = oftp2_tokio::Store::log(store.as_ref(), partner.as_ref(), since)?;
+            gateway::print_log(&entries, json);
+            Ok(true)
+        })()
+        .map_err(|e| -> BoxError { e.to_string().into() }),
+        Cmd::Status { config } => (|| -> Result<bool, oftp2_examples::gateway::BoxError> {
+            let g = gateway::load(&config)?;
+            let store = gateway::open_store(&g.state)?;
+            gateway::print_status(&g, store.as_ref())?;
+            Ok(true)
+        })()
+        .map_err(|e| -> BoxError { e.to_string().into() }),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

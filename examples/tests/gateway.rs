@@ -1,0 +1,267 @@
+//! `oftp2-peer serve`, `log` and `status` as an operator runs them: two gateway processes
+//! on 127.0.0.1 exchanging files both ways, one of them killed (SIGKILL by PID) and
+//! restarted in the middle of a transfer.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "real processes: the test waits for them in real time"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+const ALPHA: &str = "O0013000000ALPHA";
+const BRAVO: &str = "O0013000000BRAVO";
+
+fn peer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_oftp2-peer"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The README's example configuration, for `me` on `port` calling `other` on `other_port`.
+fn config_from_readme(me: &str, port: u16, other: &str, other_port: u16) -> String {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("## Run a gateway")
+        .nth(1)
+        .expect("the README has a gateway section");
+    let toml = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|t| t.split("```").next())
+        .expect("with a TOML example");
+    let pw = |id: &str| format!("{}PW", &id[11..]);
+    toml.replace(ALPHA, "@ME@")
+        .replace(BRAVO, "@OTHER@")
+        .replace("\"ALPHAPW\"", &format!("\"{}\"", pw(me)))
+        .replace("\"BRAVOPW\"", &format!("\"{}\"", pw(other)))
+        .replace("0.0.0.0:3305", &format!("127.0.0.1:{port}"))
+        .replace("bravo.example:3305", &format!("127.0.0.1:{other_port}"))
+        .replace("poll_seconds = 2", "poll_seconds = 1")
+        .replace("@ME@", me)
+        .replace("@OTHER@", other)
+}
+
+struct Gateway {
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl Gateway {
+    fn start(&mut self) {
+        let child = peer()
+            .args(["serve", "--config"])
+            .arg(self.dir.join("gateway.toml"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            // SIGKILL by PID.
+            let ok = Command::new("kill")
+                .args(["-9", &c.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let _ = c.wait();
+        }
+    }
+
+    fn cli(&self, sub: &str, extra: &[&str]) -> String {
+        let out = peer()
+            .args([sub, "--config"])
+            .arg(self.dir.join("gateway.toml"))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn inbox(&self, from: &str) -> PathBuf {
+        self.dir.join("inbox").join(from)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn content(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(17).wrapping_add(seed) ^ (i >> 10) as u8)
+        .collect()
+}
+
+fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .map(|e| {
+                    (
+                        e.file_name().to_string_lossy().into_owned(),
+                        std::fs::read(e.path()).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn two_gateways_exchange_files_both_ways_and_survive_a_kill() {
+    let root = tempfile::tempdir().unwrap();
+    let (pa, pb) = (free_port(), free_port());
+    let mut gateways = Vec::new();
+    for (me, port, other, other_port) in [(ALPHA, pa, BRAVO, pb), (BRAVO, pb, ALPHA, pa)] {
+        let dir = root.path().join(me);
+        std::fs::create_dir_all(dir.join("outbox").join(other)).unwrap();
+        std::fs::write(
+            dir.join("gateway.toml"),
+            config_from_readme(me, port, other, other_port),
+        )
+        .unwrap();
+        gateways.push(Gateway { dir, child: None });
+    }
+    // Files waiting in both outboxes before either gateway runs.
+    let mut sent: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    for (i, name, len) in [
+        (0, "ORDERS", 120_000),
+        (0, "INVOICES", 300_000),
+        (1, "DESADV", 80_000),
+    ] {
+        let other = if i == 0 { BRAVO } else { ALPHA };
+        let c = content(len, name.len() as u8);
+        std::fs::write(gateways[i].dir.join("outbox").join(other).join(name), &c).unwrap();
+        sent.push((i, name.to_owned(), c));
+    }
+    for g in &mut gateways {
+        g.start();
+    }
+    wait_for("the first files", || {
+        files_in(&gateways[1].inbox(ALPHA)).len() == 2
+            && files_in(&gateways[0].inbox(BRAVO)).len() == 1
+    });
+    // A large file; BRAVO is killed while it arrives, then restarted.
+    let big = content(40_000_000, 3);
+    std::fs::write(gateways[0].dir.join("outbox").join(BRAVO).join("BIG"), &big).unwrap();
+    sent.push((0, "BIG".to_owned(), big));
+    let partial = gateways[1].inbox(ALPHA).join(".partial");
+    wait_for("the large file to be in transfer", || {
+        std::fs::read_dir(&partial).is_ok_and(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
+        })
+    });
+    gateways[1].kill();
+    gateways[1].start();
+    // Everything arrives exactly once, identical, and every EERP is logged on both sides.
+    wait_for("all files and receipts", || {
+        let status_a = gateways[0].cli("status", &[]);
+        let status_b = gateways[1].cli("status", &[]);
+        files_in(&gateways[1].inbox(ALPHA)).len() == 3
+            && files_in(&gateways[0].inbox(BRAVO)).len() == 1
+            && status_a.lines().nth(1).is_some_and(|l| {
+                l.split_whitespace().nth(1) == Some("0") && l.split_whitespace().nth(2) == Some("0")
+            })
+            && status_b.lines().nth(1).is_some_and(|l| {
+                l.split_whitespace().nth(1) == Some("0") && l.split_whitespace().nth(2) == Some("0")
+            })
+    });
+    for (i, name, c) in &sent {
+        let (receiver, from) = if *i == 0 { (1, ALPHA) } else { (0, BRAVO) };
+        let got = std::fs::read(gateways[receiver].inbox(from).join(name)).unwrap();
+        assert!(got == *c, "{name} differs");
+    }
+    // `log --json`, parsed, matches what was transferred.
+    for (i, g) in gateways.iter().enumerate() {
+        let log = g.cli("log", &["--json"]);
+        let entries: Vec<serde_json::Value> = log
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        for (from, name, c) in sent.iter().filter(|(f, _, _)| *f == i) {
+            let _ = from;
+            let sha = Sha256::digest(c).iter().fold(String::new(), |mut s, b| {
+                use std::fmt::Write as _;
+                let _ = write!(s, "{b:02x}");
+                s
+            });
+            let delivered = entries.iter().any(|e| {
+                e["direction"] == "sent"
+                    && e["file"] == name.as_str()
+                    && e["sha256"] == sha.as_str()
+                    && e["size"] == c.len()
+                    && e["receipt"].as_str().is_some_and(|r| r.starts_with("EERP"))
+            });
+            assert!(delivered, "{name}: no verified receipt in\n{log}");
+        }
+        let received = entries
+            .iter()
+            .filter(|e| e["direction"] == "received")
+            .count();
+        assert!(
+            received >= sent.iter().filter(|(f, _, _)| *f != i).count(),
+            "{log}"
+        );
+    }
+    let table = gateways[0].cli("log", &["--partner", BRAVO]);
+    assert!(table.lines().next().unwrap().contains("sha256"), "{table}");
+    println!("{table}");
+}
+
+#[test]
+fn a_malformed_gateway_file_is_named_with_its_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(
+        &path,
+        "ssid = \"O0013000000ALPHA\"\npassword = \"ALPHAPW\"\n[[partner]]\nssid = \"O0013000000BRAVO\"\npasword = \"X\"\n",
+    )
+    .unwrap();
+    let out = peer()
+        .args(["status", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 5") && err.contains("pasword"), "{err}");
+}
