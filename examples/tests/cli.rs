@@ -258,6 +258,58 @@ fn listen_and_send_with(listen_driver: &str, send_driver: &str) {
         std::fs::read(inbox.path().join("ORDERS.EDI")).unwrap(),
         content
     );
+    // The listener says who sent it.
+    let out = String::from_utf8_lossy(&listened.stdout);
+    assert!(
+        out.contains("received ORDERS.EDI from O0013000000ALPHA"),
+        "{out}"
+    );
+}
+
+/// A session that dies on a transport error (here a TLS client at a plain-TCP TLS listener
+/// port: the handshake fails) reaches the listener's operator.
+#[test]
+fn the_listener_reports_a_session_that_failed_on_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = tls_files(dir.path());
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = start(
+        as_bravo()
+            .arg("--once")
+            .args([
+                "--partner",
+                "O0013000000ALPHA",
+                "--partner-password",
+                "ALPHAPW",
+                "--inbox",
+            ])
+            .arg(inbox.path())
+            .arg("--tls-cert")
+            .arg(&cert)
+            .arg("--tls-key")
+            .arg(&key),
+    );
+    // A plain client waits for SSRM where the listener waits for a TLS ClientHello: the
+    // listener names the mismatch to it (a plain ESID) instead of both waiting for their
+    // timers (180 s).
+    #[allow(clippy::disallowed_methods, reason = "a bound on a real wait")]
+    let started = std::time::Instant::now();
+    let out = as_alpha("check", &addr).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let client = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        client.contains("this port speaks OFTP over TLS"),
+        "{client}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let listened = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&listened.stderr);
+    assert!(stderr.contains("failed:"), "{stderr}");
+    assert!(stderr.contains("an unidentified caller"), "{stderr}");
+    assert!(
+        stderr.contains("speaks plain OFTP at this TLS port"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -369,12 +421,47 @@ fn check_explains_a_wrong_certificate_as_code_11() {
         "{stderr}"
     );
     assert!(stderr.contains("WF_AUCH --AUCH--> WF_NDISC"), "{stderr}");
+    // The phase reached is named, not "the session did not start".
+    assert!(stdout.contains("SSID exchange completed"), "{stdout}");
+    assert!(
+        stdout.contains("secure authentication challenge sent, not completed"),
+        "{stdout}"
+    );
     let listened = child.wait_with_output().unwrap();
     let lerr = String::from_utf8_lossy(&listened.stderr);
     assert!(
         lerr.contains("check: secure authentication failed"),
         "{lerr}"
     );
+    // The listener received ESID 11 while waiting for AURP: the certificate it holds for
+    // ALPHA (bob's, by mistake) is the suspect, with both fingerprints.
+    assert!(
+        lerr.contains("the certificate we hold for the partner is the suspect"),
+        "{lerr}"
+    );
+    assert_eq!(lerr.matches("SHA-256 ").count(), 2, "{lerr}");
+}
+
+/// `check` receiving ESID 11 names which side's certificate is the suspect: here ALPHA
+/// holds alice's certificate where bob's belongs, so BRAVO cannot open ALPHA's challenge.
+#[test]
+fn check_names_the_suspect_certificate_of_a_received_esid_11() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen_auth(inbox.path(), "alice.cert.pem");
+    let out = check_as_alpha(&addr)
+        .arg("--partner-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ESID 11"), "{stderr}");
+    assert!(
+        stderr.contains("the certificate we hold for the partner is the suspect"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("SHA-256 "), "{stderr}");
+    let _ = child.wait_with_output();
 }
 
 #[test]

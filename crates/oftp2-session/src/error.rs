@@ -150,16 +150,19 @@ impl core::fmt::Display for AuthDiagnosis {
             Suspect::PartnerCertificateWeHold => write!(
                 f,
                 "the partner could not open our challenge: the certificate we hold for the \
-                 partner is the suspect (ours for it: SHA-256 {}); ask the partner for the \
-                 fingerprint of its current session-authentication certificate",
-                fp(&self.fingerprints.partner)
+                 partner is the suspect; compare with the partner's current \
+                 session-authentication certificate (the one we hold: SHA-256 {}; ours: \
+                 SHA-256 {})",
+                fp(&self.fingerprints.partner),
+                fp(&self.fingerprints.ours)
             ),
             Suspect::OurCertificateAtPartner => write!(
                 f,
                 "the partner rejected our answer to its challenge: the certificate the \
-                 partner holds for us is the suspect (our current one: SHA-256 {}); send \
-                 it to the partner",
-                fp(&self.fingerprints.ours)
+                 partner holds for us is the suspect; send it our current one (ours: \
+                 SHA-256 {}; the one we hold for the partner: SHA-256 {})",
+                fp(&self.fingerprints.ours),
+                fp(&self.fingerprints.partner)
             ),
         }
     }

@@ -1294,17 +1294,32 @@ fn listen(
             app.accept = Some(params(auth, security));
             app.partners = partners;
             app.opener = opener;
-            run_tcp(tcp, tls, &mut session, &mut app, Some(rx))?;
+            let peer = tcp
+                .peer_addr()
+                .map_or_else(|_| "unknown address".to_owned(), |a| a.to_string());
+            let ran = run_tcp(tcp, tls, &mut session, &mut app, Some(rx));
+            let partner = app.negotiated.as_ref().map_or_else(
+                || "an unidentified caller".to_owned(),
+                |n| n.partner.to_string(),
+            );
             for r in &app.received {
                 println!(
-                    "received {} -> {} ({} octets)",
+                    "received {} from {partner} -> {} ({} octets)",
                     r.key.dataset_name,
                     r.path.display(),
                     r.octets
                 );
             }
+            // Every session's outcome reaches the operator, I/O and TLS failures included.
+            if let Err(e) = ran {
+                eprintln!("session with {partner} ({peer}) failed: {e}");
+                return Ok(false);
+            }
             let ok = app.outcome == Outcome::Released;
-            if !ok {
+            if ok {
+                eprintln!("session with {partner} ({peer}): released");
+            } else {
+                eprintln!("session with {partner} ({peer}): aborted");
                 explain_failure(&app.outcome, &session);
             }
             Ok(ok)
@@ -1897,7 +1912,32 @@ fn check(
                 }
             );
         }
-        None => println!("connected    no (the session did not start)"),
+        None => {
+            // How far it got (RFC 5024 §9.8): the transport was up; the transcript tells
+            // whether the SSIDs were exchanged and where secure authentication stopped.
+            let lines: Vec<&str> = session.transcript().collect();
+            let seen = |s: &str| lines.iter().any(|l| l.contains(s));
+            println!("phase        TCP connected to {connect}");
+            if seen("received SSRM") {
+                println!("phase        the partner answered (SSRM)");
+            }
+            if seen("received SSID") {
+                println!("phase        SSID exchange completed");
+            } else if seen("sent SSID") {
+                println!("phase        SSID sent; the partner refused it before answering");
+            }
+            if seen("sent SECD") || seen("received SECD") {
+                let stage = if seen("received AURP") || seen("sent AURP") {
+                    "challenges answered"
+                } else if seen("received AUCH") || seen("sent AUCH") {
+                    "challenge sent"
+                } else {
+                    "started"
+                };
+                println!("phase        secure authentication {stage}, not completed");
+            }
+            println!("connected    no: the session did not reach the data phase");
+        }
     }
     let ok = app.outcome == Outcome::Released;
     if ok {
