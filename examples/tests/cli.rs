@@ -501,7 +501,7 @@ fn tls_files(
     let ca = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
         .unwrap()
         .signed_by(&key, &issuer)
         .unwrap();
@@ -518,6 +518,17 @@ fn tls_files(
 
 #[test]
 fn listen_and_send_over_tls() {
+    listen_and_send_over_tls_to(str::to_owned);
+}
+
+/// `--connect` takes a host name: the TLS server name is that name, which the partner's
+/// certificate must carry.
+#[test]
+fn send_connects_by_host_name_over_tls() {
+    listen_and_send_over_tls_to(|addr| addr.replace("127.0.0.1", "localhost"));
+}
+
+fn listen_and_send_over_tls_to(connect: impl Fn(&str) -> String) {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = tls_files(dir.path());
     let inbox = tempfile::tempdir().unwrap();
@@ -539,7 +550,7 @@ fn listen_and_send_over_tls() {
     );
     let file = dir.path().join("tls.dat");
     std::fs::write(&file, vec![42u8; 100_000]).unwrap();
-    let out = as_alpha("send", &addr)
+    let out = as_alpha("send", &connect(&addr))
         .args(["--tls12-only", "--tls-ca"])
         .arg(&ca)
         .arg(&file)
@@ -1137,4 +1148,90 @@ fn six_mb_through_a_64_kb_per_s_link_arrive_intact() {
     let listened = child.wait_with_output().unwrap();
     assert!(listened.status.success());
     assert!(std::fs::read(inbox.path().join("SLOW.BIN")).unwrap() == content);
+}
+
+/// `keygen` writes a key, a self-signed certificate and a CSR naming the ODETTE ID, prints
+/// the next steps, and the key and certificate work for secure authentication at once.
+#[test]
+fn keygen_makes_credentials_that_authenticate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = peer()
+        .args(["keygen", "--ssid", "O0013000000ALPHA", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("next steps:") && stdout.contains("send"),
+        "{stdout}"
+    );
+    let p = |ext: &str| dir.path().join(format!("O0013000000ALPHA.{ext}"));
+    // OpenSSL, an independent implementation, reads all three.
+    for (what, file) in [
+        ("x509", "cert.pem"),
+        ("req", "csr.pem"),
+        ("pkey", "key.pem"),
+    ] {
+        let ok = Command::new("openssl")
+            .args([what, "-noout", "-in"])
+            .arg(p(file))
+            .status()
+            .unwrap();
+        assert!(ok.success(), "openssl {what} {file}");
+    }
+    let subject = Command::new("openssl")
+        .args(["req", "-noout", "-subject", "-in"])
+        .arg(p("csr.pem"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&subject.stdout).contains("O0013000000ALPHA"));
+    // Never over an existing key.
+    let again = peer()
+        .args(["keygen", "--ssid", "O0013000000ALPHA", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    // The new credentials pass secure authentication with a listener that holds the
+    // certificate.
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = start(
+        as_bravo()
+            .arg("--once")
+            .args([
+                "--partner",
+                "O0013000000ALPHA",
+                "--partner-password",
+                "ALPHAPW",
+                "--inbox",
+            ])
+            .arg(inbox.path())
+            .arg("--auth-key")
+            .arg(auth_data("bob.key.pem"))
+            .arg("--auth-cert")
+            .arg(auth_data("bob.cert.pem"))
+            .arg("--partner-cert")
+            .arg(p("cert.pem")),
+    );
+    let check = as_alpha("check", &addr)
+        .arg("--auth-key")
+        .arg(p("key.pem"))
+        .arg("--auth-cert")
+        .arg(p("cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        stdout.contains("secure authentication passed both ways"),
+        "{stdout}"
+    );
+    assert!(child.wait_with_output().unwrap().status.success());
 }

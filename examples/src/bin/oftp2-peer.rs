@@ -213,16 +213,17 @@ impl TlsArgs {
         }
     }
 
-    fn client(&self, addr: SocketAddr) -> Result<driver::Tls, BoxError> {
+    fn client(&self, addr: &str) -> Result<driver::Tls, BoxError> {
         let Some(ca) = &self.tls_ca else {
             return Ok(driver::Tls::None);
         };
         let pair = self.tls_cert.as_deref().zip(self.tls_key.as_deref());
         let cfg = tls::client_config(ca, pair, self.tls12_only)?;
-        Ok(driver::Tls::Client(
-            cfg,
-            rustls::pki_types::ServerName::IpAddress(addr.ip().into()),
-        ))
+        // The server name is the host as given: a DNS name or an IP address.
+        let host = oftp2_tokio::net::host_of(addr);
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned())
+            .map_err(|e| format!("{host:?} is neither a host name nor an IP address: {e}"))?;
+        Ok(driver::Tls::Client(cfg, name))
     }
 }
 
@@ -319,9 +320,11 @@ enum Cmd {
     Send {
         /// The files (none: only collect the EERPs still due for earlier files).
         files: Vec<PathBuf>,
-        /// The partner's address (default 127.0.0.1, port 3305, or 6619 with TLS).
+        /// The partner's address, `host:port` with a host name or an IP address (default
+        /// 127.0.0.1, port 3305, or 6619 with TLS). With TLS the partner's certificate must
+        /// name that host.
         #[arg(long)]
-        connect: Option<SocketAddr>,
+        connect: Option<String>,
         /// A directory that remembers the files still waiting for their EERP, across
         /// sessions.
         #[arg(long)]
@@ -380,12 +383,24 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Make a key, a self-signed certificate (tests, pilots) and a certificate signing
+    /// request (for a real CA) naming our ODETTE ID, and print the next steps.
+    Keygen {
+        /// Our ODETTE ID (the certificates' common name).
+        #[arg(long)]
+        ssid: String,
+        /// Where to write `<ID>.key.pem`, `<ID>.cert.pem` and `<ID>.csr.pem`.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+    },
     /// Connect, run only session start and secure authentication, end cleanly, and explain
     /// the verdict (the tool for "invalid challenge response (11)").
     Check {
-        /// The partner's address (default 127.0.0.1, port 3305, or 6619 with TLS).
+        /// The partner's address, `host:port` with a host name or an IP address (default
+        /// 127.0.0.1, port 3305, or 6619 with TLS). With TLS the partner's certificate must
+        /// name that host.
         #[arg(long)]
-        connect: Option<SocketAddr>,
+        connect: Option<String>,
         /// Our ODETTE ID.
         #[arg(long)]
         ssid: String,
@@ -602,7 +617,7 @@ fn main() -> ExitCode {
         } => credentials(&auth, Some(&partner), None).and_then(|creds| {
             send(
                 &files,
-                default_addr(connect, tls.tls_ca.is_some()),
+                &default_addr(connect, tls.tls_ca.is_some()),
                 state.as_deref(),
                 &ssid,
                 &password,
@@ -622,7 +637,7 @@ fn main() -> ExitCode {
             tls,
         } => credentials(&auth, Some(&partner), None).and_then(|creds| {
             check(
-                default_addr(connect, tls.tls_ca.is_some()),
+                &default_addr(connect, tls.tls_ca.is_some()),
                 &ssid,
                 &password,
                 &partner,
@@ -630,6 +645,7 @@ fn main() -> ExitCode {
                 &tls,
             )
         }),
+        Cmd::Keygen { ssid, out } => keygen(&ssid, &out),
         Cmd::Serve { config } => gateway::load(&config)
             .and_then(|g| gateway::serve(&g))
             .map(|()| true)
@@ -1337,14 +1353,65 @@ fn listen(
     Ok(all_ok)
 }
 
+/// `keygen`: writes the three files (never over existing ones) and prints the next steps.
+fn keygen(ssid: &str, out: &std::path::Path) -> Result<bool, BoxError> {
+    let id = OdetteId::new(ssid)?;
+    let files = oftp2_examples::identity::keygen(id.as_str())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let path = |ext: &str| out.join(format!("{id}.{ext}"));
+    for (ext, text) in [
+        ("key.pem", &files.key_pem),
+        ("cert.pem", &files.cert_pem),
+        ("csr.pem", &files.csr_pem),
+    ] {
+        let p = path(ext);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+            .map_err(|e| format!("{}: {e} (keygen never overwrites a key)", p.display()))?;
+        f.write_all(text.as_bytes())?;
+    }
+    let (key, cert, csr) = (path("key.pem"), path("cert.pem"), path("csr.pem"));
+    println!(
+        "wrote {} (keep it secret), {}, {}",
+        key.display(),
+        cert.display(),
+        csr.display()
+    );
+    println!("next steps:");
+    println!(
+        "  1. tests and pilots: send {} to your partner; it configures it as your",
+        cert.display()
+    );
+    println!("     certificate (secure authentication, signed receipts: RFC 5024 section 10.4).");
+    println!(
+        "  2. production: send {} to your CA (for OFTP2, e.g. the ODETTE CA) and",
+        csr.display()
+    );
+    println!("     give partners the certificate it returns instead of the self-signed one.");
+    println!(
+        "  3. use the key: oftp2-peer listen|send|check --auth-key {} --auth-cert {}",
+        key.display(),
+        cert.display()
+    );
+    println!("  4. check with a partner: oftp2-peer check --connect HOST:PORT --ssid {id} \\");
+    println!(
+        "       --password PW --partner PARTNER --auth-key {} --auth-cert {} --partner-cert PARTNER.cert.pem",
+        key.display(),
+        cert.display()
+    );
+    Ok(true)
+}
+
 /// The partner's address: the given one, or 127.0.0.1 on the usual OFTP2 port
 /// (RFC 5024 §2.3-2.4: 3305 plain, 6619 TLS).
-fn default_addr(connect: Option<SocketAddr>, tls: bool) -> SocketAddr {
+fn default_addr(connect: Option<String>, tls: bool) -> String {
     connect.unwrap_or_else(|| {
-        SocketAddr::from((
-            [127, 0, 0, 1],
-            if tls { tls::TLS_PORT } else { tls::PLAIN_PORT },
-        ))
+        format!(
+            "127.0.0.1:{}",
+            if tls { tls::TLS_PORT } else { tls::PLAIN_PORT }
+        )
     })
 }
 
@@ -1376,7 +1443,7 @@ fn receipt_marker(key: &oftp2_codec::VirtualFileKey) -> String {
 )]
 fn send(
     paths: &[PathBuf],
-    connect: SocketAddr,
+    connect: &str,
     state: Option<&std::path::Path>,
     ssid: &str,
     password: &str,
@@ -1865,7 +1932,7 @@ fn print_credentials(creds: &Credentials, partner: &OdetteId) {
 
 /// `check`: session start and secure authentication only, then a clean end.
 fn check(
-    connect: SocketAddr,
+    connect: &str,
     ssid: &str,
     password: &str,
     partner: &str,
