@@ -590,7 +590,12 @@ fn a_tls_client_against_a_plain_listener_is_explained() {
 #[test]
 fn a_killed_sender_resumes_where_the_partner_stopped() {
     let inbox = tempfile::tempdir().unwrap();
-    let (mut child, addr) = start(as_bravo().arg("--inbox").arg(inbox.path()));
+    let (mut child, addr) = start(
+        as_bravo()
+            .arg("--accept-any-partner")
+            .arg("--inbox")
+            .arg(inbox.path()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("resume.bin");
     let content: Vec<u8> = (0..30_000_000u32)
@@ -682,7 +687,12 @@ fn a_malformed_toml_file_is_named_with_its_line() {
 #[test]
 fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
     let inbox = tempfile::tempdir().unwrap();
-    let (mut child, addr) = start(as_bravo().arg("--inbox").arg(inbox.path()));
+    let (mut child, addr) = start(
+        as_bravo()
+            .arg("--accept-any-partner")
+            .arg("--inbox")
+            .arg(inbox.path()),
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("late.edi");
     std::fs::write(&file, b"UNB+UNOC:3'").unwrap();
@@ -746,6 +756,7 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
 fn ctrl_c_drains_the_listener() {
     let inbox = tempfile::tempdir().unwrap();
     let mut child = as_bravo()
+        .arg("--accept-any-partner")
         .arg("--inbox")
         .arg(inbox.path())
         .stderr(Stdio::piped())
@@ -784,7 +795,7 @@ fn ctrl_c_lets_a_running_session_finish_its_file_and_refuses_the_next() {
 fn drain_a_running_session(driver: &str) {
     let inbox = tempfile::tempdir().unwrap();
     let mut child = as_bravo()
-        .args(["--driver", driver, "-vv"])
+        .args(["--driver", driver, "-vv", "--accept-any-partner"])
         .arg("--inbox")
         .arg(inbox.path())
         .stderr(Stdio::piped())
@@ -1234,4 +1245,19 @@ fn keygen_makes_credentials_that_authenticate() {
         "{stdout}"
     );
     assert!(child.wait_with_output().unwrap().status.success());
+}
+
+/// `listen` without any partner refuses to start (it would accept any ODETTE ID with any
+/// password), and says how to configure one.
+#[test]
+fn listen_without_a_partner_refuses_to_start() {
+    let inbox = tempfile::tempdir().unwrap();
+    let out = as_bravo()
+        .arg("--inbox")
+        .arg(inbox.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no partner is configured"), "{err}");
 }

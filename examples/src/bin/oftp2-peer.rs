@@ -308,6 +308,10 @@ enum Cmd {
         /// Serve one session, then exit.
         #[arg(long)]
         once: bool,
+        /// Accept any ODETTE ID with any password (tests only). Without it, `listen` needs
+        /// at least one partner (--partner or `[[partner]]` in --config).
+        #[arg(long)]
+        accept_any_partner: bool,
         #[command(flatten)]
         auth: AuthArgs,
         #[command(flatten)]
@@ -575,6 +579,7 @@ fn main() -> ExitCode {
             partner_password,
             inbox,
             once,
+            accept_any_partner,
             auth,
             tls,
         } => ListenSettings::resolve(
@@ -589,6 +594,14 @@ fn main() -> ExitCode {
             let mut partners = l.partners;
             if let Some(p) = &partner {
                 partners.push((p.clone(), partner_password.clone()));
+            }
+            if partners.is_empty() && !accept_any_partner {
+                return Err(
+                    "no partner is configured: give --partner and --partner-password, \
+                     or [[partner]] tables in --config (or --accept-any-partner for tests, \
+                     which accepts any ODETTE ID with any password)"
+                        .into(),
+                );
             }
             let creds = credentials(&auth, partner.as_deref(), Some(&l.credentials))?;
             listen(
