@@ -122,6 +122,9 @@ pub struct Sender {
     pub nerps: Vec<Nerp>,
     /// EERPs for files not sent in this session (sent earlier), with their signature state.
     pub late_eerps: Vec<(Eerp, ReceiptSignature)>,
+    /// Files the partner offered, refused with SFNA 14 and "retry later" (this client only
+    /// sends).
+    pub refused_offers: Vec<String>,
     /// Whether to wait for an EERP for every delivered file before ending.
     pub wait_for_eerps: bool,
     /// The negotiated parameters.
@@ -157,6 +160,7 @@ impl Sender {
             sent: Vec::new(),
             nerps: Vec::new(),
             late_eerps: Vec::new(),
+            refused_offers: Vec::new(),
             wait_for_eerps: false,
             negotiated: None,
             outcome: Outcome::Running,
@@ -356,6 +360,17 @@ impl Application for Sender {
                 s.ready_to_receive(now).map_err(api)?;
             }
             Event::BecameSpeaker { unsolicited } => self.idle_speaker(s, now, unsolicited)?,
+            // This client only sends: a file the partner offers is refused at once, with
+            // "retry later", so the partner keeps it and does not wait for a timer.
+            Event::FileOffered { id, sfid } => {
+                self.refused_offers.push(sfid.dataset_name.to_string());
+                let text = Utf8Text::truncated(
+                    "this client only sends; the file is collected by a receiving session \
+                     (oftp2-peer serve or listen)",
+                );
+                s.refuse_file(now, id, SfnaReason::FILE_DIRECTION_REFUSED, true, text)
+                    .map_err(api)?;
+            }
             Event::Released => self.outcome = Outcome::Released,
             Event::Aborted { origin, error } => self.outcome = outcome_of(origin, &error),
             _ => {}

@@ -211,7 +211,7 @@ fn has_work(store: &dyn Store, partner: &OdetteId) -> bool {
 
 /// Runs the gateway until the process ends.
 pub fn serve(g: &Gateway) -> Result<(), BoxError> {
-    let store = open_store(&g.state)?;
+    let store = open_store(&g.state).map_err(|e| format!("the store: {e}"))?;
     let node = Arc::new(node(g, store)?);
     std::fs::create_dir_all(&g.inbox)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -14,7 +14,7 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -49,8 +49,10 @@ fn config_from_readme(me: &str, port: u16, other: &str, other_port: u16) -> Stri
     let pw = |id: &str| format!("{}PW", &id[11..]);
     toml.replace(ALPHA, "@ME@")
         .replace(BRAVO, "@OTHER@")
-        .replace("\"ALPHAPW\"", &format!("\"{}\"", pw(me)))
-        .replace("\"BRAVOPW\"", &format!("\"{}\"", pw(other)))
+        .replace("\"ALPHAPW\"", "@MYPW@")
+        .replace("\"BRAVOPW\"", "@OTHERPW@")
+        .replace("@MYPW@", &format!("\"{}\"", pw(me)))
+        .replace("@OTHERPW@", &format!("\"{}\"", pw(other)))
         .replace("0.0.0.0:3305", &format!("127.0.0.1:{port}"))
         .replace("bravo.example:3305", &format!("127.0.0.1:{other_port}"))
         .replace("poll_seconds = 2", "poll_seconds = 1")
@@ -65,11 +67,17 @@ struct Gateway {
 
 impl Gateway {
     fn start(&mut self) {
+        // Its output is kept in serve.log for a failing test's message.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("serve.log"))
+            .unwrap();
         let child = peer()
             .args(["serve", "--config"])
             .arg(self.dir.join("gateway.toml"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .unwrap();
         self.child = Some(child);
@@ -264,4 +272,71 @@ fn a_malformed_gateway_file_is_named_with_its_line_and_key() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 5") && err.contains("pasword"), "{err}");
+}
+
+/// A partner that offers a file to `send` (which only sends) gets an immediate SFNA 14 with
+/// "retry later", keeps the file, and the session ends normally: nobody waits for a timer.
+#[test]
+fn send_refuses_an_offered_file_at_once_and_the_gateway_keeps_it() {
+    let root = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let dir = root.path().join(BRAVO);
+    std::fs::create_dir_all(dir.join("outbox").join(ALPHA)).unwrap();
+    // BRAVO's gateway; ALPHA has no address, so BRAVO waits for it to call.
+    let config = config_from_readme(BRAVO, port, ALPHA, free_port())
+        .lines()
+        .filter(|l| !l.starts_with("address"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("gateway.toml"), config).unwrap();
+    std::fs::write(dir.join("outbox").join(ALPHA).join("WAITING"), b"for alpha").unwrap();
+    let mut g = Gateway { dir, child: None };
+    g.start();
+    wait_for("the gateway to queue its file", || {
+        g.cli("status", &[])
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.split_whitespace().nth(1) == Some("1"))
+    });
+    let file = root.path().join("orders.edi");
+    std::fs::write(&file, b"orders").unwrap();
+    let started = Instant::now();
+    let out = peer()
+        .args(["send", "--connect", &format!("127.0.0.1:{port}")])
+        .args(["--ssid", ALPHA, "--password", "ALPHAPW", "--partner", BRAVO])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("WAITING: offered by the partner, refused with SFNA 14"),
+        "{stdout}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "someone waited for a timer"
+    );
+    wait_for("the file at BRAVO", || {
+        g.inbox(ALPHA).join("ORDERS.EDI").exists()
+    });
+    // Still queued at BRAVO for a later session.
+    let status = g.cli("status", &[]);
+    assert_eq!(
+        status
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(1)),
+        Some("1"),
+        "{status}"
+    );
+    let log = g.cli("log", &[]);
+    assert!(
+        log.contains("SFNA 14") && log.contains("retry later"),
+        "{log}"
+    );
 }

@@ -209,11 +209,13 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = Connection::open(&path).map_err(|e| db(&e))?;
+        // First: another process (a `log` or `status` command, another node) may hold the
+        // database while this one switches it to WAL or creates the schema.
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| db(&e))?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| db(&e))?;
         conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| db(&e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| db(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| db(&e))?;
         Ok(Self {

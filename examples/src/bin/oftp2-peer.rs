@@ -1625,6 +1625,12 @@ fn send(
             }
         );
     }
+    for name in &sender.refused_offers {
+        println!(
+            "{name}: offered by the partner, refused with SFNA 14 (retry later): `send` only \
+             sends; a receiving session (serve, listen) collects it"
+        );
+    }
     for (e, signature) in &sender.late_eerps {
         println!(
             "{} (sent earlier): EERP received ({signature:?})",
