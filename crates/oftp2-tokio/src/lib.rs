@@ -67,7 +67,8 @@ mod sqlite;
 mod store;
 
 pub use node::{
-    LEASE_SECS, Node, NodeError, SecurityFactory, SessionReport, WallClock, system_clock,
+    DeliveryCheck, LEASE_SECS, Node, NodeError, SecurityFactory, SessionReport, WallClock,
+    system_clock,
 };
 pub use partner::{Directory, FileServices, Lockout, Partner};
 pub use sqlite::SqliteStore;

@@ -109,7 +109,17 @@ pub struct Node {
     lockout: Lockout,
     clock: WallClock,
     stamper: std::sync::Mutex<FileStamper>,
+    delivery: Option<DeliveryCheck>,
 }
+
+/// The application's verdict on a file that was stored and acknowledged (EFPA): whether
+/// the final recipient takes it. A refusal is answered with a NERP instead of the EERP
+/// (RFC 5024 §3.3.6, §5.3.14): e.g. the content cannot be processed or routed further.
+pub type DeliveryCheck = Arc<
+    dyn Fn(&OdetteId, &VirtualFileKey, &Path) -> Result<(), (oftp2_codec::NerpReason, String)>
+        + Send
+        + Sync,
+>;
 
 impl core::fmt::Debug for Node {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -146,7 +156,17 @@ impl Node {
             lockout: Lockout::default(),
             clock: system_clock(),
             stamper: std::sync::Mutex::new(FileStamper::new()),
+            delivery: None,
         }
+    }
+
+    /// Checks every stored file before its end-to-end response: `Ok` gives an EERP, an
+    /// error a NERP with that reason (RFC 5024 §5.3.14). Without it every stored file gets
+    /// an EERP.
+    #[must_use]
+    pub fn with_delivery_check(mut self, check: DeliveryCheck) -> Self {
+        self.delivery = Some(check);
+        self
     }
 
     /// The security of each partner's sessions (required for partners with secure
@@ -510,6 +530,13 @@ impl<'a> Exchange<'a> {
                     })
                 }
                 (Receipt::Eerp(e), _) => s.send_eerp(now, e),
+                (Receipt::Nerp(n), Some(suite)) if !n.hash.is_empty() => {
+                    s.send_signed_nerp(now, n, suite).map(|f| {
+                        if let Some(f) = f {
+                            tracing::warn!(%f, "NERP sent unsigned (RFC 5024 §3.3.5)");
+                        }
+                    })
+                }
                 (Receipt::Nerp(n), _) => s.send_nerp(now, n),
             };
             return sent.map_err(io_err);
@@ -885,18 +912,45 @@ impl<'a> Exchange<'a> {
         if confirmed.is_ok() {
             r.record.state = IncomingState::Acknowledged;
             self.node.store.put_incoming(&r.record).map_err(io_err)?;
-            let mut eerp = Eerp::acknowledging(&r.sfid, UserData::default());
             let sign = r.sfid.signed_eerp.then_some(r.sfid.cipher_suite);
-            if let Some(suite) = sign
-                && let Some(h) = suite_hash(&path, suite)?
-            {
-                eerp.hash = Binary::new(h).map_err(io_err)?;
-            }
+            let hash = match sign {
+                Some(suite) => suite_hash(&path, suite)?,
+                None => None,
+            };
+            let verdict = self
+                .node
+                .delivery
+                .as_ref()
+                .map_or(Ok(()), |check| check(&partner, &key, &path));
+            let end_to_end = match verdict {
+                Ok(()) => {
+                    let mut eerp = Eerp::acknowledging(&r.sfid, UserData::default());
+                    if let Some(h) = hash.clone() {
+                        eerp.hash = Binary::new(h).map_err(io_err)?;
+                    }
+                    receipt = "EERP queued".into();
+                    Receipt::Eerp(eerp)
+                }
+                Err((reason, text)) => {
+                    let mut nerp = oftp2_codec::Nerp::refusing(
+                        &r.sfid,
+                        self.node.config.identity,
+                        reason,
+                        Utf8Text::truncated(&text),
+                    );
+                    if let Some(h) = hash.clone() {
+                        nerp.hash = Binary::new(h).map_err(io_err)?;
+                    }
+                    receipt = format!("NERP {reason} queued: {text}");
+                    Receipt::Nerp(nerp)
+                }
+            };
+            // A NERP is signed only with a hash, as an EERP (RFC 5024 §5.3.13-14).
+            let sign = sign.filter(|_| hash.is_some());
             self.node
                 .store
-                .push_receipt(&partner, &Receipt::Eerp(eerp), sign)
+                .push_receipt(&partner, &end_to_end, sign)
                 .map_err(io_err)?;
-            receipt = "EERP queued".into();
         } else {
             outcome = "stored, not acknowledged (the session ended before EFPA)".into();
         }

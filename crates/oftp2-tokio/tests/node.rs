@@ -265,15 +265,20 @@ async fn an_acknowledged_virtual_file_offered_again_is_a_duplicate() {
     std::fs::write(&f, b"x").unwrap();
     let q = a.queue_file(&id(BRAVO), &f, "X").unwrap();
     session(&a, &b, BRAVO).await;
-    // The same identity queued again (as after a lost EFPA): the receiver refuses it.
+    // The same identity queued again (as after a lost EFPA): the receiver refuses it as a
+    // duplicate, stores nothing twice, and the sender takes SFNA 13 as "already delivered".
     a_store
         .set_outgoing_state(&q.identity.key, &OutgoingState::Queued)
         .unwrap();
-    session(&a, &b, BRAVO).await;
+    let (_, rb) = session(&a, &b, BRAVO).await;
+    assert!(rb.received.is_empty(), "{rb:?}");
     let state = a_store.outgoing(&q.identity.key).unwrap().unwrap().state;
+    assert_eq!(state, OutgoingState::Delivered);
+    let log = a_store.log(None, 0).unwrap();
     assert!(
-        matches!(&state, OutgoingState::Failed { reason } if reason.contains("13")),
-        "{state:?}"
+        log.iter()
+            .any(|e| e.outcome.contains("SFNA 13") && e.outcome.contains("already delivered")),
+        "{log:?}"
     );
 }
 
@@ -565,4 +570,75 @@ async fn repeated_failures_lock_a_partner_out_until_the_period_ends() {
     now.fetch_add(601, Ordering::SeqCst);
     let (r, _) = session(&good, &b, BRAVO).await;
     assert!(r.released, "{r:?}");
+}
+
+/// A stored file the final recipient cannot take is answered with a NERP, not an EERP
+/// (RFC 5024 §5.3.14); the sender stores and surfaces it.
+#[tokio::test]
+async fn a_file_refused_after_storage_is_answered_with_a_nerp() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new())).with_delivery_check(
+        Arc::new(
+            |_: &OdetteId, _: &oftp2_codec::VirtualFileKey, path: &Path| {
+                if std::fs::read(path).is_ok_and(|c| c.starts_with(b"UNA")) {
+                    Ok(())
+                } else {
+                    Err((
+                        NerpReason::new(3).unwrap(),
+                        "not an EDIFACT interchange".to_owned(),
+                    ))
+                }
+            },
+        ),
+    );
+    let (good, bad) = (dir.path().join("good"), dir.path().join("bad"));
+    std::fs::write(&good, b"UNA:+.? '").unwrap();
+    std::fs::write(&bad, b"garbage").unwrap();
+    let kg = a
+        .queue_file(&id(BRAVO), &good, "GOOD")
+        .unwrap()
+        .identity
+        .key;
+    let kb = a.queue_file(&id(BRAVO), &bad, "BAD").unwrap().identity.key;
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?} {rb:?}");
+    assert_eq!(
+        a.store().outgoing(&kg).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+    assert!(matches!(
+        a.store().outgoing(&kb).unwrap().unwrap().state,
+        OutgoingState::NegativeReceipt { reason } if reason.contains("not an EDIFACT interchange")
+    ));
+    assert_eq!(ra.negative_receipts.len(), 1);
+}
+
+/// A file that cannot be stored (the partner's inbox is not a directory: the same error
+/// path as a full disk or an unwritable inbox) is refused with SFNA 12, retry later, and
+/// logged; the session goes on and ends normally.
+#[tokio::test]
+async fn a_file_that_cannot_be_stored_is_refused_with_sfna_12() {
+    let dir = tempfile::tempdir().unwrap();
+    let a_store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let a = node(dir.path(), ALPHA, &[BRAVO], a_store.clone());
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    std::fs::create_dir_all(dir.path().join(BRAVO)).unwrap();
+    std::fs::write(b.inbox_of(&id(ALPHA)), b"not a directory").unwrap();
+    let f = dir.path().join("x.edi");
+    std::fs::write(&f, b"x").unwrap();
+    let q = a.queue_file(&id(BRAVO), &f, "X").unwrap();
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?} {rb:?}");
+    // Kept queued for a later session (SFNA 12 with retry).
+    assert_eq!(
+        a_store.outgoing(&q.identity.key).unwrap().unwrap().state,
+        OutgoingState::Queued
+    );
+    let log = a_store.log(None, 0).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.outcome.contains("SFNA 12") && e.outcome.contains("retry later")),
+        "{log:?}"
+    );
 }
