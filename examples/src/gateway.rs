@@ -31,6 +31,22 @@ pub struct GatewayFile {
     /// Plain listeners (`host:port`), e.g. `["0.0.0.0:3305"]`.
     #[serde(default)]
     pub listen: Vec<SocketAddr>,
+    /// TLS listeners, e.g. `["0.0.0.0:6619"]` (RFC 5024 §2.4); need `tls_cert` and
+    /// `tls_key`.
+    #[serde(default)]
+    pub tls_listen: Vec<SocketAddr>,
+    /// Our TLS certificate (PEM), for TLS listeners and mutual TLS when calling.
+    pub tls_cert: Option<PathBuf>,
+    /// Its key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// The CA that issues the partners' TLS certificates (PEM): trusted when calling, and
+    /// required of callers at TLS listeners (mutual TLS).
+    pub tls_ca: Option<PathBuf>,
+    /// Our session-authentication and receipt key (PEM) for secure authentication and
+    /// signed receipts (RFC 5024 §4.2, §5.3.13); see `oftp2-peer keygen`.
+    pub auth_key: Option<PathBuf>,
+    /// Its certificate (PEM).
+    pub auth_cert: Option<PathBuf>,
     /// The state directory (SQLite store, spool); default `state`.
     #[serde(default)]
     pub state: Option<PathBuf>,
@@ -65,6 +81,15 @@ pub struct PartnerFile {
     pub enabled: Option<bool>,
     /// Request signed EERPs (needs receipt keys; default false).
     pub signed_eerps: Option<bool>,
+    /// Call it over TLS (default false).
+    pub tls: Option<bool>,
+    /// Only TLS 1.2 with this partner (for peers whose TLS 1.3 client authentication
+    /// stalls).
+    pub tls12_only: Option<bool>,
+    /// Require secure authentication (SSIDAUTH, RFC 5024 §4.2.3; default false).
+    pub secure_authentication: Option<bool>,
+    /// Its session-authentication and receipt certificate (PEM).
+    pub auth_cert: Option<PathBuf>,
 }
 
 /// A loaded gateway configuration with absolute paths.
@@ -95,6 +120,19 @@ pub fn load(path: &Path) -> Result<Gateway, BoxError> {
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let rel = |p: &Option<PathBuf>, d: &str| base.join(p.clone().unwrap_or_else(|| d.into()));
+    let mut file = file;
+    for p in [
+        &mut file.tls_cert,
+        &mut file.tls_key,
+        &mut file.tls_ca,
+        &mut file.auth_key,
+        &mut file.auth_cert,
+    ] {
+        *p = p.take().map(|p| base.join(p));
+    }
+    for partner in &mut file.partner {
+        partner.auth_cert = partner.auth_cert.take().map(|p| base.join(p));
+    }
     Ok(Gateway {
         state: rel(&file.state, "state"),
         inbox: rel(&file.inbox, "inbox"),
@@ -119,13 +157,67 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
         );
         partner.enabled = p.enabled.unwrap_or(true);
         partner.signed_eerps = p.signed_eerps.unwrap_or(false);
+        partner.secure_authentication = p.secure_authentication.unwrap_or(false);
         partners.insert(partner);
     }
     let config = Config::new(
         OdetteId::new(&g.file.ssid)?,
         Password::new(&g.file.password)?,
     );
-    Ok(Node::new(config, partners, store, &g.inbox))
+    let node = Node::new(config, partners, store, &g.inbox);
+    // Secure authentication and signed receipts: our key, each partner's certificate.
+    let (Some(key), Some(cert)) = (&g.file.auth_key, &g.file.auth_cert) else {
+        return Ok(node);
+    };
+    let key = crate::credentials::load_key(key, cert)?;
+    let mut certs = BTreeMap::new();
+    for p in &g.file.partner {
+        if let Some(c) = &p.auth_cert {
+            certs.insert(
+                OdetteId::new(&p.ssid)?,
+                crate::credentials::load_certificate(c)?,
+            );
+        }
+    }
+    Ok(node.with_security(Arc::new(move |partner: &OdetteId| {
+        let rng: rand::rngs::StdRng = rand::make_rng();
+        let mut s = oftp2_session::CmsSecurity::new(vec![key.clone()], Box::new(rng))
+            .with_receipt_key(key.clone());
+        if let Some(c) = certs.get(partner) {
+            s = s
+                .with_partner(*partner, c.clone())
+                .with_receipt_signer(*partner, c.clone());
+        }
+        Some(Box::new(s) as Box<dyn oftp2_session::SessionSecurity>)
+    })))
+}
+
+/// TLS for the gateway: the server side of TLS listeners, the client side per partner.
+struct Tls {
+    server: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl Tls {
+    fn new(g: &Gateway) -> Result<Self, BoxError> {
+        let server = match (&g.file.tls_cert, &g.file.tls_key) {
+            (Some(c), Some(k)) => Some(crate::tls::server_config(c, k, g.file.tls_ca.as_deref())?),
+            _ if !g.file.tls_listen.is_empty() => {
+                return Err("tls_listen needs tls_cert and tls_key".into());
+            }
+            _ => None,
+        };
+        Ok(Self { server })
+    }
+
+    fn client(g: &Gateway, p: &PartnerFile) -> Result<Arc<rustls::ClientConfig>, BoxError> {
+        let ca = g
+            .file
+            .tls_ca
+            .as_deref()
+            .ok_or_else(|| format!("partner {}: tls = true needs tls_ca", p.ssid))?;
+        let pair = g.file.tls_cert.as_deref().zip(g.file.tls_key.as_deref());
+        crate::tls::client_config(ca, pair, p.tls12_only.unwrap_or(false))
+    }
 }
 
 /// One line per session outcome, for the operator.
@@ -218,11 +310,19 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let tls = Tls::new(g)?;
     rt.block_on(async {
         let busy: Arc<Mutex<BTreeSet<OdetteId>>> = Arc::default();
-        for addr in &g.file.listen {
+        let listeners = g
+            .file
+            .listen
+            .iter()
+            .map(|a| (a, None))
+            .chain(g.file.tls_listen.iter().map(|a| (a, tls.server.clone())));
+        for (addr, server) in listeners {
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            println!("listening on {}", listener.local_addr()?);
+            let kind = if server.is_some() { "TLS" } else { "plain" };
+            println!("listening on {} ({kind})", listener.local_addr()?);
             let node = node.clone();
             tokio::spawn(async move {
                 loop {
@@ -231,9 +331,19 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
                     };
                     let _ = tcp.set_nodelay(true);
                     let node = node.clone();
+                    let server = server.clone();
                     tokio::spawn(async move {
                         let peer = peer.to_string();
-                        match node.accept(tcp, &peer).await {
+                        let result = match server {
+                            None => node.accept(tcp, &peer).await.map_err(io::Error::other),
+                            Some(cfg) => match accept_tls(tcp, cfg).await {
+                                Ok(stream) => {
+                                    node.accept(stream, &peer).await.map_err(io::Error::other)
+                                }
+                                Err(e) => Err(e),
+                            },
+                        };
+                        match result {
                             Ok(r) => println!("{}", outcome_line("from", &peer, &r)),
                             Err(e) => println!("session from {peer}: failed: {e}"),
                         }
@@ -265,13 +375,7 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
                 if !busy.lock().map_err(|_| "poisoned")?.insert(partner) {
                     continue;
                 }
-                let result = match oftp2_tokio::net::connect_tcp(&addr).await {
-                    Ok(tcp) => node
-                        .connect(tcp, &partner, &addr)
-                        .await
-                        .map_err(io::Error::other),
-                    Err(e) => Err(e),
-                };
+                let result = call(g, p, &node, &partner, &addr).await;
                 busy.lock().map_err(|_| "poisoned")?.remove(&partner);
                 match result {
                     Ok(r) => {
@@ -291,6 +395,41 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
             tokio::time::sleep(poll).await;
         }
     })
+}
+
+/// A TLS listener's handshake: a plain caller is told so (ESID 01) within a second.
+async fn accept_tls(
+    tcp: tokio::net::TcpStream,
+    cfg: Arc<rustls::ServerConfig>,
+) -> io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    let tcp = crate::tokio_driver::tls_or_explain(tcp).await?;
+    oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
+}
+
+/// Calls a partner: TCP to its address (a host name or an IP address), TLS when
+/// configured (the server name is the host), then one session.
+async fn call(
+    g: &Gateway,
+    p: &PartnerFile,
+    node: &Node,
+    partner: &OdetteId,
+    addr: &str,
+) -> io::Result<SessionReport> {
+    let tcp = oftp2_tokio::net::connect_tcp(addr).await?;
+    if p.tls.unwrap_or(false) {
+        let cfg = Tls::client(g, p).map_err(io::Error::other)?;
+        let host = oftp2_tokio::net::host_of(addr);
+        let stream =
+            oftp2_tokio::net::tls_connect(tcp, cfg, host, oftp2_tokio::net::HANDSHAKE_TIMEOUT)
+                .await?;
+        node.connect(stream, partner, addr)
+            .await
+            .map_err(io::Error::other)
+    } else {
+        node.connect(tcp, partner, addr)
+            .await
+            .map_err(io::Error::other)
+    }
 }
 
 fn retry_later(backoff: &mut BTreeMap<OdetteId, (tokio::time::Instant, Duration)>, p: OdetteId) {

@@ -66,7 +66,7 @@ const FIRST_OCTET: std::time::Duration = std::time::Duration::from_secs(1);
 /// At a TLS listener: a caller that sends no TLS ClientHello within [`FIRST_OCTET`] (or
 /// sends something else) speaks plain OFTP. It gets a plain ESID that says so, instead of
 /// waiting for its timers, and the listener's operator gets an error naming it.
-async fn tls_or_explain(tcp: tokio::net::TcpStream) -> io::Result<tokio::net::TcpStream> {
+pub async fn tls_or_explain(tcp: tokio::net::TcpStream) -> io::Result<tokio::net::TcpStream> {
     use tokio::io::AsyncWriteExt;
     let mut first = [0u8; 1];
     let plain = match tokio::time::timeout(FIRST_OCTET, tcp.peek(&mut first)).await {

@@ -340,3 +340,87 @@ fn send_refuses_an_offered_file_at_once_and_the_gateway_keeps_it() {
         "{log}"
     );
 }
+
+/// Two gateways over mutual TLS with secure authentication: ALPHA calls BRAVO by host name
+/// (`localhost`, which BRAVO's certificate names) and both directions flow in the session.
+#[test]
+fn gateways_over_tls_with_secure_authentication() {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let root = tempfile::tempdir().unwrap();
+    // A CA and one certificate for 127.0.0.1 and localhost, used by both sides.
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    std::fs::write(root.path().join("ca.pem"), ca.pem()).unwrap();
+    std::fs::write(root.path().join("tls.pem"), cert.pem()).unwrap();
+    std::fs::write(root.path().join("tls.key"), key.serialize_pem()).unwrap();
+    let data = |n: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/oftp2-auth/tests/data")
+            .join(n)
+    };
+    let (pa, pb) = (free_port(), free_port());
+    let mut gateways = Vec::new();
+    for (me, port, other, other_port, mine, theirs) in [
+        (ALPHA, pa, BRAVO, Some(pb), "alice", "bob"),
+        (BRAVO, pb, ALPHA, None, "bob", "alice"),
+    ] {
+        let dir = root.path().join(me);
+        std::fs::create_dir_all(dir.join("outbox").join(other)).unwrap();
+        let pw = |id: &str| format!("{}PW", &id[11..]);
+        let address = other_port.map_or_else(String::new, |p| {
+            format!("address = \"localhost:{p}\"\ntls = true\n")
+        });
+        let config = format!(
+            "ssid = \"{me}\"\npassword = \"{}\"\ntls_listen = [\"127.0.0.1:{port}\"]\n\
+             poll_seconds = 1\ntls_cert = \"../tls.pem\"\ntls_key = \"../tls.key\"\n\
+             tls_ca = \"../ca.pem\"\nauth_key = \"{}\"\nauth_cert = \"{}\"\n\n\
+             [[partner]]\nssid = \"{other}\"\npassword = \"{}\"\n{address}\
+             secure_authentication = true\nauth_cert = \"{}\"\n",
+            pw(me),
+            data(&format!("{mine}.key.pem")).display(),
+            data(&format!("{mine}.cert.pem")).display(),
+            pw(other),
+            data(&format!("{theirs}.cert.pem")).display(),
+        );
+        std::fs::write(dir.join("gateway.toml"), config).unwrap();
+        std::fs::write(
+            dir.join("outbox")
+                .join(other)
+                .join(format!("FROM.{}", &me[11..])),
+            me,
+        )
+        .unwrap();
+        let mut g = Gateway { dir, child: None };
+        g.start();
+        gateways.push(g);
+    }
+    let serve_log =
+        |g: &Gateway| std::fs::read_to_string(g.dir.join("serve.log")).unwrap_or_default();
+    wait_for("both files over TLS", || {
+        gateways[1].inbox(ALPHA).join("FROM.ALPHA").exists()
+            && gateways[0].inbox(BRAVO).join("FROM.BRAVO").exists()
+            && serve_log(&gateways[0]).contains("released")
+    });
+    assert_eq!(
+        std::fs::read(gateways[1].inbox(ALPHA).join("FROM.ALPHA")).unwrap(),
+        ALPHA.as_bytes()
+    );
+    assert_eq!(
+        std::fs::read(gateways[0].inbox(BRAVO).join("FROM.BRAVO")).unwrap(),
+        BRAVO.as_bytes()
+    );
+    let log = std::fs::read_to_string(gateways[0].dir.join("serve.log")).unwrap();
+    assert!(
+        log.contains("listening on 127.0.0.1") && log.contains("(TLS)"),
+        "{log}"
+    );
+    assert!(log.contains("released"), "{log}");
+}

@@ -1074,7 +1074,8 @@ impl<'a> Exchange<'a> {
         ssid: &oftp2_codec::Ssid,
     ) -> io::Result<()> {
         let code = ssid.code;
-        let addr = self.report.peer.clone();
+        // Failures are counted per address without the (ephemeral) port.
+        let addr = crate::net::host_of(&self.report.peer).to_owned();
         let node = self.node;
         let refuse = |s: &mut Session, reason: EsidReason, text: &str| {
             tracing::info!(partner = %code, %reason, text, "session refused");
@@ -1116,7 +1117,9 @@ impl<'a> Exchange<'a> {
             self.report.result = "released".into();
             if let Some(p) = self.partner {
                 let _ = node.store.clear_failures(p.as_str());
-                let _ = node.store.clear_failures(&self.report.peer);
+                let _ = node
+                    .store
+                    .clear_failures(crate::net::host_of(&self.report.peer));
             }
             return;
         };
@@ -1134,7 +1137,7 @@ impl<'a> Exchange<'a> {
             && e == EsidReason::INVALID_CHALLENGE_RESPONSE
             && let Some(p) = self.partner
         {
-            node.failure(&[p.as_str(), &self.report.peer]);
+            node.failure(&[p.as_str(), crate::net::host_of(&self.report.peer)]);
         }
     }
 }
