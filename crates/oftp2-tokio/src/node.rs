@@ -910,8 +910,10 @@ impl<'a> Exchange<'a> {
         let mut outcome = "stored, EFPA sent".to_owned();
         let mut receipt = String::new();
         if confirmed.is_ok() {
-            r.record.state = IncomingState::Acknowledged;
-            self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            // The receipt is stored before the file counts as acknowledged: a crash in
+            // between leaves it Stored, so the partner's resend is taken again (and answered
+            // again), never refused as a duplicate whose receipt was lost. The EFPA goes out
+            // only after this function returns.
             let sign = r.sfid.signed_eerp.then_some(r.sfid.cipher_suite);
             let hash = match sign {
                 Some(suite) => suite_hash(&path, suite)?,
@@ -951,6 +953,8 @@ impl<'a> Exchange<'a> {
                 .store
                 .push_receipt(&partner, &end_to_end, sign)
                 .map_err(io_err)?;
+            r.record.state = IncomingState::Acknowledged;
+            self.node.store.put_incoming(&r.record).map_err(io_err)?;
         } else {
             outcome = "stored, not acknowledged (the session ended before EFPA)".into();
         }

@@ -7,8 +7,8 @@
 //! The processes are this test binary run again (`crash_node`, ignored in normal runs)
 //! with the role in the environment.
 //!
-//! Reproduce with more rounds: `CRASH_KILLS=200 cargo test -p oftp2-tokio --test crash --
-//! --nocapture`.
+//! Reproduce with more rounds and other random points: `CRASH_KILLS=300 CRASH_SEED=7 cargo
+//! test -p oftp2-tokio --test crash -- --nocapture`.
 
 #![allow(
     clippy::unwrap_used,
@@ -241,8 +241,12 @@ fn sigkill_at_random_points_loses_duplicates_and_splices_nothing() {
         let child = spawn(role, &dir, port);
         procs.push(Proc { role, dir, child });
     }
-    // Random points: an xorshift sequence, so a failure can be replayed.
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    // Random points: an xorshift sequence (CRASH_SEED picks another one).
+    let mut x: u64 = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9E37_79B9_7F4A_7C15)
+        | 1;
     let mut next = move || {
         x ^= x << 13;
         x ^= x >> 7;
