@@ -464,13 +464,17 @@ pub fn print_log(entries: &[LogEntry], json: bool) {
         return;
     }
     println!(
-        "{:<10} {:<8} {:<18} {:<26} {:>12}  {:<16} {:<28} receipt",
-        "time", "dir", "partner", "file", "size", "sha256", "outcome"
+        "{:<19} {:<8} {:<18} {:<26} {:>12}  {:<16} {:<28} receipt",
+        "time (UTC)", "dir", "partner", "file", "size", "sha256", "outcome"
     );
     for e in entries {
+        let time = oftp2_codec::file_stamp(e.at, 1).map_or_else(
+            |_| e.at.to_string(),
+            |(d, t)| format!("{d} {:02}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
+        );
         println!(
-            "{:<10} {:<8} {:<18} {:<26} {:>12}  {:<16} {:<28} {}",
-            e.at,
+            "{:<19} {:<8} {:<18} {:<26} {:>12}  {:<16} {:<28} {}",
+            time,
             e.direction.name(),
             e.partner.as_str(),
             e.dataset_name,
