@@ -74,13 +74,20 @@ fn demo_over_plain_tcp() {
         2,
         "{stdout}"
     );
+    // The session's two files (the runtime's log at the end shows its own receipt).
+    let session_part = stdout.split("runtime      ").next().unwrap_or_default();
     assert_eq!(
-        stdout.matches("signed EERP verified").count(),
+        session_part.matches("signed EERP verified").count(),
         2,
         "{stdout}"
     );
     assert!(
         stdout.contains("auth         SECD/AUCH/AURP both ways"),
+        "{stdout}"
+    );
+    // The embedded default: two runtime nodes on SQLite stores, both directions.
+    assert!(
+        stdout.contains("SQLite stores in") && stdout.contains("EERPs signed and verified"),
         "{stdout}"
     );
     // A signed EERP: the cost of its hash is shown, with a raw copy that hashes too.
@@ -158,8 +165,9 @@ fn demo_with_the_tokio_driver() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("tokio-rustls"), "{stdout}");
+    let session_part = stdout.split("runtime      ").next().unwrap_or_default();
     assert_eq!(
-        stdout.matches("signed EERP verified").count(),
+        session_part.matches("signed EERP verified").count(),
         2,
         "{stdout}"
     );
