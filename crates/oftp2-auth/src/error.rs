@@ -487,20 +487,41 @@ pub enum EnvelopeError {
     /// Sealing failed.
     #[error(transparent)]
     Seal(#[from] AuthError),
+    /// Octets follow the end of a complete ContentInfo, and the opener is strict
+    /// ([`crate::EnvelopeLeniency::strict`]). A lenient opener drops them and reports
+    /// [`crate::EnvelopeDeviation::TrailingOctets`] instead.
+    #[error(
+        "octets after the end of the complete {layer} ContentInfo (at offset {end} of that \
+         layer); fix: the partner must send nothing after the structure (RFC 5024 §6.1), or \
+         open leniently to drop them"
+    )]
+    TrailingOctets {
+        /// The layer whose structure ended early.
+        layer: crate::EnvelopeLayer,
+        /// Where the structure ended, in octets from the start of that layer's input.
+        end: u64,
+    },
 }
 
 impl EnvelopeError {
-    /// EFNAREAS to send for this failure (RFC 5024 §5.3.10): 21 invalid file signature,
-    /// 22 file decryption failure, 23 file decompression failure, 15 unsupported suite,
-    /// 99 otherwise.
+    /// EFNAREAS to send for this failure (RFC 5024 §5.3.10): 21 invalid file signature
+    /// (including octets after a SignedData, refused strictly), 22 file decryption failure,
+    /// 23 file decompression failure, 15 unsupported suite, 99 otherwise.
     #[must_use]
     pub fn efna_reason(&self) -> u8 {
         match self {
-            Self::Signature(_) => 21,
+            Self::Signature(_)
+            | Self::TrailingOctets {
+                layer: crate::EnvelopeLayer::Signed,
+                ..
+            } => 21,
             Self::AddressedToOtherCertificate { .. } | Self::CouldNotDecrypt => 22,
             Self::Decompression { .. } | Self::DecompressedTooLarge { .. } => 23,
             Self::UnsupportedAlgorithm { .. } => UnsupportedSuite::REASON,
-            Self::Malformed { .. } | Self::UnexpectedContentType { .. } | Self::Seal(_) => 99,
+            Self::Malformed { .. }
+            | Self::UnexpectedContentType { .. }
+            | Self::Seal(_)
+            | Self::TrailingOctets { .. } => 99,
         }
     }
 }

@@ -12,7 +12,8 @@
 //! | §4.2.3-4.2.4, §5.3.16-18 (SECD/AUCH/AURP) | [`issue_challenge`], [`PendingChallenge::check`], [`answer_challenge`] |
 //! | §5.3.13-14 (EERPSIG/NERPSIG, EERPHSH) | [`sign_receipt`], [`verify_receipt`], [`verify_detached`], [`FileDigest`] |
 //! | §6.1-6.4 (file envelopes, streaming) | [`FileSealer`], [`FileOpener`] (all layers, any size, bounded memory), [`EnvelopeWriter`], [`EnvelopeReader`] (encryption layer alone) |
-//! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`open_file_with`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §5.3.3 SFIDCIPH per layer, §8.2 (real peers' files) | [`FileLayers::suite_for`], [`EnvelopeLeniency`], [`EnvelopeDeviation`] |
 //! | §10.4, §11 (certificates) | [`Certificate`], [`TrustAnchors`], [`PrivateKey`], [`SoftwareRsaKey`] |
 //! | §4.2, §5.3.13-14, §6.2-6.3, §10.4 (keys and certificates per purpose, renewal) | [`Identity`], [`PartnerStore`], [`PartnerCertificate`], [`Purpose`], [`CredentialError`] |
 //!
@@ -73,6 +74,16 @@
 //!   §10.4), which the caller recognises from SFIDSEC 00 and SFIDCOMP 0.
 //! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
 //!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
+//! - **Lenient in, as the codec.** [`open_file`] and [`FileOpener`] drop octets after a
+//!   complete ContentInfo at any layer (a widely deployed Java implementation writes its
+//!   trailer twice; OpenSSL and BouncyCastle accept it) and name the deviation in
+//!   [`OpenedFile::deviations`] / [`OpenSummary::deviations`]; the dropped octets reach
+//!   neither the output nor the signed content. [`EnvelopeLeniency::strict`] refuses them
+//!   with [`EnvelopeError::TrailingOctets`]. The single-layer functions ([`open_enveloped`],
+//!   [`decompress`], [`verify_file`], [`EnvelopeReader`]) stay strict.
+//! - SFIDCIPH matters only to the layers that use a suite (signing, encryption) and to a
+//!   signed EERP: [`FileLayers::suite_for`] gives `Ok(None)` for a file that is only
+//!   compressed with SFIDCIPH 00 instead of refusing it with reason 15.
 //! - DESIGN §3.2's `Identity` and `PartnerStore` are here ([`Identity`], [`PartnerStore`]);
 //!   the store is keyed by the codec's `OdetteId` and, beyond a certificate's own
 //!   validity, keeps an acceptance period per partner certificate, so a renewal can
@@ -109,8 +120,9 @@ pub use cert::{CertSummary, Certificate};
 pub use challenge::{CHALLENGE_LEN, PendingChallenge, answer_challenge, issue_challenge};
 pub use digest::FileDigest;
 pub use envelope::{
-    DEFAULT_MAX_DECOMPRESSED, FileLayers, OpenOptions, OpenedFile, SealPlan, compress, decompress,
-    open_enveloped, open_file, seal_enveloped, seal_file, sign_file, verify_file,
+    DEFAULT_MAX_DECOMPRESSED, EnvelopeDeviation, EnvelopeLayer, EnvelopeLeniency, FileLayers,
+    OpenOptions, OpenedFile, SealPlan, compress, decompress, open_enveloped, open_file,
+    open_file_with, seal_enveloped, seal_file, sign_file, verify_file,
 };
 pub use error::{
     AuthError, BerError, CertError, ChallengeFailure, EnvelopeError, KeyOpError, PathError,

@@ -213,9 +213,10 @@ enum State {
         content: Content,
         eocs: usize,
     },
-    Trailer {
-        eocs: usize,
-    },
+    /// After the content: unprotectedAttrs and the end-of-contents that close the structure.
+    Trailer(Closing),
+    /// The ContentInfo is complete; anything more is trailing octets.
+    After,
     Failed,
 }
 
@@ -231,9 +232,14 @@ pub struct EnvelopeReader {
     /// Ciphertext octets not yet forming a whole block.
     partial: Zeroizing<Vec<u8>>,
     key_ok: subtle::Choice,
-    /// Octets fed so far, and where a definite-length ContentInfo ends.
+    /// Octets taken in so far (into `buf` or straight through), and where a
+    /// definite-length ContentInfo ends.
     fed: usize,
     outer_end: Option<usize>,
+    /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
+    /// rather than refused.
+    lenient: bool,
+    trailing: u64,
 }
 
 impl core::fmt::Debug for EnvelopeReader {
@@ -263,7 +269,15 @@ impl EnvelopeReader {
             key_ok: subtle::Choice::from(1),
             fed: 0,
             outer_end: None,
+            lenient: false,
+            trailing: 0,
         }
+    }
+
+    /// Whether to drop octets after the complete ContentInfo (counted by
+    /// [`EnvelopeReader::finish_counting`]) instead of refusing them.
+    pub(crate) fn set_lenient(&mut self, lenient: bool) {
+        self.lenient = lenient;
     }
 
     /// Feeds more input; appends **unverified** plaintext to `out`.
@@ -280,9 +294,15 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        self.fed = self.fed.saturating_add(input.len());
         let mut input = input;
         while !input.is_empty() {
+            if matches!(self.state, State::After) {
+                let r = self.trail(input.len());
+                if r.is_err() {
+                    self.state = State::Failed;
+                }
+                return r;
+            }
             // Ciphertext goes straight from the input when nothing is buffered: one copy
             // fewer than through `buf`.
             let direct = match &mut self.state {
@@ -296,12 +316,14 @@ impl EnvelopeReader {
                 if let State::Body { dec, .. } = &mut self.state {
                     release(dec, self.block, &mut self.partial, head, out);
                 }
+                self.fed += direct;
                 (&[][..], rest)
             } else {
                 // Fed in bounded pieces: parsing consumes from the front of `buf`, so a
                 // bounded `buf` keeps the work linear however large one call is.
                 input.split_at(input.len().min(FEED))
             };
+            self.fed += head.len();
             self.buf.extend_from_slice(head);
             input = rest;
             if let Err(e) = self.process(rng, keys, out) {
@@ -350,33 +372,67 @@ impl EnvelopeReader {
                         rest.truncate(n);
                         decrypt_into(dec, &mut rest);
                         self.held = rest;
-                        let eocs = *eocs;
-                        self.state = State::Trailer { eocs };
+                        self.state = State::Trailer(Closing::new(*eocs, self.outer_end));
                     } else {
                         return Ok(());
                     }
                 }
-                State::Trailer { .. } => {
-                    if self.buf.len() > MAX_TRAILER {
-                        return Err(malformed("data after the EnvelopedData"));
+                State::Trailer(closing) => {
+                    let at = self.fed - self.buf.len();
+                    let closed = closing.step(&mut self.buf, at, "EnvelopedData", &mut |el| {
+                        // Only `[1] unprotectedAttrs` may follow encryptedContentInfo.
+                        if el.first() == Some(&0xa1) {
+                            Ok(())
+                        } else {
+                            Err(malformed("unexpected data after encryptedContent"))
+                        }
+                    })?;
+                    if !closed {
+                        if self.buf.len() > MAX_TRAILER {
+                            return Err(malformed("the EnvelopedData trailer is too large"));
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
+                    self.state = State::After;
+                    let rest = self.buf.len();
+                    self.buf.clear();
+                    self.fed -= rest;
+                    return self.trail(rest);
                 }
+                State::After => return Ok(()),
                 State::Failed => return Err(malformed("reader used after an error")),
             }
         }
     }
 
+    /// Octets after the complete ContentInfo: counted when lenient, refused otherwise.
+    fn trail(&mut self, octets: usize) -> Result<(), EnvelopeError> {
+        if octets == 0 {
+            return Ok(());
+        }
+        if !self.lenient {
+            return Err(EnvelopeError::TrailingOctets {
+                layer: crate::EnvelopeLayer::Enveloped,
+                end: self.fed as u64,
+            });
+        }
+        self.fed += octets;
+        self.trailing += octets as u64;
+        Ok(())
+    }
+
     /// Checks padding and the end of the structure; appends the last plaintext octets.
     /// Only now is the output of [`EnvelopeReader::update`] complete and usable.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
-        let State::Trailer { eocs } = self.state else {
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        self.finish_counting(out).map(|_| ())
+    }
+
+    /// [`EnvelopeReader::finish`]; also returns how many octets after the complete
+    /// ContentInfo a lenient reader dropped.
+    pub(crate) fn finish_counting(mut self, out: &mut Vec<u8>) -> Result<u64, EnvelopeError> {
+        if !matches!(self.state, State::After) {
             return Err(malformed("the EnvelopedData is truncated"));
-        };
-        // A definite length tells at once whether input is missing or left over.
-        check_extent(self.outer_end, self.fed, true, "EnvelopedData")?;
-        let closed = check_trailer(&self.buf, eocs)?;
-        check_extent(self.outer_end, self.fed, closed, "EnvelopedData")?;
+        }
         let last = &self.held;
         let mut ok = self.key_ok;
         let bs = self.block as u8;
@@ -396,7 +452,7 @@ impl EnvelopeReader {
         let keep = last.len().saturating_sub(usize::from(pad));
         out.extend_from_slice(last.get(..keep).unwrap_or_default());
         self.held.clear();
-        Ok(())
+        Ok(self.trailing)
     }
 }
 
@@ -584,20 +640,85 @@ impl<'a> HeaderCursor<'a> {
     }
 }
 
-/// Checks that the input ended exactly where the outer ContentInfo does: at its definite
-/// end (`outer_end`), or, when it is indefinite, with the end-of-contents that closes it
-/// (`closed`: nothing followed the last expected end-of-contents).
-pub(crate) fn check_extent(
+/// Reads the end of a streamed ContentInfo after its content: the elements that follow the
+/// content and the end-of-contents octets that close the indefinite lengths, up to the
+/// point where the outer ContentInfo is complete (X.690 §8.1.5). What comes after that
+/// point is not part of the structure: the caller decides whether to drop or refuse it.
+pub(crate) struct Closing {
+    /// Indefinite lengths to close, and how many end-of-contents closed them so far.
+    eocs: usize,
+    seen: usize,
+    /// Where a definite-length ContentInfo ends, in octets from its start.
     outer_end: Option<usize>,
-    fed: usize,
-    closed: bool,
-    name: &str,
-) -> Result<(), EnvelopeError> {
-    match outer_end {
-        Some(end) if fed < end => Err(malformed(&format!("the {name} is truncated"))),
-        Some(end) if fed > end => Err(malformed(&format!("data after the end of the {name}"))),
-        None if !closed => Err(malformed(&format!("data after the end of the {name}"))),
-        _ => Ok(()),
+}
+
+impl Closing {
+    pub(crate) fn new(eocs: usize, outer_end: Option<usize>) -> Self {
+        Self {
+            eocs,
+            seen: 0,
+            outer_end,
+        }
+    }
+
+    /// Consumes from the front of `buf` (whose first octet lies at offset `at` of the
+    /// ContentInfo) the end-of-contents octets and complete elements that belong to the
+    /// structure, handing each element (BER as received) to `element`. `Ok(true)`: the
+    /// ContentInfo is complete, and `buf` holds only what came after it; `Ok(false)`: more
+    /// input is needed.
+    pub(crate) fn step(
+        &mut self,
+        buf: &mut Vec<u8>,
+        at: usize,
+        name: &str,
+        element: &mut dyn FnMut(&[u8]) -> Result<(), EnvelopeError>,
+    ) -> Result<bool, EnvelopeError> {
+        let mut pos = 0;
+        let r = loop {
+            let here = at + pos;
+            match self.outer_end {
+                Some(end) if here > end => {
+                    break Err(malformed(&format!(
+                        "an element overruns the end of the {name}"
+                    )));
+                }
+                Some(end) if here == end => {
+                    break if self.seen == self.eocs {
+                        Ok(true)
+                    } else {
+                        Err(malformed(&format!(
+                            "the {name} ends before its end-of-contents octets"
+                        )))
+                    };
+                }
+                None if self.seen == self.eocs => break Ok(true),
+                _ => {}
+            }
+            match buf.get(pos..pos + 2) {
+                None => break Ok(false),
+                Some([0, 0]) if self.seen < self.eocs => {
+                    self.seen += 1;
+                    pos += 2;
+                }
+                Some([0, 0]) => {
+                    break Err(malformed(&format!(
+                        "end-of-contents inside the definite-length {name}"
+                    )));
+                }
+                Some(_) => match element_end(buf, pos, 0) {
+                    Ok(Some(end)) => {
+                        if let Err(e) = element(buf.get(pos..end).unwrap_or_default()) {
+                            break Err(e);
+                        }
+                        pos = end;
+                    }
+                    Ok(None) => break Ok(false),
+                    Err(e) => break Err(e),
+                },
+            }
+        };
+        buf.drain(..pos);
+        r
     }
 }
 
@@ -773,35 +894,5 @@ pub(crate) fn take_content(
                 }
             }
         }
-    }
-}
-
-/// The trailer must close the indefinite containers; `[1]` unprotectedAttrs may sit among
-/// them. Returns whether the last end-of-contents was also the last octet.
-fn check_trailer(buf: &[u8], eocs: usize) -> Result<bool, EnvelopeError> {
-    let mut pos = 0;
-    let mut seen = 0;
-    let mut closed_at = None;
-    while pos < buf.len() {
-        if buf.get(pos..pos + 2) == Some(&[0, 0]) {
-            if seen == eocs {
-                return Err(malformed("data after the end of the EnvelopedData"));
-            }
-            seen += 1;
-            pos += 2;
-            if seen == eocs {
-                closed_at = Some(pos);
-            }
-        } else if buf.get(pos) == Some(&0xa1) {
-            pos =
-                element_end(buf, pos, 0)?.ok_or_else(|| malformed("truncated unprotectedAttrs"))?;
-        } else {
-            return Err(malformed("unexpected data after encryptedContent"));
-        }
-    }
-    if seen == eocs {
-        Ok(closed_at == Some(buf.len()))
-    } else {
-        Err(malformed("the EnvelopedData is truncated"))
     }
 }
