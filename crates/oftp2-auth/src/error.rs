@@ -105,6 +105,41 @@ pub enum PathError {
         /// The limit.
         limit: usize,
     },
+    /// A certificate on the path has a critical extension that validation does not process
+    /// (RFC 5280 §4.2: such a certificate MUST be rejected).
+    #[error(
+        "certificate {cert} has the critical extension {extension}, which this validator does \
+         not process (RFC 5280 §4.2); fix: ask the partner's CA for a certificate without it"
+    )]
+    UnknownCriticalExtension {
+        /// The certificate.
+        cert: Box<CertSummary>,
+        /// The extension OID, dotted.
+        extension: String,
+    },
+    /// The certificate's keyUsage or extendedKeyUsage does not allow the purpose it is
+    /// validated for (RFC 5280 §4.2.1.3, §4.2.1.12).
+    #[error(
+        "certificate {cert} may not be used for {purpose}: {detail}; fix: configure the \
+         partner's certificate for that purpose (RFC 5024 §4.2, §6.2-6.3, §5.3.13)"
+    )]
+    PurposeNotAllowed {
+        /// The certificate.
+        cert: Box<CertSummary>,
+        /// The purpose asked for.
+        purpose: crate::Purpose,
+        /// Which extension forbids it and what it allows.
+        detail: String,
+    },
+    /// An issuer's keyUsage does not include keyCertSign (RFC 5280 §4.2.1.3, §6.1.4 (n)).
+    #[error(
+        "certificate {issuer} issued another certificate but its keyUsage does not include \
+         keyCertSign (RFC 5280 §4.2.1.3); fix: supply the real issuing CA"
+    )]
+    IssuerMayNotSignCertificates {
+        /// The issuer.
+        issuer: Box<CertSummary>,
+    },
 }
 
 /// A private-key operation failed (software key or HSM).

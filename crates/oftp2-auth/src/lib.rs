@@ -72,8 +72,11 @@
 //!   receiver's. A file of 1 GiB passes both ways in the same peak heap as one of 4 MiB
 //!   (`tests/stream_memory.rs`). Not reported: a bare Data file (certificate exchange,
 //!   §10.4), which the caller recognises from SFIDSEC 00 and SFIDCOMP 0.
-//! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
-//!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
+//! - [`TrustAnchors::validate`] checks validity, RSA signatures, basicConstraints and
+//!   keyCertSign of intermediates, and refuses unknown critical extensions (RFC 5280 §4.2);
+//!   [`TrustAnchors::validate_for`] also checks keyUsage/extendedKeyUsage for a
+//!   [`Purpose`]. No revocation and no name constraints (a critical nameConstraints is
+//!   refused as unknown).
 //! - **Lenient in, as the codec.** [`open_file`] and [`FileOpener`] drop octets after a
 //!   complete ContentInfo at any layer (a widely deployed Java implementation writes its
 //!   trailer twice; OpenSSL and BouncyCastle accept it) and name the deviation in
