@@ -1,19 +1,29 @@
 //! Bodies of the fuzz targets in `fuzz/` (`auch_content`, `signed_data`, `ber_stream`,
-//! `file_stream`), kept
+//! `file_stream`, `ber_tokens`), kept
 //! here so that `cargo test` on stable replays the committed corpus through exactly the same
 //! code. Not part of the supported API.
 //!
 //! Every body takes the raw fuzz input and panics (through `assert!`) only when a property
 //! does not hold: that panic is the finding. `fuzz/README.md` lists what each target asserts.
 //! The RNG is a deterministic SplitMix64 seeded from the input, **for fuzzing only**.
+//!
+//! Speed: an RSA-2048 decryption costs milliseconds, and the CMS bodies open each input three
+//! or four ways. They decrypt through [`cached_alice`], which does the RSA work once per
+//! distinct encryptedKey (checking on that first time that the blinding RNG does not change
+//! the result) and answers repeats from memory; `ber_tokens` runs the BER walkers alone.
 #![allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
-use crate::error::{ChallengeFailure, EnvelopeError, ReceiptError};
+use crate::error::{ChallengeFailure, EnvelopeError, KeyOpError, ReceiptError};
+use crate::secret::SecretBytes;
+use crate::stream::{Closing, element_end};
+use crate::suite::Digest;
 use crate::{
-    Certificate, EnvelopeReader, FileLayers, FileOpener, OpenOptions, PrivateKey, SoftwareRsaKey,
-    answer_challenge, ber, open_enveloped, open_file, verify_file, verify_receipt,
+    Certificate, CryptoRng, EnvelopeDeviation, EnvelopeReader, FileLayers, FileOpener, OpenOptions,
+    PrivateKey, SoftwareRsaKey, answer_challenge, ber, open_enveloped, open_file, verify_file,
+    verify_receipt,
 };
 
 const ALICE_CERT: &[u8] = include_bytes!("../tests/data/alice.cert.pem");
@@ -30,6 +40,77 @@ fn alice() -> &'static (Certificate, SoftwareRsaKey) {
             panic!("alice.key.pem does not parse");
         };
         (cert, key)
+    })
+}
+
+/// Distinct encryptedKeys remembered by [`CachedKey`] before it starts afresh.
+const CACHE_ENTRIES: usize = 4096;
+
+/// A decryption as cached: the key octets or the error.
+type Decrypted = Result<Vec<u8>, KeyOpError>;
+
+/// Alice's key with its RSA decryptions remembered per encryptedKey (fuzzing only: a real
+/// key must not keep plaintext keys around).
+pub struct CachedKey {
+    cache: Mutex<HashMap<Vec<u8>, Decrypted>>,
+}
+
+impl CachedKey {
+    fn decrypt(&self, encrypted_key: &[u8]) -> Decrypted {
+        let mut cache = match self.cache.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(hit) = cache.get(encrypted_key) {
+            return hit.clone();
+        }
+        // First time: the real key, twice with different blinding; implicit rejection
+        // makes even a bad padding come out the same.
+        let (_, key) = alice();
+        let s = seed(encrypted_key);
+        let first = key
+            .decrypt_key_transport(&mut FuzzRng::new(s), encrypted_key)
+            .map(|k| k.expose().clone());
+        let second = key
+            .decrypt_key_transport(&mut FuzzRng::new(!s), encrypted_key)
+            .map(|k| k.expose().clone());
+        assert_eq!(first, second, "RSA decryption depends on the blinding RNG");
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(encrypted_key.to_vec(), first.clone());
+        first
+    }
+}
+
+impl PrivateKey for CachedKey {
+    fn certificate(&self) -> &Certificate {
+        &alice().0
+    }
+
+    fn decrypt_key_transport(
+        &self,
+        _rng: &mut dyn CryptoRng,
+        encrypted_key: &[u8],
+    ) -> Result<SecretBytes, KeyOpError> {
+        self.decrypt(encrypted_key).map(SecretBytes::new)
+    }
+
+    fn sign_digest(
+        &self,
+        rng: &mut dyn CryptoRng,
+        digest: Digest,
+        hash: &[u8],
+    ) -> Result<Vec<u8>, KeyOpError> {
+        alice().1.sign_digest(rng, digest, hash)
+    }
+}
+
+/// Alice's key behind the decryption cache, shared by every input of a fuzzing process.
+pub fn cached_alice() -> &'static CachedKey {
+    static KEY: OnceLock<CachedKey> = OnceLock::new();
+    KEY.get_or_init(|| CachedKey {
+        cache: Mutex::new(HashMap::new()),
     })
 }
 
@@ -92,7 +173,8 @@ fn seed(data: &[u8]) -> u64 {
 ///
 /// When one of those properties does not hold: that is the finding.
 pub fn auch_content(data: &[u8]) {
-    let (cert, key) = alice();
+    let (cert, _) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let s = seed(data);
     let first = answer_challenge(&mut FuzzRng::new(s), data, &keys);
@@ -191,7 +273,7 @@ pub fn signed_data(data: &[u8]) {
 /// Feeds `stream` to an [`EnvelopeReader`] in the pieces `cuts` delimit; the plaintext, or
 /// the first error.
 fn read_stream(stream: &[u8], cuts: &[usize], rng_seed: u64) -> Result<Vec<u8>, EnvelopeError> {
-    let (_, key) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let mut rng = FuzzRng::new(rng_seed);
     let mut reader = EnvelopeReader::new();
@@ -250,7 +332,7 @@ pub fn ber_stream(data: &[u8]) {
             "the reader differs when fed one octet at a time"
         );
     }
-    let (_, key) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let opened = open_enveloped(&mut FuzzRng::new(s ^ 3), stream, &keys);
     match (&whole, &opened) {
@@ -276,11 +358,13 @@ fn cut_points(n: usize, rest: &[u8]) -> (Vec<usize>, &[u8]) {
 /// Limit on inflated output in `file_stream`.
 const FILE_STREAM_LIMIT: usize = 1 << 20;
 
-/// What a `FileOpener` made of a stream: the content and the signer's serial, or the error.
-type Opened = Result<(Vec<u8>, Option<Vec<u8>>), EnvelopeError>;
+/// What a `FileOpener` made of a stream: the content, the signer's serial and the
+/// deviations tolerated, or the error.
+type Opened = Result<(Vec<u8>, Option<Vec<u8>>, Vec<EnvelopeDeviation>), EnvelopeError>;
 
 fn open_stream(stream: &[u8], cuts: &[usize], layers: FileLayers, seed: u64) -> Opened {
-    let (cert, key) = alice();
+    let (cert, _) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let signers = [cert.clone()];
     let options = OpenOptions {
@@ -304,7 +388,11 @@ fn open_stream(stream: &[u8], cuts: &[usize], layers: FileLayers, seed: u64) -> 
         out.len() as u64,
         "content octets miscounted"
     );
-    Ok((out, summary.signature.map(|s| s.signer().serial().to_vec())))
+    Ok((
+        out,
+        summary.signature.map(|s| s.signer().serial().to_vec()),
+        summary.deviations,
+    ))
 }
 
 /// Two openings of the same stream both succeed with the same content and signer, or both
@@ -326,7 +414,7 @@ fn same_outcome(a: &Opened, b: &Opened, how: &str) {
 /// Asserts: no panic; the same content and signer, or an error, whether the stream comes at
 /// once, at the cut points, or (up to 2 KiB) one octet at a time; the content octets reported
 /// are those handed out; what the opener accepts, [`open_file`] (in memory) accepts with
-/// the same content and signer.
+/// the same content, signer and deviations.
 ///
 /// # Panics
 ///
@@ -350,8 +438,9 @@ pub fn file_stream(data: &[u8]) {
         let octets = open_stream(stream, &bytewise, layers, s ^ 2);
         same_outcome(&whole, &octets, "one octet at a time");
     }
-    if let Ok((content, signer)) = &whole {
-        let (cert, key) = alice();
+    if let Ok((content, signer, deviations)) = &whole {
+        let (cert, _) = alice();
+        let key = cached_alice();
         let keys: [&dyn PrivateKey; 1] = [key];
         let signers = [cert.clone()];
         let options = OpenOptions {
@@ -368,8 +457,119 @@ pub fn file_stream(data: &[u8]) {
                     *signer,
                     "opener and open_file name different signers"
                 );
+                assert_eq!(
+                    &opened.deviations, deviations,
+                    "opener and open_file report different deviations"
+                );
             }
             Err(e) => panic!("the opener accepted, open_file refused: {e:?}"),
         }
     }
+}
+
+/// `ber_tokens`: the BER walkers alone, no cryptography: [`ber::normalize`] (in memory) and
+/// the streaming readers' `element_end` and `Closing` (the end of a streamed ContentInfo).
+///
+/// Input: octet 0 holds the number of cut points (mod 8, bits 0-2) and the number of
+/// end-of-contents a `Closing` expects (bits 3-5); then two octets (big-endian) per cut
+/// point; the rest is the stream (the `ber_stream` layout, so its corpus serves here too).
+///
+/// Asserts: no panic; [`ber::normalize`] output is a fixed point and its error offsets lie
+/// in the input; where `normalize` accepts the input, `element_end` finds the same single
+/// element, on the input and on its DER form (or refuses a high tag number, which CMS never
+/// uses); `element_end` on any prefix of a complete element says "more input" and on any
+/// longer input the same end; `Closing` fed at the cut points or one octet at a time hands
+/// out the same elements, stops at the same point and keeps the same rest as fed at once.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn ber_tokens(data: &[u8]) {
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let (cuts, stream) = cut_points(usize::from(n % 8), rest);
+
+    let normalized = ber::normalize(stream);
+    let end = element_end(stream, 0, 0);
+    match &normalized {
+        Ok(der) => {
+            assert_eq!(
+                ber::normalize(der).as_ref(),
+                Ok(der),
+                "normalize is not idempotent"
+            );
+            for (what, input) in [("input", stream), ("DER", der.as_slice())] {
+                match element_end(input, 0, 0) {
+                    Ok(Some(e)) => assert_eq!(e, input.len(), "walkers disagree on the {what}"),
+                    Ok(None) => panic!("normalize took the {what}, element_end wants more"),
+                    // tlv_head refuses high tag numbers; normalize copies them.
+                    Err(_) => assert!(has_high_tag(input), "element_end refused the {what}"),
+                }
+            }
+        }
+        Err(e) => assert!(
+            e.offset <= stream.len(),
+            "error offset {} past the input",
+            e.offset
+        ),
+    }
+    if let Ok(Some(e)) = end {
+        for &cut in cuts.iter().chain([e.saturating_sub(1), e / 2].iter()) {
+            let got = element_end(stream.get(..cut).unwrap_or_default(), 0, 0);
+            let want = if cut < e { None } else { Some(e) };
+            assert_eq!(
+                got,
+                Ok(want),
+                "element_end on {cut} of {} octets",
+                stream.len()
+            );
+        }
+    }
+
+    let eocs = usize::from((n >> 3) % 8);
+    let whole = closing(stream, &[], eocs);
+    let split = closing(stream, &cuts, eocs);
+    assert_eq!(whole, split, "Closing depends on the split at {cuts:?}");
+    if stream.len() <= 512 {
+        let bytewise: Vec<usize> = (1..stream.len()).collect();
+        assert_eq!(
+            whole,
+            closing(stream, &bytewise, eocs),
+            "Closing octet by octet"
+        );
+    }
+}
+
+/// Whether some identifier octet in `input` could start a high tag number (low five bits
+/// set): `tlv_head` refuses those.
+fn has_high_tag(input: &[u8]) -> bool {
+    input.iter().any(|&b| b & 0x1f == 0x1f)
+}
+
+/// What a `Closing` made of `stream` fed at `cuts`: the elements, whether it closed (and the
+/// rest after that point), or the error.
+type Closed = Result<(Vec<Vec<u8>>, bool, Vec<u8>), EnvelopeError>;
+
+fn closing(stream: &[u8], cuts: &[usize], eocs: usize) -> Closed {
+    let mut c = Closing::new(eocs, None);
+    let mut buf = Vec::new();
+    let mut elements = Vec::new();
+    let (mut at, mut from) = (0, 0);
+    for &cut in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let piece = stream.get(from..cut.max(from)).unwrap_or_default();
+        from = cut.max(from);
+        buf.extend_from_slice(piece);
+        let before = buf.len();
+        let closed = c.step(&mut buf, at, "test", &mut |el| {
+            elements.push(el.to_vec());
+            Ok(())
+        })?;
+        at += before - buf.len();
+        if closed {
+            buf.extend_from_slice(stream.get(from..).unwrap_or_default());
+            return Ok((elements, true, buf));
+        }
+    }
+    Ok((elements, false, buf))
 }

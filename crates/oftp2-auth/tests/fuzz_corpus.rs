@@ -34,11 +34,12 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 /// A fuzz target body.
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 4] = [
+const TARGETS: [(&str, Body); 5] = [
     ("auch_content", oftp2_auth::fuzzing::auch_content),
     ("signed_data", oftp2_auth::fuzzing::signed_data),
     ("ber_stream", oftp2_auth::fuzzing::ber_stream),
     ("file_stream", oftp2_auth::fuzzing::file_stream),
+    ("ber_tokens", oftp2_auth::fuzzing::ber_tokens),
 ];
 
 fn replay(target: &str, body: Body) {
@@ -69,6 +70,11 @@ fn ber_stream_corpus() {
 #[test]
 fn file_stream_corpus() {
     replay(TARGETS[3].0, TARGETS[3].1);
+}
+
+#[test]
+fn ber_tokens_corpus() {
+    replay(TARGETS[4].0, TARGETS[4].1);
 }
 
 /// Reproducers of open findings (`fuzz/regressions/<target>/open-*`, see `fuzz/README.md`).
