@@ -275,6 +275,17 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
     need!(c.enter(0x30, kind.name()));
     let version = need!(c.der_element());
     let algorithms = need!(c.der_element());
+    // The same tags the in-memory readers demand (RFC 5652 §5.1, RFC 3274 §1.1).
+    let (algorithms_tag, algorithms_name) = match kind {
+        EncapKind::Signed => (0x31, "digestAlgorithms"),
+        EncapKind::Compressed => (0x30, "compressionAlgorithm"),
+    };
+    if version.first() != Some(&0x02) {
+        return Err(malformed(&format!("{}.version", kind.name())));
+    }
+    if algorithms.first() != Some(&algorithms_tag) {
+        return Err(malformed(algorithms_name));
+    }
     let (tag, encap_len, hdr) = need!(c.peek());
     if tag != 0x30 {
         return Err(malformed("encapContentInfo"));
