@@ -211,7 +211,7 @@ enum State {
     Body {
         dec: Box<Dec>,
         content: Content,
-        eocs: usize,
+        open: Vec<Option<usize>>,
     },
     /// After the content: unprotectedAttrs and the end-of-contents that close the structure.
     Trailer(Closing),
@@ -232,10 +232,8 @@ pub struct EnvelopeReader {
     /// Ciphertext octets not yet forming a whole block.
     partial: Zeroizing<Vec<u8>>,
     key_ok: subtle::Choice,
-    /// Octets taken in so far (into `buf` or straight through), and where a
-    /// definite-length ContentInfo ends.
+    /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
-    outer_end: Option<usize>,
     /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
     /// rather than refused.
     lenient: bool,
@@ -268,7 +266,6 @@ impl EnvelopeReader {
             partial: Zeroizing::new(Vec::new()),
             key_ok: subtle::Choice::from(1),
             fed: 0,
-            outer_end: None,
             lenient: false,
             trailing: 0,
         }
@@ -352,15 +349,14 @@ impl EnvelopeReader {
                     let (dec, key_ok) = open_key(rng, keys, &h)?;
                     self.block = h.cipher.block_len();
                     self.key_ok = key_ok;
-                    self.outer_end = h.outer_end;
                     self.buf.drain(..h.consumed);
                     self.state = State::Body {
                         dec: Box::new(dec),
                         content: h.content,
-                        eocs: h.eocs,
+                        open: h.open,
                     };
                 }
-                State::Body { dec, content, eocs } => {
+                State::Body { dec, content, open } => {
                     let done = take_content(&mut self.buf, content, &mut self.partial)?;
                     release(dec, self.block, &mut self.partial, &[], out);
                     if done {
@@ -372,7 +368,7 @@ impl EnvelopeReader {
                         rest.truncate(n);
                         decrypt_into(dec, &mut rest);
                         self.held = rest;
-                        self.state = State::Trailer(Closing::new(*eocs, self.outer_end));
+                        self.state = State::Trailer(Closing::new(core::mem::take(open)));
                     } else {
                         return Ok(());
                     }
@@ -490,9 +486,9 @@ fn decrypt_into(dec: &mut Dec, data: &mut [u8]) {
 }
 
 struct Header {
-    outer_end: Option<usize>,
     consumed: usize,
-    eocs: usize,
+    /// The elements still open after the header (see [`HeaderCursor::open`]).
+    open: Vec<Option<usize>>,
     rids_der: Vec<u8>,
     cipher: ContentCipher,
     iv: Vec<u8>,
@@ -579,8 +575,9 @@ pub(crate) struct HeaderCursor<'a> {
     buf: &'a [u8],
     /// Octets consumed so far.
     pub(crate) pos: usize,
-    /// Indefinite lengths entered (each ends with an end-of-contents in the trailer).
-    pub(crate) eocs: usize,
+    /// The constructed elements entered and not closed yet, outermost first: where each
+    /// definite one ends, `None` for an indefinite one (an end-of-contents closes it).
+    pub(crate) open: Vec<Option<usize>>,
 }
 
 impl<'a> HeaderCursor<'a> {
@@ -588,7 +585,7 @@ impl<'a> HeaderCursor<'a> {
         Self {
             buf,
             pos: 0,
-            eocs: 0,
+            open: Vec::new(),
         }
     }
 
@@ -607,15 +604,41 @@ impl<'a> HeaderCursor<'a> {
         if found != tag {
             return Err(malformed(what));
         }
-        self.step_into(len, hdr);
+        self.step_into(len, hdr)?;
         Ok(Some(()))
     }
 
-    /// Moves past an element header already read with [`HeaderCursor::peek`].
-    pub(crate) fn step_into(&mut self, len: Option<usize>, hdr: usize) {
+    /// Moves into an element whose header was read with [`HeaderCursor::peek`].
+    pub(crate) fn step_into(
+        &mut self,
+        len: Option<usize>,
+        hdr: usize,
+    ) -> Result<(), EnvelopeError> {
+        let end = self.step_over_header(len, hdr)?;
+        self.open.push(end);
+        Ok(())
+    }
+
+    /// Moves past the header of an element read with [`HeaderCursor::peek`] that is not
+    /// entered (its content is read separately); returns where it ends, if definite.
+    pub(crate) fn step_over_header(
+        &mut self,
+        len: Option<usize>,
+        hdr: usize,
+    ) -> Result<Option<usize>, EnvelopeError> {
         self.pos += hdr;
-        if len.is_none() {
-            self.eocs += 1;
+        let end = len.map(|len| self.pos.saturating_add(len));
+        if let Some(end) = end {
+            self.within(end)?;
+        }
+        Ok(end)
+    }
+
+    /// Refuses an element ending at `end` past the innermost definite element it sits in.
+    fn within(&self, end: usize) -> Result<(), EnvelopeError> {
+        match self.open.iter().rev().find_map(|e| *e) {
+            Some(limit) if end > limit => Err(malformed("an element overruns the one it is in")),
+            _ => Ok(()),
         }
     }
 
@@ -624,6 +647,7 @@ impl<'a> HeaderCursor<'a> {
         let Some(end) = element_end(self.buf, self.pos, 0)? else {
             return Ok(None);
         };
+        self.within(end)?;
         let el = self.buf.get(self.pos..end).unwrap_or_default();
         self.pos = end;
         Ok(Some(el))
@@ -641,24 +665,18 @@ impl<'a> HeaderCursor<'a> {
 }
 
 /// Reads the end of a streamed ContentInfo after its content: the elements that follow the
-/// content and the end-of-contents octets that close the indefinite lengths, up to the
-/// point where the outer ContentInfo is complete (X.690 §8.1.5). What comes after that
-/// point is not part of the structure: the caller decides whether to drop or refuse it.
+/// content and the ends of the elements still open, definite (at their length) or
+/// indefinite (an end-of-contents, X.690 §8.1.5), up to the point where the outer
+/// ContentInfo is complete. What comes after that point is not part of the structure: the
+/// caller decides whether to drop or refuse it.
 pub(crate) struct Closing {
-    /// Indefinite lengths to close, and how many end-of-contents closed them so far.
-    eocs: usize,
-    seen: usize,
-    /// Where a definite-length ContentInfo ends, in octets from its start.
-    outer_end: Option<usize>,
+    /// The elements still open, outermost first (see [`HeaderCursor::open`]).
+    open: Vec<Option<usize>>,
 }
 
 impl Closing {
-    pub(crate) fn new(eocs: usize, outer_end: Option<usize>) -> Self {
-        Self {
-            eocs,
-            seen: 0,
-            outer_end,
-        }
+    pub(crate) fn new(open: Vec<Option<usize>>) -> Self {
+        Self { open }
     }
 
     /// Consumes from the front of `buf` (whose first octet lies at offset `at` of the
@@ -676,33 +694,35 @@ impl Closing {
         let mut pos = 0;
         let r = loop {
             let here = at + pos;
-            match self.outer_end {
-                Some(end) if here > end => {
-                    break Err(malformed(&format!(
-                        "an element overruns the end of the {name}"
-                    )));
+            // Definite elements end at their length.
+            let mut overrun = false;
+            while let Some(Some(end)) = self.open.last() {
+                if here < *end {
+                    break;
                 }
-                Some(end) if here == end => {
-                    break if self.seen == self.eocs {
-                        Ok(true)
-                    } else {
-                        Err(malformed(&format!(
-                            "the {name} ends before its end-of-contents octets"
-                        )))
-                    };
+                overrun = here > *end;
+                if overrun {
+                    break;
                 }
-                None if self.seen == self.eocs => break Ok(true),
-                _ => {}
+                self.open.pop();
+            }
+            if overrun {
+                break Err(malformed(&format!(
+                    "an element overruns the end of the {name}"
+                )));
+            }
+            if self.open.is_empty() {
+                break Ok(true);
             }
             match buf.get(pos..pos + 2) {
                 None => break Ok(false),
-                Some([0, 0]) if self.seen < self.eocs => {
-                    self.seen += 1;
+                Some([0, 0]) if self.open.last() == Some(&None) => {
+                    self.open.pop();
                     pos += 2;
                 }
                 Some([0, 0]) => {
                     break Err(malformed(&format!(
-                        "end-of-contents inside the definite-length {name}"
+                        "end-of-contents inside a definite-length element of the {name}"
                     )));
                 }
                 Some(_) => match element_end(buf, pos, 0) {
@@ -743,8 +763,6 @@ pub(crate) fn expect_content_type(
 /// Parses everything up to the first ciphertext octet.
 fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
-    let (_, outer_len, outer_hdr) = need!(c.peek());
-    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(
         need!(c.element()),
@@ -763,7 +781,7 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     let alg = need!(c.der_element());
     let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
     let (tag, len, hdr) = need!(c.peek());
-    c.pos += hdr;
+    c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
         (0x80, Some(len)) => Content::Primitive(len),
         // An indefinite [0] ends with its own EOC, which `take_content` consumes.
@@ -774,9 +792,8 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
         _ => return Err(malformed("encryptedContent is absent or has the wrong tag")),
     };
     Ok(Some(Header {
-        outer_end,
         consumed: c.pos,
-        eocs: c.eocs,
+        open: c.open,
         rids_der: rids,
         cipher,
         iv,

@@ -242,12 +242,11 @@ struct EncapReader {
     kind: EncapKind,
     state: EncapState,
     buf: Vec<u8>,
-    eocs: usize,
+    /// The elements still open after the header (see `HeaderCursor::open`).
+    open: Vec<Option<usize>>,
     scratch: Vec<u8>,
-    /// Octets taken in so far (into `buf` or straight through), and where a
-    /// definite-length ContentInfo ends.
+    /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
-    outer_end: Option<usize>,
     /// The elements after the content, DER-normalized, and their total size.
     trailer: Vec<Vec<u8>>,
     trailer_octets: usize,
@@ -258,17 +257,14 @@ struct EncapReader {
 }
 
 struct EncapHeader {
-    outer_end: Option<usize>,
     consumed: usize,
-    eocs: usize,
+    open: Vec<Option<usize>>,
     prefix: [Vec<u8>; 2],
     content: Content,
 }
 
 fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
-    let (_, outer_len, outer_hdr) = need!(c.peek());
-    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
     need!(c.enter(0xa0, "ContentInfo.content"));
@@ -290,7 +286,7 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
     if tag != 0x30 {
         return Err(malformed("encapContentInfo"));
     }
-    c.step_into(encap_len, hdr);
+    c.step_into(encap_len, hdr)?;
     let encap_end = encap_len.map(|len| c.pos + len);
     let content_type = need!(c.element());
     if matches!(kind, EncapKind::Signed) && content_type != asn1::oid(&oids::ID_DATA).as_slice() {
@@ -305,9 +301,9 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
             EncapKind::Compressed => "the CompressedData has no content",
         }));
     }
-    c.step_into(len, hdr);
+    c.step_into(len, hdr)?;
     let (tag, len, hdr) = need!(c.peek());
-    c.pos += hdr;
+    c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
         (0x04, Some(len)) => Content::Primitive(len),
         // An indefinite OCTET STRING ends with its own EOC, which `take_content` consumes.
@@ -318,9 +314,8 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
         _ => return Err(malformed("eContent is not an OCTET STRING")),
     };
     Ok(Some(EncapHeader {
-        outer_end,
         consumed: c.pos,
-        eocs: c.eocs,
+        open: c.open,
         prefix: [version, algorithms],
         content,
     }))
@@ -332,10 +327,9 @@ impl EncapReader {
             kind,
             state: EncapState::Header,
             buf: Vec::new(),
-            eocs: 0,
+            open: Vec::new(),
             scratch: Vec::new(),
             fed: 0,
-            outer_end: None,
             trailer: Vec::new(),
             trailer_octets: 0,
             lenient: false,
@@ -420,8 +414,7 @@ impl EncapReader {
                         return Ok(());
                     };
                     self.buf.drain(..h.consumed);
-                    self.eocs = h.eocs;
-                    self.outer_end = h.outer_end;
+                    self.open = h.open;
                     sink(Piece::Header(&h.prefix))?;
                     self.state = EncapState::Body(h.content);
                 }
@@ -434,7 +427,7 @@ impl EncapReader {
                     if !done {
                         return Ok(());
                     }
-                    self.state = EncapState::Trailer(Closing::new(self.eocs, self.outer_end));
+                    self.state = EncapState::Trailer(Closing::new(core::mem::take(&mut self.open)));
                 }
                 EncapState::Trailer(closing) => {
                     let at = self.fed - self.buf.len();
