@@ -46,10 +46,15 @@ pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, Envelope
             found: ct.oid_string(),
         });
     }
-    let cd = r
+    let mut wrapped = r
         .tagged(0xa0, "ContentInfo.content")
-        .and_then(|w| w.reader().tagged(0x30, "CompressedData"))
-        .map_err(malformed)?;
+        .map_err(malformed)?
+        .reader();
+    let cd = wrapped.tagged(0x30, "CompressedData").map_err(malformed)?;
+    // Nothing else, as the streaming reader demands (RFC 5652 §3, RFC 3274 §1.1).
+    if !wrapped.is_empty() || !r.is_empty() {
+        return Err(malformed("data after the CompressedData"));
+    }
     let mut c = cd.reader();
     c.tagged(0x02, "CompressedData.version")
         .map_err(malformed)?;
@@ -65,11 +70,11 @@ pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, Envelope
     let encap = c.tagged(0x30, "encapContentInfo").map_err(malformed)?;
     let mut e = encap.reader();
     e.tagged(0x06, "eContentType").map_err(malformed)?;
-    let zlib = e
-        .tagged(0xa0, "eContent")
-        .and_then(|w| w.reader().any())
-        .and_then(|o| o.octets())
-        .map_err(malformed)?;
+    let mut content = e.tagged(0xa0, "eContent").map_err(malformed)?.reader();
+    let zlib = content.any().and_then(|o| o.octets()).map_err(malformed)?;
+    if !content.is_empty() || !e.is_empty() || !c.is_empty() {
+        return Err(malformed("unexpected data after the compressed content"));
+    }
     let mut out = Vec::new();
     let mut z =
         flate2::read::ZlibDecoder::new(zlib.as_slice()).take((limit as u64).saturating_add(1));

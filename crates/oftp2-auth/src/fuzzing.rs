@@ -556,7 +556,7 @@ fn has_high_tag(input: &[u8]) -> bool {
 
 /// What a `Closing` made of `stream` fed at `cuts`: the elements, whether it closed (and the
 /// rest after that point), or the error.
-type Closed = Result<(Vec<Vec<u8>>, bool, Vec<u8>), EnvelopeError>;
+type Closed = Result<(Vec<(usize, Vec<u8>)>, bool, Vec<u8>), EnvelopeError>;
 
 fn closing(stream: &[u8], cuts: &[usize], eocs: usize) -> Closed {
     let mut c = Closing::new(vec![None; eocs]);
@@ -568,8 +568,8 @@ fn closing(stream: &[u8], cuts: &[usize], eocs: usize) -> Closed {
         from = cut.max(from);
         buf.extend_from_slice(piece);
         let before = buf.len();
-        let closed = c.step(&mut buf, at, "test", &mut |el| {
-            elements.push(el.to_vec());
+        let closed = c.step(&mut buf, at, "test", &mut |el, depth| {
+            elements.push((depth, el.to_vec()));
             Ok(())
         })?;
         at += before - buf.len();

@@ -234,6 +234,8 @@ pub struct EnvelopeReader {
     key_ok: subtle::Choice,
     /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
+    /// Whether unprotectedAttrs came.
+    unprotected: bool,
     /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
     /// rather than refused.
     lenient: bool,
@@ -266,6 +268,7 @@ impl EnvelopeReader {
             partial: Zeroizing::new(Vec::new()),
             key_ok: subtle::Choice::from(1),
             fed: 0,
+            unprotected: false,
             lenient: false,
             trailing: 0,
         }
@@ -375,14 +378,18 @@ impl EnvelopeReader {
                 }
                 State::Trailer(closing) => {
                     let at = self.fed - self.buf.len();
-                    let closed = closing.step(&mut self.buf, at, "EnvelopedData", &mut |el| {
-                        // Only `[1] unprotectedAttrs` may follow encryptedContentInfo.
-                        if el.first() == Some(&0xa1) {
-                            Ok(())
-                        } else {
-                            Err(malformed("unexpected data after encryptedContent"))
-                        }
-                    })?;
+                    let unprotected = &mut self.unprotected;
+                    let closed =
+                        closing.step(&mut self.buf, at, "EnvelopedData", &mut |el, depth| {
+                            // Only one `[1] unprotectedAttrs`, in the EnvelopedData after
+                            // encryptedContentInfo (RFC 5652 §6.1).
+                            if el.first() == Some(&0xa1) && depth == ENCLOSED && !*unprotected {
+                                *unprotected = true;
+                                Ok(())
+                            } else {
+                                Err(malformed("unexpected data after encryptedContent"))
+                            }
+                        })?;
                     if !closed {
                         if self.buf.len() > MAX_TRAILER {
                             return Err(malformed("the EnvelopedData trailer is too large"));
@@ -664,6 +671,13 @@ impl<'a> HeaderCursor<'a> {
     }
 }
 
+/// What [`Closing::step`] hands each element to, with its depth.
+pub(crate) type ElementSink<'a> = dyn FnMut(&[u8], usize) -> Result<(), EnvelopeError> + 'a;
+
+/// How deep the elements directly in a SignedData, EnvelopedData or CompressedData sit:
+/// ContentInfo, `[0] content`, the structure itself.
+pub(crate) const ENCLOSED: usize = 3;
+
 /// Reads the end of a streamed ContentInfo after its content: the elements that follow the
 /// content and the ends of the elements still open, definite (at their length) or
 /// indefinite (an end-of-contents, X.690 §8.1.5), up to the point where the outer
@@ -683,13 +697,14 @@ impl Closing {
     /// ContentInfo) the end-of-contents octets and complete elements that belong to the
     /// structure, handing each element (BER as received) to `element`. `Ok(true)`: the
     /// ContentInfo is complete, and `buf` holds only what came after it; `Ok(false)`: more
-    /// input is needed.
+    /// input is needed. `element` also gets the number of elements it sits in
+    /// ([`ENCLOSED`]: directly in the SignedData, EnvelopedData or CompressedData).
     pub(crate) fn step(
         &mut self,
         buf: &mut Vec<u8>,
         at: usize,
         name: &str,
-        element: &mut dyn FnMut(&[u8]) -> Result<(), EnvelopeError>,
+        element: &mut ElementSink<'_>,
     ) -> Result<bool, EnvelopeError> {
         let mut pos = 0;
         let r = loop {
@@ -727,7 +742,8 @@ impl Closing {
                 }
                 Some(_) => match element_end(buf, pos, 0) {
                     Ok(Some(end)) => {
-                        if let Err(e) = element(buf.get(pos..end).unwrap_or_default()) {
+                        let depth = self.open.len();
+                        if let Err(e) = element(buf.get(pos..end).unwrap_or_default(), depth) {
                             break Err(e);
                         }
                         pos = end;
@@ -760,6 +776,15 @@ pub(crate) fn expect_content_type(
     })
 }
 
+/// Refuses an element whose tag is not `tag` (`what` names it).
+pub(crate) fn expect_tag(element: &[u8], tag: u8, what: &str) -> Result<(), EnvelopeError> {
+    if element.first() == Some(&tag) {
+        Ok(())
+    } else {
+        Err(malformed(what))
+    }
+}
+
 /// Parses everything up to the first ciphertext octet.
 fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
@@ -771,14 +796,17 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     )?;
     need!(c.enter(0xa0, "ContentInfo.content"));
     need!(c.enter(0x30, "EnvelopedData"));
-    let _version = need!(c.element());
+    // The same tags the in-memory reader demands (RFC 5652 §6.1).
+    expect_tag(need!(c.element()), 0x02, "EnvelopedData.version")?;
     if need!(c.peek()).0 == 0xa0 {
         let _originator = need!(c.element());
     }
     let rids = need!(c.der_element());
+    expect_tag(&rids, 0x31, "recipientInfos")?;
     need!(c.enter(0x30, "encryptedContentInfo"));
-    let _content_type = need!(c.element());
+    expect_tag(need!(c.element()), 0x06, "contentType")?;
     let alg = need!(c.der_element());
+    expect_tag(&alg, 0x30, "contentEncryptionAlgorithm")?;
     let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
     let (tag, len, hdr) = need!(c.peek());
     c.step_over_header(len, hdr)?;

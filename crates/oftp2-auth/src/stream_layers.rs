@@ -23,8 +23,8 @@ use crate::error::{AuthError, EnvelopeError, ReceiptError};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedSignature};
 use crate::stream::{
-    Closing, Content, EnvelopeReader, EnvelopeWriter, HeaderCursor, expect_content_type, malformed,
-    need, take_content,
+    Closing, Content, ENCLOSED, EnvelopeReader, EnvelopeWriter, HeaderCursor, expect_content_type,
+    malformed, need, take_content,
 };
 use crate::suite::Digest;
 
@@ -432,16 +432,21 @@ impl EncapReader {
                 EncapState::Trailer(closing) => {
                     let at = self.fed - self.buf.len();
                     let (trailer, octets) = (&mut self.trailer, &mut self.trailer_octets);
-                    let closed = closing.step(&mut self.buf, at, self.kind.name(), &mut |el| {
-                        *octets += el.len();
-                        if *octets > MAX_TRAILER {
-                            return Err(malformed("trailer too large"));
-                        }
-                        trailer.push(
-                            crate::ber::normalize(el).map_err(|e| malformed(&e.to_string()))?,
-                        );
-                        Ok(())
-                    })?;
+                    let closed =
+                        closing.step(&mut self.buf, at, self.kind.name(), &mut |el, depth| {
+                            // Certificates, crls, signerInfos: in the SignedData itself.
+                            if depth != ENCLOSED {
+                                return Err(malformed("unexpected data after the content"));
+                            }
+                            *octets += el.len();
+                            if *octets > MAX_TRAILER {
+                                return Err(malformed("trailer too large"));
+                            }
+                            trailer.push(
+                                crate::ber::normalize(el).map_err(|e| malformed(&e.to_string()))?,
+                            );
+                            Ok(())
+                        })?;
                     if !closed {
                         if self.buf.len() > MAX_TRAILER {
                             return Err(malformed("trailer too large"));
