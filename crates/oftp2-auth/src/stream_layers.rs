@@ -24,7 +24,7 @@ use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedSignature};
 use crate::stream::{
     Closing, Content, ENCLOSED, EnvelopeReader, EnvelopeWriter, HeaderCursor, expect_content_type,
-    malformed, need, take_content,
+    expect_tag, malformed, need, take_content,
 };
 use crate::suite::Digest;
 
@@ -289,6 +289,7 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
     c.step_into(encap_len, hdr)?;
     let encap_end = encap_len.map(|len| c.pos + len);
     let content_type = need!(c.element());
+    expect_tag(content_type, 0x06, "eContentType")?;
     if matches!(kind, EncapKind::Signed) && content_type != asn1::oid(&oids::ID_DATA).as_slice() {
         return Err(malformed("eContentType is not id-data (RFC 5024 §6.2)"));
     }
