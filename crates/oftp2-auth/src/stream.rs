@@ -930,13 +930,15 @@ pub(crate) fn take_content(
                 let (0x04, Some(len)) = (tag, len) else {
                     return Err(malformed("content chunk is not a definite OCTET STRING"));
                 };
-                buf.drain(..hdr);
-                *chunk_left = len;
                 if let Some(r) = remaining {
+                    // The chunk, header and octets, must fit in the definite length.
                     *r = r
                         .checked_sub(hdr)
-                        .ok_or_else(|| malformed("chunk overruns encryptedContent"))?;
+                        .filter(|left| *left >= len)
+                        .ok_or_else(|| malformed("a content chunk overruns its container"))?;
                 }
+                buf.drain(..hdr);
+                *chunk_left = len;
             }
         }
     }
