@@ -48,18 +48,21 @@
 //!
 //! # Dependencies and deviations from DESIGN.md §5
 //!
-//! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`),
-//! x509-cert 0.3.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1 0.11.0,
-//! sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1, zeroize 1,
-//! flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
+//! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`), x509-cert
+//! 0.3.0, cms 0.3.0-rc.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1
+//! 0.11.0, sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1,
+//! zeroize 1, flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
 //!
-//! - **No `cms` crate.** `cms 0.3.0-rc.0` resolves with this set, but only offers ASN.1
-//!   structs, and every CMS operation OFTP2 needs is on DESIGN §5's "what `cms` lacks" list.
-//!   Its `der`-derived types also reject the BER forms peers send (constructed `[0]`
-//!   encryptedContent) and re-encode SET OF, while signatures must cover the attribute bytes
-//!   as received. A ~200-line private DER reader/writer (`asn1.rs`) after
-//!   [`ber::normalize`] does the job with fewer moving parts and one fewer RC pin.
-//!   `x509-cert` still parses certificates. `spki` is reached through `rsa`'s re-exports.
+//! - **`cms` (=0.3.0-rc.0, no default features: its builder reads the clock), one structure
+//!   so far.** CompressedData is decoded with `cms`'s types, in memory after
+//!   [`ber::normalize`] and, for the streamed header (version, compressionAlgorithm), through
+//!   the same types, so both readers take the same headers. SignedData and EnvelopedData
+//!   still go through the private DER reader (`asn1.rs`): `der`'s SET OF types sort their
+//!   elements on decoding, while a signature covers the signed attributes in the order
+//!   received (RFC 5652 §5.4), so the signer infos must keep their raw bytes; moving them is
+//!   the next step of the migration. `x509-cert` parses certificates (keyUsage and
+//!   extendedKeyUsage through its typed extensions). `spki` is reached through the
+//!   re-exports of `rsa` and `x509-cert`.
 //! - [`EnvelopeError::efna_reason`] gives the EFNA code as `u8`; with the codec types,
 //!   `From<&EnvelopeError> for EfnaReason` does the same.
 //! - DESIGN §3.2's plan-driven streaming writer and reader are [`FileSealer`] and

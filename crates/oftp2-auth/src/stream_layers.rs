@@ -613,7 +613,9 @@ impl DecompressReader {
     pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
         let (z, ended, limit) = (&mut self.z, &mut self.ended, self.limit);
         self.inner.update(input, &mut |piece| match piece {
-            Piece::Header([_, algorithm]) => expect_zlib(algorithm),
+            Piece::Header([version, algorithm]) => {
+                crate::compressed::check_header(version, algorithm)
+            }
             Piece::Content(data) => inflate(z, ended, limit, data, out),
         })
     }
@@ -631,21 +633,6 @@ impl DecompressReader {
             });
         }
         Ok(trailing)
-    }
-}
-
-fn expect_zlib(algorithm: &[u8]) -> Result<(), EnvelopeError> {
-    let (alg, _) = asn1::parse_tlv(algorithm).map_err(malformed)?;
-    let oid = alg
-        .reader()
-        .tagged(0x06, "compressionAlgorithm")
-        .map_err(malformed)?;
-    if oid.is_oid(&oids::ID_ALG_ZLIB) {
-        Ok(())
-    } else {
-        Err(EnvelopeError::UnsupportedAlgorithm {
-            algorithm: format!("{} (compression; expected zlib)", oid.oid_string()),
-        })
     }
 }
 

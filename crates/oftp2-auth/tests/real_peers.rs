@@ -322,3 +322,29 @@ fn a_file_that_is_only_compressed_needs_no_cipher_suite() {
         assert!(deviations.is_empty());
     }
 }
+
+/// The CompressedData header goes through the same `cms` types in memory and streamed: the
+/// same verdict for a bad version, another algorithm, or parameters that are not one element.
+#[test]
+fn compressed_headers_are_read_alike_in_memory_and_streamed() {
+    let o = options(&[], &[]);
+    let good = data("file.zlib.p7z");
+    // Offsets in file.zlib.p7z (openssl asn1parse): version INTEGER at 19, the zlib OID at 24.
+    assert_eq!(&good[19..22], &[0x02, 0x01, 0x00]);
+    assert_eq!(good[24], 0x06);
+    let mut bad_version = good.clone();
+    bad_version[21] = 9;
+    let mut other_algorithm = good.clone();
+    let last = 24 + 2 + usize::from(good[25]) - 1;
+    other_algorithm[last] ^= 1;
+    for (input, want) in [
+        (&bad_version, "CompressedData"),
+        (&other_algorithm, "expected zlib"),
+    ] {
+        let memory = open_file(&mut rng(1), input, COMPRESSED, &o).unwrap_err();
+        let streamed = stream(input, 7, COMPRESSED, EnvelopeLeniency::default(), &o).unwrap_err();
+        assert!(memory.to_string().contains(want), "{memory}");
+        assert!(streamed.to_string().contains(want), "{streamed}");
+        assert_eq!(memory.efna_reason(), streamed.efna_reason());
+    }
+}
