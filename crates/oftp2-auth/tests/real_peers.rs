@@ -348,3 +348,48 @@ fn compressed_headers_are_read_alike_in_memory_and_streamed() {
         assert_eq!(memory.efna_reason(), streamed.efna_reason());
     }
 }
+
+/// Signed attributes out of DER order (BER allows it; the signature covers them as sent):
+/// verified in memory, as a receipt, and streamed (tests/data/README.md).
+#[test]
+fn signed_attributes_out_of_der_order_verify() {
+    let input = data("file.signed.sha256.unsorted-attrs.p7s");
+    // messageDigest (1.2.840.113549.1.9.4) comes before contentType (…9.3).
+    let md = input
+        .windows(11)
+        .position(|w| w == b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x09\x04")
+        .unwrap();
+    let ct = input
+        .windows(11)
+        .position(|w| w == b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x09\x03")
+        .unwrap();
+    assert!(md < ct, "the vector's attributes are in DER order");
+    let signers = [cert("alice")];
+    let v = oftp2_auth::verify_file(&input, &signers, None).unwrap();
+    assert_eq!(v.content(), data("file.txt").as_slice());
+    assert_eq!(v.signing_time(), Some(1_796_126_400)); // 2026-12-01 12:00:00 UTC
+    oftp2_auth::verify_receipt(&input, &data("file.txt"), &signers, None).unwrap();
+    let o = options(&[], &signers);
+    for piece in [1, 50, input.len()] {
+        let (out, deviations) =
+            stream(&input, piece, SIGNED, EnvelopeLeniency::strict(), &o).unwrap();
+        assert_eq!(out, data("file.txt"));
+        assert!(deviations.is_empty());
+    }
+    // Another signing time in the attributes breaks the signature: they are what is signed.
+    let mut altered = input.clone();
+    let at = input
+        .windows(13)
+        .position(|w| w == b"261201120000Z")
+        .unwrap();
+    altered[at + 7] = b'1'; // 12:00 -> 11:00
+    assert!(
+        matches!(
+            oftp2_auth::verify_file(&altered, &signers, None),
+            Err(EnvelopeError::Signature(
+                oftp2_auth::ReceiptError::BadSignature { .. }
+            ))
+        ),
+        "the signed attributes are not what the signature covers"
+    );
+}
