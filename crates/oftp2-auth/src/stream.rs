@@ -236,6 +236,8 @@ pub struct EnvelopeReader {
     fed: usize,
     /// Whether unprotectedAttrs came.
     unprotected: bool,
+    /// Octets the buffer must hold before the header is walked again.
+    wanted: usize,
     /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
     /// rather than refused.
     lenient: bool,
@@ -269,6 +271,7 @@ impl EnvelopeReader {
             key_ok: subtle::Choice::from(1),
             fed: 0,
             unprotected: false,
+            wanted: 0,
             lenient: false,
             trailing: 0,
         }
@@ -343,11 +346,21 @@ impl EnvelopeReader {
         loop {
             match &mut self.state {
                 State::Header => {
-                    let Some(h) = parse_header(&self.buf)? else {
-                        if self.buf.len() > MAX_HEADER {
-                            return Err(malformed("EnvelopedData header is too large"));
+                    // Walked again only once it can get further than last time.
+                    let attempt = if self.buf.len() >= self.wanted {
+                        parse_header(&self.buf)?
+                    } else {
+                        Err(self.wanted)
+                    };
+                    let h = match attempt {
+                        Ok(h) => h,
+                        Err(wanted) => {
+                            self.wanted = wanted;
+                            if self.buf.len() > MAX_HEADER {
+                                return Err(malformed("EnvelopedData header is too large"));
+                            }
+                            return Ok(());
                         }
-                        return Ok(());
                     };
                     let (dec, key_ok) = open_key(rng, keys, &h)?;
                     self.block = h.cipher.block_len();
@@ -585,6 +598,9 @@ pub(crate) struct HeaderCursor<'a> {
     /// The constructed elements entered and not closed yet, outermost first: where each
     /// definite one ends, `None` for an indefinite one (an end-of-contents closes it).
     pub(crate) open: Vec<Option<usize>>,
+    /// After a step answered "more input": how many octets the buffer must hold before the
+    /// walk can get further (known exactly when a definite-length element is incomplete).
+    pub(crate) wanted: usize,
 }
 
 impl<'a> HeaderCursor<'a> {
@@ -593,13 +609,18 @@ impl<'a> HeaderCursor<'a> {
             buf,
             pos: 0,
             open: Vec::new(),
+            wanted: 0,
         }
     }
 
     /// Tag, length (`None`: indefinite) and header length of the next element, without
     /// moving.
-    pub(crate) fn peek(&self) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
-        tlv_head(self.buf, self.pos)
+    pub(crate) fn peek(&mut self) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
+        let head = tlv_head(self.buf, self.pos)?;
+        if head.is_none() {
+            self.wanted = self.buf.len() + 1;
+        }
+        Ok(head)
     }
 
     /// Enters the constructed element that must come next with `tag` (`what` names it
@@ -652,6 +673,10 @@ impl<'a> HeaderCursor<'a> {
     /// The whole next element (BER as received).
     pub(crate) fn element(&mut self) -> Result<Option<&'a [u8]>, EnvelopeError> {
         let Some(end) = element_end(self.buf, self.pos, 0)? else {
+            self.wanted = match tlv_head(self.buf, self.pos)? {
+                Some((_, Some(len), hdr)) => self.pos.saturating_add(hdr).saturating_add(len),
+                _ => self.buf.len() + 1,
+            };
             return Ok(None);
         };
         self.within(end)?;
@@ -785,9 +810,15 @@ pub(crate) fn expect_tag(element: &[u8], tag: u8, what: &str) -> Result<(), Enve
     }
 }
 
-/// Parses everything up to the first ciphertext octet.
-fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
+/// Parses everything up to the first ciphertext octet, or says how many octets it needs
+/// before trying again (so that a header fed in small pieces is not walked from its start
+/// at every piece).
+fn parse_header(buf: &[u8]) -> Result<Result<Header, usize>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
+    Ok(header_fields(&mut c)?.ok_or(c.wanted))
+}
+
+fn header_fields(c: &mut HeaderCursor<'_>) -> Result<Option<Header>, EnvelopeError> {
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(
         need!(c.element()),
@@ -821,7 +852,7 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     };
     Ok(Some(Header {
         consumed: c.pos,
-        open: c.open,
+        open: core::mem::take(&mut c.open),
         rids_der: rids,
         cipher,
         iv,

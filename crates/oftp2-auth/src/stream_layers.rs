@@ -244,6 +244,8 @@ struct EncapReader {
     buf: Vec<u8>,
     /// The elements still open after the header (see `HeaderCursor::open`).
     open: Vec<Option<usize>>,
+    /// Octets the buffer must hold before the header is walked again.
+    wanted: usize,
     scratch: Vec<u8>,
     /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
@@ -263,8 +265,20 @@ struct EncapHeader {
     content: Content,
 }
 
-fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>, EnvelopeError> {
+/// The header up to the first content octet, or how many octets it needs before trying
+/// again.
+fn parse_encap_header(
+    buf: &[u8],
+    kind: EncapKind,
+) -> Result<Result<EncapHeader, usize>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
+    Ok(encap_header_fields(&mut c, kind)?.ok_or(c.wanted))
+}
+
+fn encap_header_fields(
+    c: &mut HeaderCursor<'_>,
+    kind: EncapKind,
+) -> Result<Option<EncapHeader>, EnvelopeError> {
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
     need!(c.enter(0xa0, "ContentInfo.content"));
@@ -316,7 +330,7 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
     };
     Ok(Some(EncapHeader {
         consumed: c.pos,
-        open: c.open,
+        open: core::mem::take(&mut c.open),
         prefix: [version, algorithms],
         content,
     }))
@@ -329,6 +343,7 @@ impl EncapReader {
             state: EncapState::Header,
             buf: Vec::new(),
             open: Vec::new(),
+            wanted: 0,
             scratch: Vec::new(),
             fed: 0,
             trailer: Vec::new(),
@@ -408,11 +423,21 @@ impl EncapReader {
         loop {
             match &mut self.state {
                 EncapState::Header => {
-                    let Some(h) = parse_encap_header(&self.buf, self.kind)? else {
-                        if self.buf.len() > MAX_HEADER {
-                            return Err(malformed("header too large"));
+                    // Walked again only once it can get further than last time.
+                    let attempt = if self.buf.len() >= self.wanted {
+                        parse_encap_header(&self.buf, self.kind)?
+                    } else {
+                        Err(self.wanted)
+                    };
+                    let h = match attempt {
+                        Ok(h) => h,
+                        Err(wanted) => {
+                            self.wanted = wanted;
+                            if self.buf.len() > MAX_HEADER {
+                                return Err(malformed("header too large"));
+                            }
+                            return Ok(());
                         }
-                        return Ok(());
                     };
                     self.buf.drain(..h.consumed);
                     self.open = h.open;

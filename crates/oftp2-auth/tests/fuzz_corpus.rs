@@ -108,3 +108,27 @@ fn open_findings() {
     }
     assert!(failing.is_empty(), "still failing: {failing:#?}");
 }
+
+/// Writes `tests/data/fuzz-decryptions.txt`: what alice's real key gives for every
+/// encryptedKey the committed corpora and regressions reach, so that the fuzz bodies need no
+/// RSA work (see `oftp2_auth::fuzzing::cached_alice`). Run after changing seeds:
+/// `cargo test -p oftp2-auth --test fuzz_corpus -- --ignored write_decryption_table`.
+#[test]
+#[ignore = "writes tests/data/fuzz-decryptions.txt"]
+fn write_decryption_table() {
+    oftp2_auth::fuzzing::record_decryptions();
+    for (target, body) in TARGETS {
+        for f in inputs(target) {
+            let data = std::fs::read(&f).unwrap();
+            let _ = std::panic::catch_unwind(|| body(&data));
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-decryptions.txt");
+    let header = "# SHA-256 of an encryptedKey, then what alice's key decrypts it to (hex) or err.\n\
+                  # Written by `cargo test -p oftp2-auth --test fuzz_corpus -- --ignored write_decryption_table`.\n";
+    std::fs::write(
+        &path,
+        header.to_owned() + &oftp2_auth::fuzzing::recorded_decryptions(),
+    )
+    .unwrap();
+}
