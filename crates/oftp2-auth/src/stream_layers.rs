@@ -12,6 +12,7 @@
 //! out is **unverified until [`FileOpener::finish`] returns Ok**: store it under a
 //! temporary name and act on it (or confirm it) only then.
 
+use der::Decode as _;
 use rand_core::CryptoRng;
 
 use crate::asn1::{self, oids};
@@ -24,7 +25,7 @@ use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedSignature};
 use crate::stream::{
     Closing, Content, ENCLOSED, EnvelopeReader, EnvelopeWriter, HeaderCursor, expect_content_type,
-    expect_tag, malformed, need, take_content,
+    malformed, need, take_content,
 };
 use crate::suite::Digest;
 
@@ -303,7 +304,8 @@ fn encap_header_fields(
     c.step_into(encap_len, hdr)?;
     let encap_end = encap_len.map(|len| c.pos + len);
     let content_type = need!(c.element());
-    expect_tag(content_type, 0x06, "eContentType")?;
+    // A well-formed OID, as the in-memory readers decode it.
+    <der::asn1::ObjectIdentifier>::from_der(content_type).map_err(|_| malformed("eContentType"))?;
     if matches!(kind, EncapKind::Signed) && content_type != asn1::oid(&oids::ID_DATA).as_slice() {
         return Err(malformed("eContentType is not id-data (RFC 5024 §6.2)"));
     }
