@@ -257,8 +257,9 @@ fn seed(data: &[u8]) -> u64 {
 
 /// `auch_content`: [`answer_challenge`] with alice's key on arbitrary AUCHCHAL octets.
 ///
-/// Asserts: no panic; the outcome does not depend on the blinding RNG (two different
-/// seeds give the same response or the same error); errors are typed and informative
+/// Asserts: no panic; with the real key (one input in eight, chosen by its octets) the
+/// outcome does not depend on the blinding RNG (two different seeds give the same response
+/// or the same error); with [`cached_alice`], errors are typed and informative
 /// (`Malformed`/`UnsupportedAlgorithm` carry a non-empty reason, `AddressedToOtherCertificate`
 /// names the recipients and lists alice as the certificate tried, never a response-check
 /// variant); an answer agrees with [`open_enveloped`] on the same octets, and a 20-octet
