@@ -246,6 +246,21 @@ pub(crate) mod oids {
     pub(crate) const DES_EDE3_CBC: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.3.7");
     pub(crate) const SUBJECT_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+    pub(crate) const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+    pub(crate) const SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
+    pub(crate) const ISSUER_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.18");
+    pub(crate) const CERTIFICATE_POLICIES: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("2.5.29.32");
+    pub(crate) const AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+    pub(crate) const EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+    /// anyExtendedKeyUsage (RFC 5280 §4.2.1.12).
+    pub(crate) const ANY_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0");
+    pub(crate) const KP_SERVER_AUTH: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+    pub(crate) const KP_CLIENT_AUTH: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+    pub(crate) const KP_EMAIL_PROTECTION: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
     pub(crate) const BASIC_CONSTRAINTS: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("2.5.29.19");
     pub(crate) const SHA384_WITH_RSA: ObjectIdentifier =

@@ -24,6 +24,54 @@ pub struct Certificate {
     signature: Vec<u8>,
     not_before: u64,
     not_after: u64,
+    extensions: CertExtensions,
+}
+
+/// What a certificate's keyUsage and extendedKeyUsage extensions allow, and which critical
+/// extensions this crate does not process (RFC 5280 §4.2, read through `x509-cert`'s types).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CertExtensions {
+    /// keyUsage (RFC 5280 §4.2.1.3): `None` absent (no restriction), `Some(Err)` unreadable.
+    pub(crate) key_usage: Option<Result<x509_cert::ext::pkix::KeyUsage, ()>>,
+    /// extendedKeyUsage (RFC 5280 §4.2.1.12), likewise.
+    pub(crate) ext_key_usage: Option<Result<Vec<const_oid::ObjectIdentifier>, ()>>,
+    /// Critical extensions outside [`RECOGNISED`].
+    pub(crate) unknown_critical: Vec<const_oid::ObjectIdentifier>,
+}
+
+/// The extensions path validation processes or may ignore when critical: basicConstraints,
+/// keyUsage, extendedKeyUsage (checked), subject/authority key identifiers (used to match
+/// identifiers), subject/issuer alternative names (names are not constrained), and
+/// certificatePolicies (any policy is acceptable: RFC 5280 §6.1.1 with the initial policy
+/// set any-policy and no explicit policy required).
+const RECOGNISED: [const_oid::ObjectIdentifier; 8] = [
+    oids::BASIC_CONSTRAINTS,
+    oids::KEY_USAGE,
+    oids::EXT_KEY_USAGE,
+    oids::SUBJECT_KEY_ID,
+    oids::AUTHORITY_KEY_ID,
+    oids::SUBJECT_ALT_NAME,
+    oids::ISSUER_ALT_NAME,
+    oids::CERTIFICATE_POLICIES,
+];
+
+fn read_usage(exts: Option<&x509_cert::ext::Extensions>) -> CertExtensions {
+    let mut usage = CertExtensions::default();
+    for ext in exts.map(Vec::as_slice).unwrap_or_default() {
+        let value = ext.extn_value.as_bytes();
+        if ext.extn_id == oids::KEY_USAGE {
+            usage.key_usage = Some(x509_cert::ext::pkix::KeyUsage::from_der(value).map_err(|_| ()));
+        } else if ext.extn_id == oids::EXT_KEY_USAGE {
+            usage.ext_key_usage = Some(
+                x509_cert::ext::pkix::ExtendedKeyUsage::from_der(value)
+                    .map(|e| e.0)
+                    .map_err(|_| ()),
+            );
+        } else if ext.critical && !RECOGNISED.contains(&ext.extn_id) {
+            usage.unknown_critical.push(ext.extn_id);
+        }
+    }
+    usage
 }
 
 impl Certificate {
@@ -75,6 +123,7 @@ impl Certificate {
             signature,
             not_before: validity.not_before.to_unix_duration().as_secs(),
             not_after: validity.not_after.to_unix_duration().as_secs(),
+            extensions: read_usage(tbs.extensions()),
         })
     }
 
@@ -196,6 +245,11 @@ impl Certificate {
     #[must_use]
     pub fn is_self_issued(&self) -> bool {
         self.issuer_der == self.subject_der
+    }
+
+    /// keyUsage, extendedKeyUsage and unknown critical extensions (RFC 5280 §4.2).
+    pub(crate) fn extensions(&self) -> &CertExtensions {
+        &self.extensions
     }
 
     /// Whether `issuer`'s subject is this certificate's issuer name.

@@ -2,6 +2,8 @@
 
 use std::io::Read as _;
 
+use der::Decode as _;
+
 use crate::asn1::{self, oids};
 use crate::error::EnvelopeError;
 
@@ -28,51 +30,33 @@ pub(crate) fn compress(content: &[u8]) -> Vec<u8> {
 }
 
 /// Opens BER or DER ContentInfo(CompressedData), refusing output beyond `limit` octets.
+///
+/// The structure is decoded with the `cms` crate's types after [`crate::ber::normalize`]
+/// (CompressedData has no SET OF, so DER decoding changes nothing that matters).
 pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, EnvelopeError> {
-    let malformed = |reason: &str| EnvelopeError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let der = crate::ber::normalize(input).map_err(|e| EnvelopeError::Malformed {
-        reason: e.to_string(),
-    })?;
-    let (ci, _) = asn1::parse_tlv(&der).map_err(malformed)?;
-    let mut r = ci.reader();
-    let ct = r
-        .tagged(0x06, "ContentInfo.contentType")
-        .map_err(malformed)?;
-    if !ct.is_oid(&oids::ID_COMPRESSED_DATA) {
+    let der = crate::ber::normalize(input).map_err(|e| malformed(&e.to_string()))?;
+    let ci = cms::content_info::ContentInfo::from_der(&der)
+        .map_err(|e| malformed(&format!("ContentInfo: {e}")))?;
+    if ci.content_type != oids::ID_COMPRESSED_DATA {
         return Err(EnvelopeError::UnexpectedContentType {
             expected: "CompressedData",
-            found: ct.oid_string(),
+            found: ci.content_type.to_string(),
         });
     }
-    let cd = r
-        .tagged(0xa0, "ContentInfo.content")
-        .and_then(|w| w.reader().tagged(0x30, "CompressedData"))
-        .map_err(malformed)?;
-    let mut c = cd.reader();
-    c.tagged(0x02, "CompressedData.version")
-        .map_err(malformed)?;
-    let alg = c
-        .tagged(0x30, "compressionAlgorithm")
-        .and_then(|a| a.reader().tagged(0x06, "algorithm"))
-        .map_err(malformed)?;
-    if !alg.is_oid(&oids::ID_ALG_ZLIB) {
-        return Err(EnvelopeError::UnsupportedAlgorithm {
-            algorithm: format!("{} (compression; expected zlib)", alg.oid_string()),
-        });
-    }
-    let encap = c.tagged(0x30, "encapContentInfo").map_err(malformed)?;
-    let mut e = encap.reader();
-    e.tagged(0x06, "eContentType").map_err(malformed)?;
-    let zlib = e
-        .tagged(0xa0, "eContent")
-        .and_then(|w| w.reader().any())
-        .and_then(|o| o.octets())
-        .map_err(malformed)?;
+    let cd: cms::compressed_data::CompressedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| malformed(&format!("CompressedData: {e}")))?;
+    check_algorithm(&cd.compression_alg)?;
+    let zlib = cd
+        .encap_content_info
+        .econtent
+        .ok_or_else(|| malformed("the CompressedData has no content"))?
+        .decode_as::<der::asn1::OctetString>()
+        .map_err(|e| malformed(&format!("eContent: {e}")))?
+        .into_bytes();
     let mut out = Vec::new();
-    let mut z =
-        flate2::read::ZlibDecoder::new(zlib.as_slice()).take((limit as u64).saturating_add(1));
+    let mut z = flate2::read::ZlibDecoder::new(&zlib[..]).take((limit as u64).saturating_add(1));
     z.read_to_end(&mut out)
         .map_err(|e| EnvelopeError::Decompression {
             reason: e.to_string(),
@@ -81,4 +65,32 @@ pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, Envelope
         return Err(EnvelopeError::DecompressedTooLarge { limit });
     }
     Ok(out)
+}
+
+/// Checks the version and compressionAlgorithm (DER) that a streamed CompressedData starts
+/// with, through the same `cms` types as [`decompress`], so both readers take the same
+/// headers (RFC 3274 §1.1).
+pub(crate) fn check_header(version: &[u8], algorithm: &[u8]) -> Result<(), EnvelopeError> {
+    cms::content_info::CmsVersion::from_der(version)
+        .map_err(|e| malformed(&format!("CompressedData.version: {e}")))?;
+    let alg = x509_cert::spki::AlgorithmIdentifierOwned::from_der(algorithm)
+        .map_err(|e| malformed(&format!("compressionAlgorithm: {e}")))?;
+    check_algorithm(&alg)
+}
+
+/// Only zlib (id-alg-zlibCompress, RFC 3274 §2) is defined for OFTP2 (RFC 5024 §6.4).
+fn check_algorithm(alg: &x509_cert::spki::AlgorithmIdentifierOwned) -> Result<(), EnvelopeError> {
+    if alg.oid == oids::ID_ALG_ZLIB {
+        Ok(())
+    } else {
+        Err(EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!("{} (compression; expected zlib)", alg.oid),
+        })
+    }
+}
+
+fn malformed(reason: &str) -> EnvelopeError {
+    EnvelopeError::Malformed {
+        reason: reason.to_owned(),
+    }
 }

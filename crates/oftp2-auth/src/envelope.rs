@@ -9,7 +9,7 @@ use rand_core::CryptoRng;
 
 use crate::cert::Certificate;
 use crate::enveloped::{self, OpenFailure};
-use crate::error::{AuthError, EnvelopeError};
+use crate::error::{AuthError, EnvelopeError, UnsupportedSuite};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedReceipt};
 use crate::suite::{ContentCipher, Digest, Suite};
@@ -52,6 +52,118 @@ impl FileLayers {
     #[must_use]
     pub fn sfidcomp(self) -> u8 {
         u8::from(self.compressed)
+    }
+
+    /// Whether a layer of these uses a cipher suite: signing uses its digest, encryption its
+    /// cipher (RFC 5024 §5.3.3 SFIDCIPH, §10.2). Compression uses none.
+    #[must_use]
+    pub fn uses_suite(self) -> bool {
+        self.signed || self.encrypted
+    }
+
+    /// The suite a receiver needs for a file with these layers, SFIDCIPH `sfidciph` and
+    /// SFIDSIGN `signed_eerp` (RFC 5024 §5.3.3: the suite serves to sign and/or encrypt the
+    /// file and to sign the EERP/NERP).
+    ///
+    /// Only the layers that use a suite ([`FileLayers::uses_suite`]) and a signed receipt
+    /// need one; then an SFIDCIPH outside 01-06 is [`UnsupportedSuite`] (SFNA/EFNA 15).
+    /// Otherwise, e.g. a file that is only compressed with SFIDCIPH 00, the answer is
+    /// `Ok(None)` for 00 and for codes this crate does not know, which no layer uses.
+    pub fn suite_for(
+        self,
+        sfidciph: u8,
+        signed_eerp: bool,
+    ) -> Result<Option<Suite>, UnsupportedSuite> {
+        if self.uses_suite() || signed_eerp {
+            Suite::from_code(sfidciph).map(Some)
+        } else {
+            Ok(Suite::from_code(sfidciph).ok())
+        }
+    }
+}
+
+/// One CMS layer of a file envelope (RFC 5024 §6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnvelopeLayer {
+    /// EnvelopedData (§6.3).
+    Enveloped,
+    /// CompressedData (§6.4).
+    Compressed,
+    /// SignedData (§6.2).
+    Signed,
+}
+
+impl core::fmt::Display for EnvelopeLayer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Enveloped => "EnvelopedData",
+            Self::Compressed => "CompressedData",
+            Self::Signed => "SignedData",
+        })
+    }
+}
+
+/// A deviation from RFC 5024 §6 / RFC 5652 that a lenient opener tolerated in a received
+/// file; [`OpenedFile::deviations`] and [`crate::OpenSummary::deviations`] list them, so an
+/// operator can see (and count) what a partner sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EnvelopeDeviation {
+    /// Octets after the end of a complete ContentInfo, dropped unread: they reach neither
+    /// the output nor the signed content. A widely deployed Java implementation writes its
+    /// trailer twice; OpenSSL and BouncyCastle accept such files.
+    TrailingOctets {
+        /// The layer whose structure they follow.
+        layer: EnvelopeLayer,
+        /// How many octets were dropped.
+        octets: u64,
+    },
+}
+
+impl core::fmt::Display for EnvelopeDeviation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::TrailingOctets { layer, octets } => {
+                write!(f, "{octets} octets after the end of the {layer} dropped")
+            }
+        }
+    }
+}
+
+/// Which [`EnvelopeDeviation`]s an opener tolerates ([`open_file_with`],
+/// [`crate::FileOpener::with_leniency`]). The default, as for the codec, is lenient:
+/// accept what real peers send, report it, and never let it reach the output
+/// (RFC 5024 §8.2's robustness principle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct EnvelopeLeniency {
+    /// Drop octets after a complete ContentInfo ([`EnvelopeDeviation::TrailingOctets`])
+    /// instead of refusing the file with [`EnvelopeError::TrailingOctets`].
+    pub trailing_octets: bool,
+}
+
+impl EnvelopeLeniency {
+    /// Tolerate every known deviation (the default).
+    #[must_use]
+    pub const fn lenient() -> Self {
+        Self {
+            trailing_octets: true,
+        }
+    }
+
+    /// Tolerate none: the letter of RFC 5652.
+    #[must_use]
+    pub const fn strict() -> Self {
+        Self {
+            trailing_octets: false,
+        }
+    }
+}
+
+impl Default for EnvelopeLeniency {
+    fn default() -> Self {
+        Self::lenient()
     }
 }
 
@@ -150,9 +262,13 @@ pub struct OpenedFile {
     pub content: Vec<u8>,
     /// The verified signature, if the file was signed.
     pub signature: Option<VerifiedReceipt>,
+    /// Deviations the (lenient) opener tolerated, outermost layer first; empty for a file
+    /// that follows RFC 5652 to the letter.
+    pub deviations: Vec<EnvelopeDeviation>,
 }
 
-/// Undoes encryption, compression and signing (RFC 5024 §6.1), as announced by `layers`.
+/// Undoes encryption, compression and signing (RFC 5024 §6.1), as announced by `layers`,
+/// tolerating the deviations of [`EnvelopeLeniency::lenient`]; see [`open_file_with`].
 ///
 /// Failures map to EFNA reasons via [`EnvelopeError::efna_reason`] (21/22/23).
 pub fn open_file(
@@ -161,24 +277,67 @@ pub fn open_file(
     layers: FileLayers,
     options: &OpenOptions<'_>,
 ) -> Result<OpenedFile, EnvelopeError> {
+    open_file_with(rng, input, layers, options, EnvelopeLeniency::lenient())
+}
+
+/// [`open_file`] with the deviations `leniency` tolerates; those met are listed in
+/// [`OpenedFile::deviations`].
+pub fn open_file_with(
+    rng: &mut dyn CryptoRng,
+    input: &[u8],
+    layers: FileLayers,
+    options: &OpenOptions<'_>,
+    leniency: EnvelopeLeniency,
+) -> Result<OpenedFile, EnvelopeError> {
+    let mut deviations = Vec::new();
     let mut data = if layers.encrypted {
-        open_enveloped(rng, input, options.keys)?
+        let body = structure(input, EnvelopeLayer::Enveloped, leniency, &mut deviations)?;
+        open_enveloped(rng, body, options.keys)?
     } else {
         input.to_vec()
     };
     if layers.compressed {
-        data = crate::compressed::decompress(&data, options.max_decompressed)?;
+        let body = structure(&data, EnvelopeLayer::Compressed, leniency, &mut deviations)?;
+        data = crate::compressed::decompress(body, options.max_decompressed)?;
     }
     let mut signature = None;
     if layers.signed {
-        let v = signed::verify(&data, None, options.signers, options.at)?;
+        let body = structure(&data, EnvelopeLayer::Signed, leniency, &mut deviations)?;
+        let v = signed::verify(body, None, options.signers, options.at)?;
         data = v.content().to_vec();
         signature = Some(v);
     }
     Ok(OpenedFile {
         content: data,
         signature,
+        deviations,
     })
+}
+
+/// The complete BER element at the start of `input`, without the octets after it: dropped
+/// and recorded in `deviations` when `leniency` allows, refused otherwise. Input that is not
+/// one complete element comes back whole, for the layer's parser to refuse with its reason.
+fn structure<'i>(
+    input: &'i [u8],
+    layer: EnvelopeLayer,
+    leniency: EnvelopeLeniency,
+    deviations: &mut Vec<EnvelopeDeviation>,
+) -> Result<&'i [u8], EnvelopeError> {
+    let end = match crate::stream::element_end(input, 0, 0) {
+        Ok(Some(end)) if end < input.len() => end,
+        _ => return Ok(input),
+    };
+    if !leniency.trailing_octets {
+        return Err(EnvelopeError::TrailingOctets {
+            layer,
+            end: end as u64,
+        });
+    }
+    deviations.push(EnvelopeDeviation::TrailingOctets {
+        layer,
+        octets: (input.len() - end) as u64,
+    });
+    Ok(input.get(..end).unwrap_or(input))
 }
 
 /// Encrypts `content` as DER EnvelopedData for `recipients` (RFC 5024 §6.3).

@@ -206,7 +206,12 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
         return Err("content type is not id-envelopedData");
     }
     let wrapper = r.tagged(0xa0, "ContentInfo.content")?;
-    let ed = wrapper.reader().tagged(0x30, "EnvelopedData")?;
+    let mut inner = wrapper.reader();
+    let ed = inner.tagged(0x30, "EnvelopedData")?;
+    // Nothing else, as the streaming reader demands (RFC 5652 §3, §6.1).
+    if !inner.is_empty() || !r.is_empty() {
+        return Err("data after the EnvelopedData");
+    }
     let mut e = ed.reader();
     e.tagged(0x02, "EnvelopedData.version")?;
     e.optional(0xa0)?; // originatorInfo
@@ -232,6 +237,10 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
     let enc = c.any().map_err(|_| "encryptedContent is absent")?;
     if enc.tag != 0x80 && enc.tag != 0xa0 {
         return Err("encryptedContent has the wrong tag");
+    }
+    e.optional(0xa1)?; // unprotectedAttrs
+    if !c.is_empty() || !e.is_empty() {
+        return Err("unexpected data after encryptedContent");
     }
     let ciphertext = enc.octets()?;
     Ok(Parsed {

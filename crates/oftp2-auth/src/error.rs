@@ -105,6 +105,41 @@ pub enum PathError {
         /// The limit.
         limit: usize,
     },
+    /// A certificate on the path has a critical extension that validation does not process
+    /// (RFC 5280 §4.2: such a certificate MUST be rejected).
+    #[error(
+        "certificate {cert} has the critical extension {extension}, which this validator does \
+         not process (RFC 5280 §4.2); fix: ask the partner's CA for a certificate without it"
+    )]
+    UnknownCriticalExtension {
+        /// The certificate.
+        cert: Box<CertSummary>,
+        /// The extension OID, dotted.
+        extension: String,
+    },
+    /// The certificate's keyUsage or extendedKeyUsage does not allow the purpose it is
+    /// validated for (RFC 5280 §4.2.1.3, §4.2.1.12).
+    #[error(
+        "certificate {cert} may not be used for {purpose}: {detail}; fix: configure the \
+         partner's certificate for that purpose (RFC 5024 §4.2, §6.2-6.3, §5.3.13)"
+    )]
+    PurposeNotAllowed {
+        /// The certificate.
+        cert: Box<CertSummary>,
+        /// The purpose asked for.
+        purpose: crate::Purpose,
+        /// Which extension forbids it and what it allows.
+        detail: String,
+    },
+    /// An issuer's keyUsage does not include keyCertSign (RFC 5280 §4.2.1.3, §6.1.4 (n)).
+    #[error(
+        "certificate {issuer} issued another certificate but its keyUsage does not include \
+         keyCertSign (RFC 5280 §4.2.1.3); fix: supply the real issuing CA"
+    )]
+    IssuerMayNotSignCertificates {
+        /// The issuer.
+        issuer: Box<CertSummary>,
+    },
 }
 
 /// A private-key operation failed (software key or HSM).
@@ -487,20 +522,41 @@ pub enum EnvelopeError {
     /// Sealing failed.
     #[error(transparent)]
     Seal(#[from] AuthError),
+    /// Octets follow the end of a complete ContentInfo, and the opener is strict
+    /// ([`crate::EnvelopeLeniency::strict`]). A lenient opener drops them and reports
+    /// [`crate::EnvelopeDeviation::TrailingOctets`] instead.
+    #[error(
+        "octets after the end of the complete {layer} ContentInfo (at offset {end} of that \
+         layer); fix: the partner must send nothing after the structure (RFC 5024 §6.1), or \
+         open leniently to drop them"
+    )]
+    TrailingOctets {
+        /// The layer whose structure ended early.
+        layer: crate::EnvelopeLayer,
+        /// Where the structure ended, in octets from the start of that layer's input.
+        end: u64,
+    },
 }
 
 impl EnvelopeError {
-    /// EFNAREAS to send for this failure (RFC 5024 §5.3.10): 21 invalid file signature,
-    /// 22 file decryption failure, 23 file decompression failure, 15 unsupported suite,
-    /// 99 otherwise.
+    /// EFNAREAS to send for this failure (RFC 5024 §5.3.10): 21 invalid file signature
+    /// (including octets after a SignedData, refused strictly), 22 file decryption failure,
+    /// 23 file decompression failure, 15 unsupported suite, 99 otherwise.
     #[must_use]
     pub fn efna_reason(&self) -> u8 {
         match self {
-            Self::Signature(_) => 21,
+            Self::Signature(_)
+            | Self::TrailingOctets {
+                layer: crate::EnvelopeLayer::Signed,
+                ..
+            } => 21,
             Self::AddressedToOtherCertificate { .. } | Self::CouldNotDecrypt => 22,
             Self::Decompression { .. } | Self::DecompressedTooLarge { .. } => 23,
             Self::UnsupportedAlgorithm { .. } => UnsupportedSuite::REASON,
-            Self::Malformed { .. } | Self::UnexpectedContentType { .. } | Self::Seal(_) => 99,
+            Self::Malformed { .. }
+            | Self::UnexpectedContentType { .. }
+            | Self::Seal(_)
+            | Self::TrailingOctets { .. } => 99,
         }
     }
 }

@@ -1,19 +1,31 @@
 //! Bodies of the fuzz targets in `fuzz/` (`auch_content`, `signed_data`, `ber_stream`,
-//! `file_stream`), kept
+//! `file_stream`, `ber_tokens`), kept
 //! here so that `cargo test` on stable replays the committed corpus through exactly the same
 //! code. Not part of the supported API.
 //!
 //! Every body takes the raw fuzz input and panics (through `assert!`) only when a property
 //! does not hold: that panic is the finding. `fuzz/README.md` lists what each target asserts.
 //! The RNG is a deterministic SplitMix64 seeded from the input, **for fuzzing only**.
+//!
+//! Speed: an RSA-2048 decryption costs milliseconds, and the CMS bodies open each input three
+//! or four ways. They decrypt through [`cached_alice`], which does no RSA work: what the real
+//! key gives for the committed corpora comes from a table, and any other encryptedKey gets
+//! pseudo-random octets, as implicit rejection would. `auch_content` still runs the real key
+//! twice, with different blinding, on one input in eight; `ber_tokens` runs the BER walkers
+//! alone.
 #![allow(clippy::panic, reason = "a fuzz target reports a finding by panicking")]
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
-use crate::error::{ChallengeFailure, EnvelopeError, ReceiptError};
+use crate::error::{ChallengeFailure, EnvelopeError, KeyOpError, ReceiptError};
+use crate::secret::SecretBytes;
+use crate::stream::{Closing, element_end};
+use crate::suite::Digest;
 use crate::{
-    Certificate, EnvelopeReader, FileLayers, FileOpener, OpenOptions, PrivateKey, SoftwareRsaKey,
-    answer_challenge, ber, open_enveloped, open_file, verify_file, verify_receipt,
+    Certificate, CryptoRng, EnvelopeDeviation, EnvelopeReader, FileLayers, FileOpener, OpenOptions,
+    PrivateKey, SoftwareRsaKey, answer_challenge, ber, open_enveloped, open_file, verify_file,
+    verify_receipt,
 };
 
 const ALICE_CERT: &[u8] = include_bytes!("../tests/data/alice.cert.pem");
@@ -31,6 +43,170 @@ fn alice() -> &'static (Certificate, SoftwareRsaKey) {
         };
         (cert, key)
     })
+}
+
+/// What the real key gives for every encryptedKey in the committed corpora (SHA-256 of the
+/// encryptedKey, then the key octets in hex or `err`), written by the ignored test
+/// `write_decryption_table` in `tests/fuzz_corpus.rs`; regenerate it when seeds change.
+const TABLE: &str = include_str!("../tests/data/fuzz-decryptions.txt");
+
+/// A decryption: the key octets or the error.
+type Decrypted = Result<Vec<u8>, KeyOpError>;
+
+/// Alice's key without RSA work (fuzzing only). An encryptedKey from the committed corpora
+/// decrypts to what the real key gives (from [`TABLE`]); any other, which the fuzzer can only
+/// get by mutating one, to pseudo-random octets derived from it, as RSA's implicit
+/// rejection gives for a bad padding: usually of the wrong length, sometimes of the right
+/// length and then wrong. Every body opens an input through this one key, so the properties
+/// compared (split, in memory against streamed) are untouched; `auch_content` still checks
+/// the real key against the blinding RNG.
+pub struct CachedKey {
+    table: HashMap<[u8; 32], Decrypted>,
+    /// When set, encryptedKeys missing from the table go to the real key and are noted.
+    recording: Mutex<Option<HashMap<[u8; 32], Decrypted>>>,
+}
+
+fn key_error() -> KeyOpError {
+    KeyOpError::Operation {
+        reason: "RSA decryption failed".into(),
+    }
+}
+
+fn hex_octets(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks_exact(2)
+        .map(|pair| u8::from_str_radix(core::str::from_utf8(pair).ok()?, 16).ok())
+        .collect()
+}
+
+fn hex_text(octets: &[u8]) -> String {
+    crate::asn1::hex_upper(octets).to_ascii_lowercase()
+}
+
+impl CachedKey {
+    fn load() -> Self {
+        let mut table = HashMap::new();
+        for line in TABLE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let mut fields = line.split(' ');
+            let (Some(hash), Some(value)) = (fields.next(), fields.next()) else {
+                panic!("fuzz-decryptions.txt: bad line {line:?}");
+            };
+            let Some(hash) = hex_octets(hash).and_then(|h| <[u8; 32]>::try_from(h).ok()) else {
+                panic!("fuzz-decryptions.txt: bad hash in {line:?}");
+            };
+            let value = if value == "err" {
+                Err(key_error())
+            } else {
+                hex_octets(value).ok_or_else(key_error)
+            };
+            table.insert(hash, value);
+        }
+        Self {
+            table,
+            recording: Mutex::new(None),
+        }
+    }
+
+    fn decrypt(&self, encrypted_key: &[u8]) -> Decrypted {
+        let mut hash = [0u8; 32];
+        hash.copy_from_slice(&Digest::Sha256.hash(encrypted_key));
+        if let Some(known) = self.table.get(&hash) {
+            return known.clone();
+        }
+        let mut recording = match self.recording.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(noted) = recording.as_mut() {
+            let real = alice()
+                .1
+                .decrypt_key_transport(&mut FuzzRng::new(seed(encrypted_key)), encrypted_key)
+                .map(|k| k.expose().clone());
+            noted.insert(hash, real.clone());
+            return real;
+        }
+        // As implicit rejection: deterministic in the encryptedKey, of a random length.
+        let s = seed(encrypted_key);
+        let len = match s % 4 {
+            0 => 32,
+            1 => 24,
+            _ => usize::try_from((s >> 8) % 64).unwrap_or(0),
+        };
+        let mut rng = FuzzRng::new(s);
+        Ok((0..len).map(|_| rng.step().to_le_bytes()[0]).collect())
+    }
+}
+
+/// Makes [`cached_alice`] decrypt encryptedKeys missing from its table with the real key
+/// and note them, for [`recorded_decryptions`] (used to write the table).
+pub fn record_decryptions() {
+    let key = cached_alice();
+    let mut recording = match key.recording.lock() {
+        Ok(r) => r,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    recording.get_or_insert_with(HashMap::new);
+}
+
+/// The table lines for the decryptions noted since [`record_decryptions`] and those already
+/// in the table, sorted.
+#[must_use]
+pub fn recorded_decryptions() -> String {
+    let key = cached_alice();
+    let recording = match key.recording.lock() {
+        Ok(r) => r,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let mut lines: Vec<String> = key
+        .table
+        .iter()
+        .chain(recording.iter().flat_map(|r| r.iter()))
+        .map(|(hash, value)| {
+            let value = value
+                .as_ref()
+                .map_or_else(|_| "err".to_owned(), |v| hex_text(v));
+            format!("{} {value}", hex_text(hash))
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines.join("\n") + "\n"
+}
+
+impl PrivateKey for CachedKey {
+    fn certificate(&self) -> &Certificate {
+        &alice().0
+    }
+
+    fn decrypt_key_transport(
+        &self,
+        _rng: &mut dyn CryptoRng,
+        encrypted_key: &[u8],
+    ) -> Result<SecretBytes, KeyOpError> {
+        self.decrypt(encrypted_key).map(SecretBytes::new)
+    }
+
+    fn sign_digest(
+        &self,
+        rng: &mut dyn CryptoRng,
+        digest: Digest,
+        hash: &[u8],
+    ) -> Result<Vec<u8>, KeyOpError> {
+        alice().1.sign_digest(rng, digest, hash)
+    }
+}
+
+/// Alice's key without RSA work, shared by every input of a fuzzing process.
+pub fn cached_alice() -> &'static CachedKey {
+    static KEY: OnceLock<CachedKey> = OnceLock::new();
+    KEY.get_or_init(CachedKey::load)
 }
 
 /// SplitMix64: deterministic, **not** a CSPRNG; marked crypto only so the API takes it.
@@ -81,8 +257,9 @@ fn seed(data: &[u8]) -> u64 {
 
 /// `auch_content`: [`answer_challenge`] with alice's key on arbitrary AUCHCHAL octets.
 ///
-/// Asserts: no panic; the outcome does not depend on the blinding RNG (two different
-/// seeds give the same response or the same error); errors are typed and informative
+/// Asserts: no panic; with the real key (one input in eight, chosen by its octets) the
+/// outcome does not depend on the blinding RNG (two different seeds give the same response
+/// or the same error); with [`cached_alice`], errors are typed and informative
 /// (`Malformed`/`UnsupportedAlgorithm` carry a non-empty reason, `AddressedToOtherCertificate`
 /// names the recipients and lists alice as the certificate tried, never a response-check
 /// variant); an answer agrees with [`open_enveloped`] on the same octets, and a 20-octet
@@ -92,15 +269,21 @@ fn seed(data: &[u8]) -> u64 {
 ///
 /// When one of those properties does not hold: that is the finding.
 pub fn auch_content(data: &[u8]) {
-    let (cert, key) = alice();
+    let (cert, real) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let s = seed(data);
     let first = answer_challenge(&mut FuzzRng::new(s), data, &keys);
-    let second = answer_challenge(&mut FuzzRng::new(!s), data, &keys);
-    match (&first, &second) {
-        (Ok(a), Ok(b)) => assert_eq!(a.expose(), b.expose(), "answer depends on the RNG"),
-        (Err(a), Err(b)) => assert_eq!(a, b, "error depends on the RNG"),
-        _ => panic!("outcome depends on the RNG: {first:?} vs {second:?}"),
+    // One input in eight (chosen by its octets): the real key, twice, with different
+    // blinding RNGs; the answer must not depend on them.
+    if s.is_multiple_of(8) {
+        let one = answer_challenge(&mut FuzzRng::new(!s), data, &[real]);
+        let other = answer_challenge(&mut FuzzRng::new(s ^ 0xa5a5), data, &[real]);
+        match (&one, &other) {
+            (Ok(x), Ok(y)) => assert_eq!(x.expose(), y.expose(), "answer depends on the RNG"),
+            (Err(x), Err(y)) => assert_eq!(x, y, "error depends on the RNG"),
+            _ => panic!("outcome depends on the RNG: {one:?} vs {other:?}"),
+        }
     }
     match &first {
         Ok(_) | Err(ChallengeFailure::CouldNotDecrypt) => {}
@@ -191,7 +374,7 @@ pub fn signed_data(data: &[u8]) {
 /// Feeds `stream` to an [`EnvelopeReader`] in the pieces `cuts` delimit; the plaintext, or
 /// the first error.
 fn read_stream(stream: &[u8], cuts: &[usize], rng_seed: u64) -> Result<Vec<u8>, EnvelopeError> {
-    let (_, key) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let mut rng = FuzzRng::new(rng_seed);
     let mut reader = EnvelopeReader::new();
@@ -213,8 +396,8 @@ fn read_stream(stream: &[u8], cuts: &[usize], rng_seed: u64) -> Result<Vec<u8>, 
 ///
 /// Asserts: no panic; [`ber::normalize`] output normalizes to itself (DER is a fixed point)
 /// and an error offset lies within the input; the reader gives the same plaintext or the
-/// same error whether the stream comes at once, at the cut points, or (up to 2 KiB) one
-/// octet at a time, with different blinding RNGs; what the reader accepts,
+/// same error whether the stream comes at once, at the cut points, or (up to 2 KiB, for one
+/// input in four: [`octet_by_octet`]) one octet at a time, with different blinding RNGs; what the reader accepts,
 /// [`open_enveloped`] opens to the same plaintext, and vice versa.
 ///
 /// # Panics
@@ -242,7 +425,7 @@ pub fn ber_stream(data: &[u8]) {
     let whole = read_stream(stream, &[], s);
     let split = read_stream(stream, &cuts, s ^ 1);
     assert_eq!(whole, split, "the reader depends on the split at {cuts:?}");
-    if stream.len() <= 2048 {
+    if octet_by_octet(stream, s) {
         let bytewise: Vec<usize> = (1..stream.len()).collect();
         let octets = read_stream(stream, &bytewise, s ^ 2);
         assert_eq!(
@@ -250,7 +433,7 @@ pub fn ber_stream(data: &[u8]) {
             "the reader differs when fed one octet at a time"
         );
     }
-    let (_, key) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let opened = open_enveloped(&mut FuzzRng::new(s ^ 3), stream, &keys);
     match (&whole, &opened) {
@@ -259,6 +442,13 @@ pub fn ber_stream(data: &[u8]) {
         (Err(e), Ok(_)) => panic!("open_enveloped accepted, reader refused: {e:?}"),
         (Err(_), Err(_)) => {}
     }
+}
+
+/// Whether a body also feeds `stream` one octet at a time: streams up to 2 KiB, one input in
+/// four (chosen by its octets, so a finding reproduces from the input alone). Octet by octet
+/// is most of a body's work; sampling it lets the fuzzer try four times as many inputs.
+fn octet_by_octet(stream: &[u8], seed: u64) -> bool {
+    stream.len() <= 2048 && seed.is_multiple_of(4)
 }
 
 /// The cut points of a `ber_stream`/`file_stream` input: `n` big-endian 16-bit offsets
@@ -276,11 +466,13 @@ fn cut_points(n: usize, rest: &[u8]) -> (Vec<usize>, &[u8]) {
 /// Limit on inflated output in `file_stream`.
 const FILE_STREAM_LIMIT: usize = 1 << 20;
 
-/// What a `FileOpener` made of a stream: the content and the signer's serial, or the error.
-type Opened = Result<(Vec<u8>, Option<Vec<u8>>), EnvelopeError>;
+/// What a `FileOpener` made of a stream: the content, the signer's serial and the
+/// deviations tolerated, or the error.
+type Opened = Result<(Vec<u8>, Option<Vec<u8>>, Vec<EnvelopeDeviation>), EnvelopeError>;
 
 fn open_stream(stream: &[u8], cuts: &[usize], layers: FileLayers, seed: u64) -> Opened {
-    let (cert, key) = alice();
+    let (cert, _) = alice();
+    let key = cached_alice();
     let keys: [&dyn PrivateKey; 1] = [key];
     let signers = [cert.clone()];
     let options = OpenOptions {
@@ -304,7 +496,11 @@ fn open_stream(stream: &[u8], cuts: &[usize], layers: FileLayers, seed: u64) -> 
         out.len() as u64,
         "content octets miscounted"
     );
-    Ok((out, summary.signature.map(|s| s.signer().serial().to_vec())))
+    Ok((
+        out,
+        summary.signature.map(|s| s.signer().serial().to_vec()),
+        summary.deviations,
+    ))
 }
 
 /// Two openings of the same stream both succeed with the same content and signer, or both
@@ -324,9 +520,10 @@ fn same_outcome(a: &Opened, b: &Opened, how: &str) {
 /// 3-5 the number of cut points), then the cut points (2 octets each), then the stream.
 ///
 /// Asserts: no panic; the same content and signer, or an error, whether the stream comes at
-/// once, at the cut points, or (up to 2 KiB) one octet at a time; the content octets reported
+/// once, at the cut points, or (up to 2 KiB, for one input in four: [`octet_by_octet`]) one
+/// octet at a time; the content octets reported
 /// are those handed out; what the opener accepts, [`open_file`] (in memory) accepts with
-/// the same content and signer.
+/// the same content, signer and deviations.
 ///
 /// # Panics
 ///
@@ -345,13 +542,14 @@ pub fn file_stream(data: &[u8]) {
     let whole = open_stream(stream, &[], layers, s);
     let split = open_stream(stream, &cuts, layers, s ^ 1);
     same_outcome(&whole, &split, "at the cut points");
-    if stream.len() <= 2048 {
+    if octet_by_octet(stream, s) {
         let bytewise: Vec<usize> = (1..stream.len()).collect();
         let octets = open_stream(stream, &bytewise, layers, s ^ 2);
         same_outcome(&whole, &octets, "one octet at a time");
     }
-    if let Ok((content, signer)) = &whole {
-        let (cert, key) = alice();
+    if let Ok((content, signer, deviations)) = &whole {
+        let (cert, _) = alice();
+        let key = cached_alice();
         let keys: [&dyn PrivateKey; 1] = [key];
         let signers = [cert.clone()];
         let options = OpenOptions {
@@ -368,8 +566,119 @@ pub fn file_stream(data: &[u8]) {
                     *signer,
                     "opener and open_file name different signers"
                 );
+                assert_eq!(
+                    &opened.deviations, deviations,
+                    "opener and open_file report different deviations"
+                );
             }
             Err(e) => panic!("the opener accepted, open_file refused: {e:?}"),
         }
     }
+}
+
+/// `ber_tokens`: the BER walkers alone, no cryptography: [`ber::normalize`] (in memory) and
+/// the streaming readers' `element_end` and `Closing` (the end of a streamed ContentInfo).
+///
+/// Input: octet 0 holds the number of cut points (mod 8, bits 0-2) and the number of
+/// end-of-contents a `Closing` expects (bits 3-5); then two octets (big-endian) per cut
+/// point; the rest is the stream (the `ber_stream` layout, so its corpus serves here too).
+///
+/// Asserts: no panic; [`ber::normalize`] output is a fixed point and its error offsets lie
+/// in the input; where `normalize` accepts the input, `element_end` finds the same single
+/// element, on the input and on its DER form (or refuses a high tag number, which CMS never
+/// uses); `element_end` on any prefix of a complete element says "more input" and on any
+/// longer input the same end; `Closing` fed at the cut points or one octet at a time hands
+/// out the same elements, stops at the same point and keeps the same rest as fed at once.
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn ber_tokens(data: &[u8]) {
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
+    let (cuts, stream) = cut_points(usize::from(n % 8), rest);
+
+    let normalized = ber::normalize(stream);
+    let end = element_end(stream, 0, 0);
+    match &normalized {
+        Ok(der) => {
+            assert_eq!(
+                ber::normalize(der).as_ref(),
+                Ok(der),
+                "normalize is not idempotent"
+            );
+            for (what, input) in [("input", stream), ("DER", der.as_slice())] {
+                match element_end(input, 0, 0) {
+                    Ok(Some(e)) => assert_eq!(e, input.len(), "walkers disagree on the {what}"),
+                    Ok(None) => panic!("normalize took the {what}, element_end wants more"),
+                    // tlv_head refuses high tag numbers; normalize copies them.
+                    Err(_) => assert!(has_high_tag(input), "element_end refused the {what}"),
+                }
+            }
+        }
+        Err(e) => assert!(
+            e.offset <= stream.len(),
+            "error offset {} past the input",
+            e.offset
+        ),
+    }
+    if let Ok(Some(e)) = end {
+        for &cut in cuts.iter().chain([e.saturating_sub(1), e / 2].iter()) {
+            let got = element_end(stream.get(..cut).unwrap_or_default(), 0, 0);
+            let want = if cut < e { None } else { Some(e) };
+            assert_eq!(
+                got,
+                Ok(want),
+                "element_end on {cut} of {} octets",
+                stream.len()
+            );
+        }
+    }
+
+    let eocs = usize::from((n >> 3) % 8);
+    let whole = closing(stream, &[], eocs);
+    let split = closing(stream, &cuts, eocs);
+    assert_eq!(whole, split, "Closing depends on the split at {cuts:?}");
+    if stream.len() <= 512 {
+        let bytewise: Vec<usize> = (1..stream.len()).collect();
+        assert_eq!(
+            whole,
+            closing(stream, &bytewise, eocs),
+            "Closing octet by octet"
+        );
+    }
+}
+
+/// Whether some identifier octet in `input` could start a high tag number (low five bits
+/// set): `tlv_head` refuses those.
+fn has_high_tag(input: &[u8]) -> bool {
+    input.iter().any(|&b| b & 0x1f == 0x1f)
+}
+
+/// What a `Closing` made of `stream` fed at `cuts`: the elements, whether it closed (and the
+/// rest after that point), or the error.
+type Closed = Result<(Vec<(usize, Vec<u8>)>, bool, Vec<u8>), EnvelopeError>;
+
+fn closing(stream: &[u8], cuts: &[usize], eocs: usize) -> Closed {
+    let mut c = Closing::new(vec![None; eocs]);
+    let mut buf = Vec::new();
+    let mut elements = Vec::new();
+    let (mut at, mut from) = (0, 0);
+    for &cut in cuts.iter().chain(core::iter::once(&stream.len())) {
+        let piece = stream.get(from..cut.max(from)).unwrap_or_default();
+        from = cut.max(from);
+        buf.extend_from_slice(piece);
+        let before = buf.len();
+        let closed = c.step(&mut buf, at, "test", &mut |el, depth| {
+            elements.push((depth, el.to_vec()));
+            Ok(())
+        })?;
+        at += before - buf.len();
+        if closed {
+            buf.extend_from_slice(stream.get(from..).unwrap_or_default());
+            return Ok((elements, true, buf));
+        }
+    }
+    Ok((elements, false, buf))
 }

@@ -12,7 +12,8 @@
 //! | §4.2.3-4.2.4, §5.3.16-18 (SECD/AUCH/AURP) | [`issue_challenge`], [`PendingChallenge::check`], [`answer_challenge`] |
 //! | §5.3.13-14 (EERPSIG/NERPSIG, EERPHSH) | [`sign_receipt`], [`verify_receipt`], [`verify_detached`], [`FileDigest`] |
 //! | §6.1-6.4 (file envelopes, streaming) | [`FileSealer`], [`FileOpener`] (all layers, any size, bounded memory), [`EnvelopeWriter`], [`EnvelopeReader`] (encryption layer alone) |
-//! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §6.1-6.4 (file envelopes, in memory) | [`seal_file`], [`open_file`], [`open_file_with`], [`seal_enveloped`], [`open_enveloped`], [`compress`], [`decompress`], [`sign_file`], [`verify_file`] |
+//! | §5.3.3 SFIDCIPH per layer, §8.2 (real peers' files) | [`FileLayers::suite_for`], [`EnvelopeLeniency`], [`EnvelopeDeviation`] |
 //! | §10.4, §11 (certificates) | [`Certificate`], [`TrustAnchors`], [`PrivateKey`], [`SoftwareRsaKey`] |
 //! | §4.2, §5.3.13-14, §6.2-6.3, §10.4 (keys and certificates per purpose, renewal) | [`Identity`], [`PartnerStore`], [`PartnerCertificate`], [`Purpose`], [`CredentialError`] |
 //!
@@ -47,18 +48,21 @@
 //!
 //! # Dependencies and deviations from DESIGN.md §5
 //!
-//! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`),
-//! x509-cert 0.3.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1 0.11.0,
-//! sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1, zeroize 1,
-//! flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
+//! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`), x509-cert
+//! 0.3.0, cms 0.3.0-rc.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1
+//! 0.11.0, sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1,
+//! zeroize 1, flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
 //!
-//! - **No `cms` crate.** `cms 0.3.0-rc.0` resolves with this set, but only offers ASN.1
-//!   structs, and every CMS operation OFTP2 needs is on DESIGN §5's "what `cms` lacks" list.
-//!   Its `der`-derived types also reject the BER forms peers send (constructed `[0]`
-//!   encryptedContent) and re-encode SET OF, while signatures must cover the attribute bytes
-//!   as received. A ~200-line private DER reader/writer (`asn1.rs`) after
-//!   [`ber::normalize`] does the job with fewer moving parts and one fewer RC pin.
-//!   `x509-cert` still parses certificates. `spki` is reached through `rsa`'s re-exports.
+//! - **`cms` (=0.3.0-rc.0, no default features: its builder reads the clock), one structure
+//!   so far.** CompressedData is decoded with `cms`'s types, in memory after
+//!   [`ber::normalize`] and, for the streamed header (version, compressionAlgorithm), through
+//!   the same types, so both readers take the same headers. SignedData and EnvelopedData
+//!   still go through the private DER reader (`asn1.rs`): `der`'s SET OF types sort their
+//!   elements on decoding, while a signature covers the signed attributes in the order
+//!   received (RFC 5652 §5.4), so the signer infos must keep their raw bytes; moving them is
+//!   the next step of the migration. `x509-cert` parses certificates (keyUsage and
+//!   extendedKeyUsage through its typed extensions). `spki` is reached through the
+//!   re-exports of `rsa` and `x509-cert`.
 //! - [`EnvelopeError::efna_reason`] gives the EFNA code as `u8`; with the codec types,
 //!   `From<&EnvelopeError> for EfnaReason` does the same.
 //! - DESIGN §3.2's plan-driven streaming writer and reader are [`FileSealer`] and
@@ -71,8 +75,21 @@
 //!   receiver's. A file of 1 GiB passes both ways in the same peak heap as one of 4 MiB
 //!   (`tests/stream_memory.rs`). Not reported: a bare Data file (certificate exchange,
 //!   §10.4), which the caller recognises from SFIDSEC 00 and SFIDCOMP 0.
-//! - [`TrustAnchors::validate`] takes no `purpose` yet and checks validity, RSA signatures
-//!   and basicConstraints only (no revocation, keyUsage/EKU, name constraints).
+//! - [`TrustAnchors::validate`] checks validity, RSA signatures, basicConstraints and
+//!   keyCertSign of intermediates, and refuses unknown critical extensions (RFC 5280 §4.2);
+//!   [`TrustAnchors::validate_for`] also checks keyUsage/extendedKeyUsage for a
+//!   [`Purpose`]. No revocation and no name constraints (a critical nameConstraints is
+//!   refused as unknown).
+//! - **Lenient in, as the codec.** [`open_file`] and [`FileOpener`] drop octets after a
+//!   complete ContentInfo at any layer (a widely deployed Java implementation writes its
+//!   trailer twice; OpenSSL and BouncyCastle accept it) and name the deviation in
+//!   [`OpenedFile::deviations`] / [`OpenSummary::deviations`]; the dropped octets reach
+//!   neither the output nor the signed content. [`EnvelopeLeniency::strict`] refuses them
+//!   with [`EnvelopeError::TrailingOctets`]. The single-layer functions ([`open_enveloped`],
+//!   [`decompress`], [`verify_file`], [`EnvelopeReader`]) stay strict.
+//! - SFIDCIPH matters only to the layers that use a suite (signing, encryption) and to a
+//!   signed EERP: [`FileLayers::suite_for`] gives `Ok(None)` for a file that is only
+//!   compressed with SFIDCIPH 00 instead of refusing it with reason 15.
 //! - DESIGN §3.2's `Identity` and `PartnerStore` are here ([`Identity`], [`PartnerStore`]);
 //!   the store is keyed by the codec's `OdetteId` and, beyond a certificate's own
 //!   validity, keeps an acceptance period per partner certificate, so a renewal can
@@ -109,8 +126,9 @@ pub use cert::{CertSummary, Certificate};
 pub use challenge::{CHALLENGE_LEN, PendingChallenge, answer_challenge, issue_challenge};
 pub use digest::FileDigest;
 pub use envelope::{
-    DEFAULT_MAX_DECOMPRESSED, FileLayers, OpenOptions, OpenedFile, SealPlan, compress, decompress,
-    open_enveloped, open_file, seal_enveloped, seal_file, sign_file, verify_file,
+    DEFAULT_MAX_DECOMPRESSED, EnvelopeDeviation, EnvelopeLayer, EnvelopeLeniency, FileLayers,
+    OpenOptions, OpenedFile, SealPlan, compress, decompress, open_enveloped, open_file,
+    open_file_with, seal_enveloped, seal_file, sign_file, verify_file,
 };
 pub use error::{
     AuthError, BerError, CertError, ChallengeFailure, EnvelopeError, KeyOpError, PathError,

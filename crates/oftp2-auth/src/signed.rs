@@ -352,10 +352,12 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
     {
         return Err("content type is not id-signedData");
     }
-    let sd = r
-        .tagged(0xa0, "ContentInfo.content")?
-        .reader()
-        .tagged(0x30, "SignedData")?;
+    let mut w = r.tagged(0xa0, "ContentInfo.content")?.reader();
+    let sd = w.tagged(0x30, "SignedData")?;
+    // Nothing else, as the streaming reader demands (RFC 5652 §3, §5.1).
+    if !w.is_empty() || !r.is_empty() {
+        return Err("data after the SignedData");
+    }
     let mut s = sd.reader();
     s.tagged(0x02, "SignedData.version")?;
     s.tagged(0x31, "digestAlgorithms")?;
@@ -371,6 +373,9 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
             if octets.tag & 0xdf != 0x04 {
                 return Err("eContent is not an OCTET STRING");
             }
+            if !w.is_empty() || !e.is_empty() {
+                return Err("unexpected data after eContent");
+            }
             Some(octets.octets()?)
         }
         None => None,
@@ -378,6 +383,9 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
     s.optional(0xa0)?; // certificates: signers come from configuration
     s.optional(0xa1)?; // crls
     let signer_infos = signer_infos(&s.tagged(0x31, "signerInfos")?)?;
+    if !s.is_empty() {
+        return Err("unexpected data after signerInfos");
+    }
     Ok(Parsed {
         content,
         signer_infos,

@@ -211,11 +211,12 @@ enum State {
     Body {
         dec: Box<Dec>,
         content: Content,
-        eocs: usize,
+        open: Vec<Option<usize>>,
     },
-    Trailer {
-        eocs: usize,
-    },
+    /// After the content: unprotectedAttrs and the end-of-contents that close the structure.
+    Trailer(Closing),
+    /// The ContentInfo is complete; anything more is trailing octets.
+    After,
     Failed,
 }
 
@@ -231,9 +232,16 @@ pub struct EnvelopeReader {
     /// Ciphertext octets not yet forming a whole block.
     partial: Zeroizing<Vec<u8>>,
     key_ok: subtle::Choice,
-    /// Octets fed so far, and where a definite-length ContentInfo ends.
+    /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
-    outer_end: Option<usize>,
+    /// Whether unprotectedAttrs came.
+    unprotected: bool,
+    /// Octets the buffer must hold before the header is walked again.
+    wanted: usize,
+    /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
+    /// rather than refused.
+    lenient: bool,
+    trailing: u64,
 }
 
 impl core::fmt::Debug for EnvelopeReader {
@@ -262,8 +270,17 @@ impl EnvelopeReader {
             partial: Zeroizing::new(Vec::new()),
             key_ok: subtle::Choice::from(1),
             fed: 0,
-            outer_end: None,
+            unprotected: false,
+            wanted: 0,
+            lenient: false,
+            trailing: 0,
         }
+    }
+
+    /// Whether to drop octets after the complete ContentInfo (counted by
+    /// [`EnvelopeReader::finish_counting`]) instead of refusing them.
+    pub(crate) fn set_lenient(&mut self, lenient: bool) {
+        self.lenient = lenient;
     }
 
     /// Feeds more input; appends **unverified** plaintext to `out`.
@@ -280,9 +297,15 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        self.fed = self.fed.saturating_add(input.len());
         let mut input = input;
         while !input.is_empty() {
+            if matches!(self.state, State::After) {
+                let r = self.trail(input.len());
+                if r.is_err() {
+                    self.state = State::Failed;
+                }
+                return r;
+            }
             // Ciphertext goes straight from the input when nothing is buffered: one copy
             // fewer than through `buf`.
             let direct = match &mut self.state {
@@ -296,12 +319,14 @@ impl EnvelopeReader {
                 if let State::Body { dec, .. } = &mut self.state {
                     release(dec, self.block, &mut self.partial, head, out);
                 }
+                self.fed += direct;
                 (&[][..], rest)
             } else {
                 // Fed in bounded pieces: parsing consumes from the front of `buf`, so a
                 // bounded `buf` keeps the work linear however large one call is.
                 input.split_at(input.len().min(FEED))
             };
+            self.fed += head.len();
             self.buf.extend_from_slice(head);
             input = rest;
             if let Err(e) = self.process(rng, keys, out) {
@@ -321,24 +346,33 @@ impl EnvelopeReader {
         loop {
             match &mut self.state {
                 State::Header => {
-                    let Some(h) = parse_header(&self.buf)? else {
-                        if self.buf.len() > MAX_HEADER {
-                            return Err(malformed("EnvelopedData header is too large"));
+                    // Walked again only once it can get further than last time.
+                    let attempt = if self.buf.len() >= self.wanted {
+                        parse_header(&self.buf)?
+                    } else {
+                        Err(self.wanted)
+                    };
+                    let h = match attempt {
+                        Ok(h) => h,
+                        Err(wanted) => {
+                            self.wanted = wanted;
+                            if self.buf.len() > MAX_HEADER {
+                                return Err(malformed("EnvelopedData header is too large"));
+                            }
+                            return Ok(());
                         }
-                        return Ok(());
                     };
                     let (dec, key_ok) = open_key(rng, keys, &h)?;
                     self.block = h.cipher.block_len();
                     self.key_ok = key_ok;
-                    self.outer_end = h.outer_end;
                     self.buf.drain(..h.consumed);
                     self.state = State::Body {
                         dec: Box::new(dec),
                         content: h.content,
-                        eocs: h.eocs,
+                        open: h.open,
                     };
                 }
-                State::Body { dec, content, eocs } => {
+                State::Body { dec, content, open } => {
                     let done = take_content(&mut self.buf, content, &mut self.partial)?;
                     release(dec, self.block, &mut self.partial, &[], out);
                     if done {
@@ -350,33 +384,71 @@ impl EnvelopeReader {
                         rest.truncate(n);
                         decrypt_into(dec, &mut rest);
                         self.held = rest;
-                        let eocs = *eocs;
-                        self.state = State::Trailer { eocs };
+                        self.state = State::Trailer(Closing::new(core::mem::take(open)));
                     } else {
                         return Ok(());
                     }
                 }
-                State::Trailer { .. } => {
-                    if self.buf.len() > MAX_TRAILER {
-                        return Err(malformed("data after the EnvelopedData"));
+                State::Trailer(closing) => {
+                    let at = self.fed - self.buf.len();
+                    let unprotected = &mut self.unprotected;
+                    let closed =
+                        closing.step(&mut self.buf, at, "EnvelopedData", &mut |el, depth| {
+                            // Only one `[1] unprotectedAttrs`, in the EnvelopedData after
+                            // encryptedContentInfo (RFC 5652 §6.1).
+                            if el.first() == Some(&0xa1) && depth == ENCLOSED && !*unprotected {
+                                *unprotected = true;
+                                Ok(())
+                            } else {
+                                Err(malformed("unexpected data after encryptedContent"))
+                            }
+                        })?;
+                    if !closed {
+                        if self.buf.len() > MAX_TRAILER {
+                            return Err(malformed("the EnvelopedData trailer is too large"));
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
+                    self.state = State::After;
+                    let rest = self.buf.len();
+                    self.buf.clear();
+                    self.fed -= rest;
+                    return self.trail(rest);
                 }
+                State::After => return Ok(()),
                 State::Failed => return Err(malformed("reader used after an error")),
             }
         }
     }
 
+    /// Octets after the complete ContentInfo: counted when lenient, refused otherwise.
+    fn trail(&mut self, octets: usize) -> Result<(), EnvelopeError> {
+        if octets == 0 {
+            return Ok(());
+        }
+        if !self.lenient {
+            return Err(EnvelopeError::TrailingOctets {
+                layer: crate::EnvelopeLayer::Enveloped,
+                end: self.fed as u64,
+            });
+        }
+        self.fed += octets;
+        self.trailing += octets as u64;
+        Ok(())
+    }
+
     /// Checks padding and the end of the structure; appends the last plaintext octets.
     /// Only now is the output of [`EnvelopeReader::update`] complete and usable.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
-        let State::Trailer { eocs } = self.state else {
+    pub fn finish(self, out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
+        self.finish_counting(out).map(|_| ())
+    }
+
+    /// [`EnvelopeReader::finish`]; also returns how many octets after the complete
+    /// ContentInfo a lenient reader dropped.
+    pub(crate) fn finish_counting(mut self, out: &mut Vec<u8>) -> Result<u64, EnvelopeError> {
+        if !matches!(self.state, State::After) {
             return Err(malformed("the EnvelopedData is truncated"));
-        };
-        // A definite length tells at once whether input is missing or left over.
-        check_extent(self.outer_end, self.fed, true, "EnvelopedData")?;
-        let closed = check_trailer(&self.buf, eocs)?;
-        check_extent(self.outer_end, self.fed, closed, "EnvelopedData")?;
+        }
         let last = &self.held;
         let mut ok = self.key_ok;
         let bs = self.block as u8;
@@ -396,7 +468,7 @@ impl EnvelopeReader {
         let keep = last.len().saturating_sub(usize::from(pad));
         out.extend_from_slice(last.get(..keep).unwrap_or_default());
         self.held.clear();
-        Ok(())
+        Ok(self.trailing)
     }
 }
 
@@ -434,9 +506,9 @@ fn decrypt_into(dec: &mut Dec, data: &mut [u8]) {
 }
 
 struct Header {
-    outer_end: Option<usize>,
     consumed: usize,
-    eocs: usize,
+    /// The elements still open after the header (see [`HeaderCursor::open`]).
+    open: Vec<Option<usize>>,
     rids_der: Vec<u8>,
     cipher: ContentCipher,
     iv: Vec<u8>,
@@ -523,8 +595,12 @@ pub(crate) struct HeaderCursor<'a> {
     buf: &'a [u8],
     /// Octets consumed so far.
     pub(crate) pos: usize,
-    /// Indefinite lengths entered (each ends with an end-of-contents in the trailer).
-    pub(crate) eocs: usize,
+    /// The constructed elements entered and not closed yet, outermost first: where each
+    /// definite one ends, `None` for an indefinite one (an end-of-contents closes it).
+    pub(crate) open: Vec<Option<usize>>,
+    /// After a step answered "more input": how many octets the buffer must hold before the
+    /// walk can get further (known exactly when a definite-length element is incomplete).
+    pub(crate) wanted: usize,
 }
 
 impl<'a> HeaderCursor<'a> {
@@ -532,14 +608,19 @@ impl<'a> HeaderCursor<'a> {
         Self {
             buf,
             pos: 0,
-            eocs: 0,
+            open: Vec::new(),
+            wanted: 0,
         }
     }
 
     /// Tag, length (`None`: indefinite) and header length of the next element, without
     /// moving.
-    pub(crate) fn peek(&self) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
-        tlv_head(self.buf, self.pos)
+    pub(crate) fn peek(&mut self) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
+        let head = tlv_head(self.buf, self.pos)?;
+        if head.is_none() {
+            self.wanted = self.buf.len() + 1;
+        }
+        Ok(head)
     }
 
     /// Enters the constructed element that must come next with `tag` (`what` names it
@@ -551,23 +632,54 @@ impl<'a> HeaderCursor<'a> {
         if found != tag {
             return Err(malformed(what));
         }
-        self.step_into(len, hdr);
+        self.step_into(len, hdr)?;
         Ok(Some(()))
     }
 
-    /// Moves past an element header already read with [`HeaderCursor::peek`].
-    pub(crate) fn step_into(&mut self, len: Option<usize>, hdr: usize) {
+    /// Moves into an element whose header was read with [`HeaderCursor::peek`].
+    pub(crate) fn step_into(
+        &mut self,
+        len: Option<usize>,
+        hdr: usize,
+    ) -> Result<(), EnvelopeError> {
+        let end = self.step_over_header(len, hdr)?;
+        self.open.push(end);
+        Ok(())
+    }
+
+    /// Moves past the header of an element read with [`HeaderCursor::peek`] that is not
+    /// entered (its content is read separately); returns where it ends, if definite.
+    pub(crate) fn step_over_header(
+        &mut self,
+        len: Option<usize>,
+        hdr: usize,
+    ) -> Result<Option<usize>, EnvelopeError> {
         self.pos += hdr;
-        if len.is_none() {
-            self.eocs += 1;
+        let end = len.map(|len| self.pos.saturating_add(len));
+        if let Some(end) = end {
+            self.within(end)?;
+        }
+        Ok(end)
+    }
+
+    /// Refuses an element ending at `end` past the innermost definite element it sits in.
+    fn within(&self, end: usize) -> Result<(), EnvelopeError> {
+        match self.open.iter().rev().find_map(|e| *e) {
+            Some(limit) if end > limit => Err(malformed("an element overruns the one it is in")),
+            _ => Ok(()),
         }
     }
 
     /// The whole next element (BER as received).
     pub(crate) fn element(&mut self) -> Result<Option<&'a [u8]>, EnvelopeError> {
         let Some(end) = element_end(self.buf, self.pos, 0)? else {
+            self.wanted = match tlv_head(self.buf, self.pos)? {
+                Some((_, Some(len), hdr)) => self.pos.saturating_add(hdr).saturating_add(len),
+                _ => self.buf.len() + 1,
+            };
             return Ok(None);
         };
+        self.within(end)?;
         let el = self.buf.get(self.pos..end).unwrap_or_default();
         self.pos = end;
         Ok(Some(el))
@@ -584,20 +696,90 @@ impl<'a> HeaderCursor<'a> {
     }
 }
 
-/// Checks that the input ended exactly where the outer ContentInfo does: at its definite
-/// end (`outer_end`), or, when it is indefinite, with the end-of-contents that closes it
-/// (`closed`: nothing followed the last expected end-of-contents).
-pub(crate) fn check_extent(
-    outer_end: Option<usize>,
-    fed: usize,
-    closed: bool,
-    name: &str,
-) -> Result<(), EnvelopeError> {
-    match outer_end {
-        Some(end) if fed < end => Err(malformed(&format!("the {name} is truncated"))),
-        Some(end) if fed > end => Err(malformed(&format!("data after the end of the {name}"))),
-        None if !closed => Err(malformed(&format!("data after the end of the {name}"))),
-        _ => Ok(()),
+/// What [`Closing::step`] hands each element to, with its depth.
+pub(crate) type ElementSink<'a> = dyn FnMut(&[u8], usize) -> Result<(), EnvelopeError> + 'a;
+
+/// How deep the elements directly in a SignedData, EnvelopedData or CompressedData sit:
+/// ContentInfo, `[0] content`, the structure itself.
+pub(crate) const ENCLOSED: usize = 3;
+
+/// Reads the end of a streamed ContentInfo after its content: the elements that follow the
+/// content and the ends of the elements still open, definite (at their length) or
+/// indefinite (an end-of-contents, X.690 §8.1.5), up to the point where the outer
+/// ContentInfo is complete. What comes after that point is not part of the structure: the
+/// caller decides whether to drop or refuse it.
+pub(crate) struct Closing {
+    /// The elements still open, outermost first (see [`HeaderCursor::open`]).
+    open: Vec<Option<usize>>,
+}
+
+impl Closing {
+    pub(crate) fn new(open: Vec<Option<usize>>) -> Self {
+        Self { open }
+    }
+
+    /// Consumes from the front of `buf` (whose first octet lies at offset `at` of the
+    /// ContentInfo) the end-of-contents octets and complete elements that belong to the
+    /// structure, handing each element (BER as received) to `element`. `Ok(true)`: the
+    /// ContentInfo is complete, and `buf` holds only what came after it; `Ok(false)`: more
+    /// input is needed. `element` also gets the number of elements it sits in
+    /// ([`ENCLOSED`]: directly in the SignedData, EnvelopedData or CompressedData).
+    pub(crate) fn step(
+        &mut self,
+        buf: &mut Vec<u8>,
+        at: usize,
+        name: &str,
+        element: &mut ElementSink<'_>,
+    ) -> Result<bool, EnvelopeError> {
+        let mut pos = 0;
+        let r = loop {
+            let here = at + pos;
+            // Definite elements end at their length.
+            let mut overrun = false;
+            while let Some(Some(end)) = self.open.last() {
+                if here < *end {
+                    break;
+                }
+                overrun = here > *end;
+                if overrun {
+                    break;
+                }
+                self.open.pop();
+            }
+            if overrun {
+                break Err(malformed(&format!(
+                    "an element overruns the end of the {name}"
+                )));
+            }
+            if self.open.is_empty() {
+                break Ok(true);
+            }
+            match buf.get(pos..pos + 2) {
+                None => break Ok(false),
+                Some([0, 0]) if self.open.last() == Some(&None) => {
+                    self.open.pop();
+                    pos += 2;
+                }
+                Some([0, 0]) => {
+                    break Err(malformed(&format!(
+                        "end-of-contents inside a definite-length element of the {name}"
+                    )));
+                }
+                Some(_) => match element_end(buf, pos, 0) {
+                    Ok(Some(end)) => {
+                        let depth = self.open.len();
+                        if let Err(e) = element(buf.get(pos..end).unwrap_or_default(), depth) {
+                            break Err(e);
+                        }
+                        pos = end;
+                    }
+                    Ok(None) => break Ok(false),
+                    Err(e) => break Err(e),
+                },
+            }
+        };
+        buf.drain(..pos);
+        r
     }
 }
 
@@ -619,11 +801,24 @@ pub(crate) fn expect_content_type(
     })
 }
 
-/// Parses everything up to the first ciphertext octet.
-fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
+/// Refuses an element whose tag is not `tag` (`what` names it).
+pub(crate) fn expect_tag(element: &[u8], tag: u8, what: &str) -> Result<(), EnvelopeError> {
+    if element.first() == Some(&tag) {
+        Ok(())
+    } else {
+        Err(malformed(what))
+    }
+}
+
+/// Parses everything up to the first ciphertext octet, or says how many octets it needs
+/// before trying again (so that a header fed in small pieces is not walked from its start
+/// at every piece).
+fn parse_header(buf: &[u8]) -> Result<Result<Header, usize>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
-    let (_, outer_len, outer_hdr) = need!(c.peek());
-    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
+    Ok(header_fields(&mut c)?.ok_or(c.wanted))
+}
+
+fn header_fields(c: &mut HeaderCursor<'_>) -> Result<Option<Header>, EnvelopeError> {
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(
         need!(c.element()),
@@ -632,17 +827,20 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
     )?;
     need!(c.enter(0xa0, "ContentInfo.content"));
     need!(c.enter(0x30, "EnvelopedData"));
-    let _version = need!(c.element());
+    // The same tags the in-memory reader demands (RFC 5652 §6.1).
+    expect_tag(need!(c.element()), 0x02, "EnvelopedData.version")?;
     if need!(c.peek()).0 == 0xa0 {
         let _originator = need!(c.element());
     }
     let rids = need!(c.der_element());
+    expect_tag(&rids, 0x31, "recipientInfos")?;
     need!(c.enter(0x30, "encryptedContentInfo"));
-    let _content_type = need!(c.element());
+    expect_tag(need!(c.element()), 0x06, "contentType")?;
     let alg = need!(c.der_element());
+    expect_tag(&alg, 0x30, "contentEncryptionAlgorithm")?;
     let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
     let (tag, len, hdr) = need!(c.peek());
-    c.pos += hdr;
+    c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
         (0x80, Some(len)) => Content::Primitive(len),
         // An indefinite [0] ends with its own EOC, which `take_content` consumes.
@@ -653,9 +851,8 @@ fn parse_header(buf: &[u8]) -> Result<Option<Header>, EnvelopeError> {
         _ => return Err(malformed("encryptedContent is absent or has the wrong tag")),
     };
     Ok(Some(Header {
-        outer_end,
         consumed: c.pos,
-        eocs: c.eocs,
+        open: core::mem::take(&mut c.open),
         rids_der: rids,
         cipher,
         iv,
@@ -764,44 +961,16 @@ pub(crate) fn take_content(
                 let (0x04, Some(len)) = (tag, len) else {
                     return Err(malformed("content chunk is not a definite OCTET STRING"));
                 };
-                buf.drain(..hdr);
-                *chunk_left = len;
                 if let Some(r) = remaining {
+                    // The chunk, header and octets, must fit in the definite length.
                     *r = r
                         .checked_sub(hdr)
-                        .ok_or_else(|| malformed("chunk overruns encryptedContent"))?;
+                        .filter(|left| *left >= len)
+                        .ok_or_else(|| malformed("a content chunk overruns its container"))?;
                 }
+                buf.drain(..hdr);
+                *chunk_left = len;
             }
         }
-    }
-}
-
-/// The trailer must close the indefinite containers; `[1]` unprotectedAttrs may sit among
-/// them. Returns whether the last end-of-contents was also the last octet.
-fn check_trailer(buf: &[u8], eocs: usize) -> Result<bool, EnvelopeError> {
-    let mut pos = 0;
-    let mut seen = 0;
-    let mut closed_at = None;
-    while pos < buf.len() {
-        if buf.get(pos..pos + 2) == Some(&[0, 0]) {
-            if seen == eocs {
-                return Err(malformed("data after the end of the EnvelopedData"));
-            }
-            seen += 1;
-            pos += 2;
-            if seen == eocs {
-                closed_at = Some(pos);
-            }
-        } else if buf.get(pos) == Some(&0xa1) {
-            pos =
-                element_end(buf, pos, 0)?.ok_or_else(|| malformed("truncated unprotectedAttrs"))?;
-        } else {
-            return Err(malformed("unexpected data after encryptedContent"));
-        }
-    }
-    if seen == eocs {
-        Ok(closed_at == Some(buf.len()))
-    } else {
-        Err(malformed("the EnvelopedData is truncated"))
     }
 }

@@ -12,18 +12,20 @@
 //! out is **unverified until [`FileOpener::finish`] returns Ok**: store it under a
 //! temporary name and act on it (or confirm it) only then.
 
+use der::Decode as _;
 use rand_core::CryptoRng;
 
 use crate::asn1::{self, oids};
 use crate::cert::Certificate;
 use crate::digest::FileDigest;
+use crate::envelope::{EnvelopeDeviation, EnvelopeLayer, EnvelopeLeniency};
 use crate::envelope::{FileLayers, OpenOptions, SealPlan};
 use crate::error::{AuthError, EnvelopeError, ReceiptError};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedSignature};
 use crate::stream::{
-    Content, EnvelopeReader, EnvelopeWriter, HeaderCursor, check_extent, element_end,
-    expect_content_type, malformed, need, take_content,
+    Closing, Content, ENCLOSED, EnvelopeReader, EnvelopeWriter, HeaderCursor, expect_content_type,
+    malformed, need, take_content,
 };
 use crate::suite::Digest;
 
@@ -206,6 +208,13 @@ impl EncapKind {
             Self::Compressed => "CompressedData",
         }
     }
+
+    fn layer(self) -> EnvelopeLayer {
+        match self {
+            Self::Signed => EnvelopeLayer::Signed,
+            Self::Compressed => EnvelopeLayer::Compressed,
+        }
+    }
 }
 
 /// What an [`EncapReader`] reports while reading.
@@ -220,7 +229,10 @@ enum Piece<'a> {
 enum EncapState {
     Header,
     Body(Content),
-    Trailer,
+    /// After the content: the elements and end-of-contents that close the structure.
+    Trailer(Closing),
+    /// The ContentInfo is complete; anything more is trailing octets.
+    After,
     Failed,
 }
 
@@ -231,38 +243,69 @@ struct EncapReader {
     kind: EncapKind,
     state: EncapState,
     buf: Vec<u8>,
-    eocs: usize,
+    /// The elements still open after the header (see `HeaderCursor::open`).
+    open: Vec<Option<usize>>,
+    /// Octets the buffer must hold before the header is walked again.
+    wanted: usize,
     scratch: Vec<u8>,
-    /// Octets fed so far, and where a definite-length ContentInfo ends.
+    /// Octets taken in so far (into `buf` or straight through).
     fed: usize,
-    outer_end: Option<usize>,
+    /// The elements after the content, DER-normalized, and their total size.
+    trailer: Vec<Vec<u8>>,
+    trailer_octets: usize,
+    /// Whether octets after the complete ContentInfo are dropped (counted in `trailing`)
+    /// rather than refused.
+    lenient: bool,
+    trailing: u64,
 }
 
 struct EncapHeader {
-    outer_end: Option<usize>,
     consumed: usize,
-    eocs: usize,
+    open: Vec<Option<usize>>,
     prefix: [Vec<u8>; 2],
     content: Content,
 }
 
-fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>, EnvelopeError> {
+/// The header up to the first content octet, or how many octets it needs before trying
+/// again.
+fn parse_encap_header(
+    buf: &[u8],
+    kind: EncapKind,
+) -> Result<Result<EncapHeader, usize>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
-    let (_, outer_len, outer_hdr) = need!(c.peek());
-    let outer_end = outer_len.map(|len| len.saturating_add(outer_hdr));
+    Ok(encap_header_fields(&mut c, kind)?.ok_or(c.wanted))
+}
+
+fn encap_header_fields(
+    c: &mut HeaderCursor<'_>,
+    kind: EncapKind,
+) -> Result<Option<EncapHeader>, EnvelopeError> {
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
     need!(c.enter(0xa0, "ContentInfo.content"));
     need!(c.enter(0x30, kind.name()));
     let version = need!(c.der_element());
     let algorithms = need!(c.der_element());
+    // The same tags the in-memory readers demand (RFC 5652 §5.1, RFC 3274 §1.1).
+    let (algorithms_tag, algorithms_name) = match kind {
+        EncapKind::Signed => (0x31, "digestAlgorithms"),
+        EncapKind::Compressed => (0x30, "compressionAlgorithm"),
+    };
+    if version.first() != Some(&0x02) {
+        return Err(malformed(&format!("{}.version", kind.name())));
+    }
+    if algorithms.first() != Some(&algorithms_tag) {
+        return Err(malformed(algorithms_name));
+    }
     let (tag, encap_len, hdr) = need!(c.peek());
     if tag != 0x30 {
         return Err(malformed("encapContentInfo"));
     }
-    c.step_into(encap_len, hdr);
+    c.step_into(encap_len, hdr)?;
     let encap_end = encap_len.map(|len| c.pos + len);
     let content_type = need!(c.element());
+    // A well-formed OID, as the in-memory readers decode it.
+    <der::asn1::ObjectIdentifier>::from_der(content_type).map_err(|_| malformed("eContentType"))?;
     if matches!(kind, EncapKind::Signed) && content_type != asn1::oid(&oids::ID_DATA).as_slice() {
         return Err(malformed("eContentType is not id-data (RFC 5024 §6.2)"));
     }
@@ -275,9 +318,9 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
             EncapKind::Compressed => "the CompressedData has no content",
         }));
     }
-    c.step_into(len, hdr);
+    c.step_into(len, hdr)?;
     let (tag, len, hdr) = need!(c.peek());
-    c.pos += hdr;
+    c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
         (0x04, Some(len)) => Content::Primitive(len),
         // An indefinite OCTET STRING ends with its own EOC, which `take_content` consumes.
@@ -288,9 +331,8 @@ fn parse_encap_header(buf: &[u8], kind: EncapKind) -> Result<Option<EncapHeader>
         _ => return Err(malformed("eContent is not an OCTET STRING")),
     };
     Ok(Some(EncapHeader {
-        outer_end,
         consumed: c.pos,
-        eocs: c.eocs,
+        open: core::mem::take(&mut c.open),
         prefix: [version, algorithms],
         content,
     }))
@@ -302,11 +344,32 @@ impl EncapReader {
             kind,
             state: EncapState::Header,
             buf: Vec::new(),
-            eocs: 0,
+            open: Vec::new(),
+            wanted: 0,
             scratch: Vec::new(),
             fed: 0,
-            outer_end: None,
+            trailer: Vec::new(),
+            trailer_octets: 0,
+            lenient: false,
+            trailing: 0,
         }
+    }
+
+    /// Octets after the complete ContentInfo (not yet counted in `fed`): counted when
+    /// lenient, refused otherwise.
+    fn trail(&mut self, octets: usize) -> Result<(), EnvelopeError> {
+        if octets == 0 {
+            return Ok(());
+        }
+        if !self.lenient {
+            return Err(EnvelopeError::TrailingOctets {
+                layer: self.kind.layer(),
+                end: self.fed as u64,
+            });
+        }
+        self.fed += octets;
+        self.trailing += octets as u64;
+        Ok(())
     }
 
     fn update(
@@ -317,9 +380,15 @@ impl EncapReader {
         if matches!(self.state, EncapState::Failed) {
             return Err(malformed("reader used after an error"));
         }
-        self.fed = self.fed.saturating_add(input.len());
         let mut input = input;
         while !input.is_empty() {
+            if matches!(self.state, EncapState::After) {
+                let r = self.trail(input.len());
+                if r.is_err() {
+                    self.state = EncapState::Failed;
+                }
+                return r;
+            }
             // Content goes straight from the input to the sink when nothing is buffered.
             let direct = match &mut self.state {
                 EncapState::Body(content) if self.buf.is_empty() => {
@@ -330,12 +399,14 @@ impl EncapReader {
             let r = if direct > 0 {
                 let (head, rest) = input.split_at(direct);
                 input = rest;
+                self.fed += direct;
                 sink(Piece::Content(head)).and_then(|()| self.process(sink))
             } else {
                 // Fed in bounded pieces so that consuming from the front of `buf` stays
                 // linear.
                 let (head, rest) = input.split_at(input.len().min(FEED));
                 input = rest;
+                self.fed += head.len();
                 self.buf.extend_from_slice(head);
                 self.process(sink)
             };
@@ -354,15 +425,24 @@ impl EncapReader {
         loop {
             match &mut self.state {
                 EncapState::Header => {
-                    let Some(h) = parse_encap_header(&self.buf, self.kind)? else {
-                        if self.buf.len() > MAX_HEADER {
-                            return Err(malformed("header too large"));
+                    // Walked again only once it can get further than last time.
+                    let attempt = if self.buf.len() >= self.wanted {
+                        parse_encap_header(&self.buf, self.kind)?
+                    } else {
+                        Err(self.wanted)
+                    };
+                    let h = match attempt {
+                        Ok(h) => h,
+                        Err(wanted) => {
+                            self.wanted = wanted;
+                            if self.buf.len() > MAX_HEADER {
+                                return Err(malformed("header too large"));
+                            }
+                            return Ok(());
                         }
-                        return Ok(());
                     };
                     self.buf.drain(..h.consumed);
-                    self.eocs = h.eocs;
-                    self.outer_end = h.outer_end;
+                    self.open = h.open;
                     sink(Piece::Header(&h.prefix))?;
                     self.state = EncapState::Body(h.content);
                 }
@@ -375,63 +455,52 @@ impl EncapReader {
                     if !done {
                         return Ok(());
                     }
-                    self.state = EncapState::Trailer;
+                    self.state = EncapState::Trailer(Closing::new(core::mem::take(&mut self.open)));
                 }
-                EncapState::Trailer => {
-                    if self.buf.len() > MAX_TRAILER {
-                        return Err(malformed("trailer too large"));
+                EncapState::Trailer(closing) => {
+                    let at = self.fed - self.buf.len();
+                    let (trailer, octets) = (&mut self.trailer, &mut self.trailer_octets);
+                    let closed =
+                        closing.step(&mut self.buf, at, self.kind.name(), &mut |el, depth| {
+                            // Certificates, crls, signerInfos: in the SignedData itself.
+                            if depth != ENCLOSED {
+                                return Err(malformed("unexpected data after the content"));
+                            }
+                            *octets += el.len();
+                            if *octets > MAX_TRAILER {
+                                return Err(malformed("trailer too large"));
+                            }
+                            trailer.push(
+                                crate::ber::normalize(el).map_err(|e| malformed(&e.to_string()))?,
+                            );
+                            Ok(())
+                        })?;
+                    if !closed {
+                        if self.buf.len() > MAX_TRAILER {
+                            return Err(malformed("trailer too large"));
+                        }
+                        return Ok(());
                     }
-                    return Ok(());
+                    self.state = EncapState::After;
+                    let rest = self.buf.len();
+                    self.buf.clear();
+                    self.fed -= rest;
+                    return self.trail(rest);
                 }
+                EncapState::After => return Ok(()),
                 EncapState::Failed => return Err(malformed("reader used after an error")),
             }
         }
     }
 
     /// The elements after the content, DER-normalized, once the structure is complete
-    /// (every indefinite length closed).
-    fn finish(self) -> Result<Vec<Vec<u8>>, EnvelopeError> {
-        let truncated = || malformed(&format!("the {} is truncated", self.kind.name()));
-        if !matches!(self.state, EncapState::Trailer) {
-            return Err(truncated());
+    /// (every indefinite length closed), and how many octets after it a lenient reader
+    /// dropped.
+    fn finish(self) -> Result<(Vec<Vec<u8>>, u64), EnvelopeError> {
+        if !matches!(self.state, EncapState::After) {
+            return Err(malformed(&format!("the {} is truncated", self.kind.name())));
         }
-        // A definite length tells at once whether input is missing or left over.
-        check_extent(self.outer_end, self.fed, true, self.kind.name())?;
-        let after = || malformed(&format!("data after the end of the {}", self.kind.name()));
-        let mut elements = Vec::new();
-        let (mut pos, mut seen) = (0, 0);
-        let mut closed_at = None;
-        while pos < self.buf.len() {
-            // An indefinite ContentInfo ends with the last end-of-contents.
-            if self.outer_end.is_none() && seen == self.eocs {
-                return Err(after());
-            }
-            if self.buf.get(pos..pos + 2) == Some(&EOC) {
-                if seen == self.eocs {
-                    return Err(after());
-                }
-                seen += 1;
-                pos += 2;
-                if seen == self.eocs {
-                    closed_at = Some(pos);
-                }
-                continue;
-            }
-            let end = element_end(&self.buf, pos, 0)?.ok_or_else(truncated)?;
-            let el = self.buf.get(pos..end).unwrap_or_default();
-            elements.push(crate::ber::normalize(el).map_err(|e| malformed(&e.to_string()))?);
-            pos = end;
-        }
-        if seen != self.eocs {
-            return Err(truncated());
-        }
-        check_extent(
-            self.outer_end,
-            self.fed,
-            closed_at == Some(self.buf.len()),
-            self.kind.name(),
-        )?;
-        Ok(elements)
+        Ok((self.trailer, self.trailing))
     }
 }
 
@@ -460,6 +529,11 @@ impl SignedReader {
         }
     }
 
+    /// Whether to drop octets after the complete ContentInfo instead of refusing them.
+    pub(crate) fn set_lenient(&mut self, lenient: bool) {
+        self.inner.lenient = lenient;
+    }
+
     /// Feeds input; appends **unverified** content to `out`.
     pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
         let digests = &mut self.digests;
@@ -480,13 +554,14 @@ impl SignedReader {
     }
 
     /// Checks the structure is complete and the signature is one of `signers`' over the
-    /// content that went out.
+    /// content that went out; also returns how many octets after the complete ContentInfo
+    /// a lenient reader dropped.
     pub(crate) fn finish(
         self,
         signers: &[Certificate],
         at: Option<u64>,
-    ) -> Result<VerifiedSignature, EnvelopeError> {
-        let trailer = self.inner.finish().map_err(as_signature_error)?;
+    ) -> Result<(VerifiedSignature, u64), EnvelopeError> {
+        let (trailer, trailing) = self.inner.finish().map_err(as_signature_error)?;
         let tags: Vec<u8> = trailer.iter().filter_map(|e| e.first().copied()).collect();
         // [0] certificates and [1] crls are optional; signerInfos closes the SignedData.
         let well_formed = matches!(
@@ -511,12 +586,8 @@ impl SignedReader {
             .map(|d| (d.algorithm(), d.finalize()))
             .collect();
         let mut lookup = |d: Digest| hashes.iter().find(|(a, _)| *a == d).map(|(_, h)| h.clone());
-        Ok(signed::check_signer_infos(
-            &infos,
-            &mut lookup,
-            signers,
-            at,
-        )?)
+        let verified = signed::check_signer_infos(&infos, &mut lookup, signers, at)?;
+        Ok((verified, trailing))
     }
 }
 
@@ -559,19 +630,27 @@ impl DecompressReader {
         }
     }
 
+    /// Whether to drop octets after the complete ContentInfo instead of refusing them.
+    pub(crate) fn set_lenient(&mut self, lenient: bool) {
+        self.inner.lenient = lenient;
+    }
+
     /// Feeds input; appends inflated octets to `out` (at most about 1 000 times the input:
     /// the largest zlib expansion).
     pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
         let (z, ended, limit) = (&mut self.z, &mut self.ended, self.limit);
         self.inner.update(input, &mut |piece| match piece {
-            Piece::Header([_, algorithm]) => expect_zlib(algorithm),
+            Piece::Header([version, algorithm]) => {
+                crate::compressed::check_header(version, algorithm)
+            }
             Piece::Content(data) => inflate(z, ended, limit, data, out),
         })
     }
 
-    /// Checks the zlib stream and the structure ended.
-    pub(crate) fn finish(self) -> Result<(), EnvelopeError> {
-        let trailer = self.inner.finish()?;
+    /// Checks the zlib stream and the structure ended; returns how many octets after the
+    /// complete ContentInfo a lenient reader dropped.
+    pub(crate) fn finish(self) -> Result<u64, EnvelopeError> {
+        let (trailer, trailing) = self.inner.finish()?;
         if !trailer.is_empty() {
             return Err(malformed("unexpected data after the compressed content"));
         }
@@ -580,22 +659,7 @@ impl DecompressReader {
                 reason: "the zlib stream is truncated".into(),
             });
         }
-        Ok(())
-    }
-}
-
-fn expect_zlib(algorithm: &[u8]) -> Result<(), EnvelopeError> {
-    let (alg, _) = asn1::parse_tlv(algorithm).map_err(malformed)?;
-    let oid = alg
-        .reader()
-        .tagged(0x06, "compressionAlgorithm")
-        .map_err(malformed)?;
-    if oid.is_oid(&oids::ID_ALG_ZLIB) {
-        Ok(())
-    } else {
-        Err(EnvelopeError::UnsupportedAlgorithm {
-            algorithm: format!("{} (compression; expected zlib)", oid.oid_string()),
-        })
+        Ok(trailing)
     }
 }
 
@@ -722,6 +786,9 @@ pub struct OpenSummary {
     /// The digest of the file as received (EERPHSH, RFC 5024 §5.3.13), when the opener was
     /// made with [`FileOpener::new_hashing`].
     pub received_digest: Option<Vec<u8>>,
+    /// Deviations the opener tolerated ([`FileOpener::with_leniency`]), outermost layer
+    /// first; empty for a file that follows RFC 5652 to the letter.
+    pub deviations: Vec<EnvelopeDeviation>,
 }
 
 impl core::fmt::Debug for FileSealer<'_> {
@@ -897,6 +964,11 @@ impl<'a> FileSealer<'a> {
 ///
 /// Output is **unverified until [`FileOpener::finish`] returns Ok** (padding, zlib end and
 /// signature are checked there).
+///
+/// The opener is lenient by default ([`EnvelopeLeniency::lenient`]): octets after a
+/// complete ContentInfo, at any layer, are dropped and listed in
+/// [`OpenSummary::deviations`]; [`FileOpener::with_leniency`] with
+/// [`EnvelopeLeniency::strict`] refuses them with [`EnvelopeError::TrailingOctets`].
 pub struct FileOpener {
     decrypt: Option<EnvelopeReader>,
     inflate: Option<DecompressReader>,
@@ -921,7 +993,8 @@ impl core::fmt::Debug for FileOpener {
 
 impl FileOpener {
     /// An opener for the layers SFIDSEC/SFIDCOMP announced; inflated output beyond
-    /// `options.max_decompressed` is refused (pass `usize::MAX` for no limit).
+    /// `options.max_decompressed` is refused (pass `usize::MAX` for no limit). Lenient
+    /// ([`EnvelopeLeniency::lenient`]) until [`FileOpener::with_leniency`] says otherwise.
     #[must_use]
     pub fn new(layers: FileLayers, options: &OpenOptions<'_>) -> Self {
         Self {
@@ -937,6 +1010,24 @@ impl FileOpener {
             content: 0,
             digest: None,
         }
+        .with_leniency(EnvelopeLeniency::lenient())
+    }
+
+    /// Sets which deviations the opener tolerates (give it before the first
+    /// [`FileOpener::update`]); those met are listed in [`OpenSummary::deviations`].
+    #[must_use]
+    pub fn with_leniency(mut self, leniency: EnvelopeLeniency) -> Self {
+        let trailing = leniency.trailing_octets;
+        if let Some(d) = &mut self.decrypt {
+            d.set_lenient(trailing);
+        }
+        if let Some(i) = &mut self.inflate {
+            i.set_lenient(trailing);
+        }
+        if let Some(v) = &mut self.verify {
+            v.set_lenient(trailing);
+        }
+        self
     }
 
     /// Like [`FileOpener::new`], and also hashes the input with `digest` (the suite's), for
@@ -1010,16 +1101,26 @@ impl FileOpener {
             return Err(malformed("opener used after an error"));
         }
         let start = out.len();
+        let mut deviations = Vec::new();
+        let mut note = |layer, octets| {
+            if octets > 0 {
+                deviations.push(EnvelopeDeviation::TrailingOctets { layer, octets });
+            }
+        };
         if let Some(d) = self.decrypt.take() {
             let mut tail = Vec::new();
-            d.finish(&mut tail)?;
+            note(EnvelopeLayer::Enveloped, d.finish_counting(&mut tail)?);
             self.after_decrypt(&tail, out)?;
         }
         if let Some(i) = self.inflate.take() {
-            i.finish()?;
+            note(EnvelopeLayer::Compressed, i.finish()?);
         }
         let signature = match self.verify.take() {
-            Some(v) => Some(v.finish(options.signers, options.at)?),
+            Some(v) => {
+                let (verified, trailing) = v.finish(options.signers, options.at)?;
+                note(EnvelopeLayer::Signed, trailing);
+                Some(verified)
+            }
             None => None,
         };
         Ok(OpenSummary {
@@ -1027,6 +1128,7 @@ impl FileOpener {
             received_octets: self.received,
             content_octets: self.content + (out.len().saturating_sub(start)) as u64,
             received_digest: self.digest.map(FileDigest::finalize),
+            deviations,
         })
     }
 

@@ -34,11 +34,12 @@ fn inputs(target: &str) -> Vec<PathBuf> {
 /// A fuzz target body.
 type Body = fn(&[u8]);
 
-const TARGETS: [(&str, Body); 4] = [
+const TARGETS: [(&str, Body); 5] = [
     ("auch_content", oftp2_auth::fuzzing::auch_content),
     ("signed_data", oftp2_auth::fuzzing::signed_data),
     ("ber_stream", oftp2_auth::fuzzing::ber_stream),
     ("file_stream", oftp2_auth::fuzzing::file_stream),
+    ("ber_tokens", oftp2_auth::fuzzing::ber_tokens),
 ];
 
 fn replay(target: &str, body: Body) {
@@ -71,6 +72,11 @@ fn file_stream_corpus() {
     replay(TARGETS[3].0, TARGETS[3].1);
 }
 
+#[test]
+fn ber_tokens_corpus() {
+    replay(TARGETS[4].0, TARGETS[4].1);
+}
+
 /// Reproducers of open findings (`fuzz/regressions/<target>/open-*`, see `fuzz/README.md`).
 /// They fail until oftp2-auth is fixed; then drop the `open-` prefix so that the corpus tests
 /// above replay them for good. Run with `cargo test --test fuzz_corpus -- --ignored`.
@@ -101,4 +107,28 @@ fn open_findings() {
         }
     }
     assert!(failing.is_empty(), "still failing: {failing:#?}");
+}
+
+/// Writes `tests/data/fuzz-decryptions.txt`: what alice's real key gives for every
+/// encryptedKey the committed corpora and regressions reach, so that the fuzz bodies need no
+/// RSA work (see `oftp2_auth::fuzzing::cached_alice`). Run after changing seeds:
+/// `cargo test -p oftp2-auth --test fuzz_corpus -- --ignored write_decryption_table`.
+#[test]
+#[ignore = "writes tests/data/fuzz-decryptions.txt"]
+fn write_decryption_table() {
+    oftp2_auth::fuzzing::record_decryptions();
+    for (target, body) in TARGETS {
+        for f in inputs(target) {
+            let data = std::fs::read(&f).unwrap();
+            let _ = std::panic::catch_unwind(|| body(&data));
+        }
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-decryptions.txt");
+    let header = "# SHA-256 of an encryptedKey, then what alice's key decrypts it to (hex) or err.\n\
+                  # Written by `cargo test -p oftp2-auth --test fuzz_corpus -- --ignored write_decryption_table`.\n";
+    std::fs::write(
+        &path,
+        header.to_owned() + &oftp2_auth::fuzzing::recorded_decryptions(),
+    )
+    .unwrap();
 }

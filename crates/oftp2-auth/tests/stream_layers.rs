@@ -10,8 +10,9 @@ mod common;
 
 use common::{cert, data, data_path, key, openssl, rng, scratch};
 use oftp2_auth::{
-    Certificate, Digest, EnvelopeError, FileLayers, FileOpener, FileSealer, OpenOptions,
-    PrivateKey, ReceiptError, SealPlan, Suite, VerifiedSignature, open_file, seal_file,
+    Certificate, Digest, EnvelopeError, EnvelopeLeniency, FileLayers, FileOpener, FileSealer,
+    OpenOptions, PrivateKey, ReceiptError, SealPlan, Suite, VerifiedSignature, open_file,
+    seal_file,
 };
 use proptest::prelude::*;
 
@@ -357,14 +358,22 @@ fn every_failure_is_named() {
         assert!(err.to_string().contains("truncated"), "cut {cut}: {err}");
     }
 
-    // Anything after the end of the structure, definite (DER) or indefinite (BER).
+    // Anything after the end of the structure, definite (DER) or indefinite (BER): refused
+    // by a strict opener, dropped and named by a lenient one (tests/real_peers.rs).
     let der = seal_file(&mut rng(4), &content, &plan(SIGNED, &alice, &to, 4)).unwrap();
     for tail in [&b"\x00\x00"[..], b"\x31\x00", b"x"] {
         for base in [&der, &signed] {
             let mut extra = base.clone();
             extra.extend_from_slice(tail);
-            let err = open_in_pieces(&extra, 700, SIGNED, &o).unwrap_err();
+            let mut opener = FileOpener::new(SIGNED, &o).with_leniency(EnvelopeLeniency::strict());
+            let mut out = Vec::new();
+            let err = extra
+                .chunks(700)
+                .try_for_each(|c| opener.update(&mut rng(1), &o, c, &mut out))
+                .unwrap_err();
             assert!(err.to_string().contains("after the end"), "{tail:?}: {err}");
+            let (_, sig) = open_in_pieces(&extra, 700, SIGNED, &o).unwrap();
+            assert!(sig.is_some());
         }
     }
 

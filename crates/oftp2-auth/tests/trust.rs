@@ -7,7 +7,7 @@
 mod common;
 
 use common::{IN_VALIDITY, cert, data};
-use oftp2_auth::{Certificate, PathError, TrustAnchors};
+use oftp2_auth::{Certificate, PathError, Purpose, TrustAnchors};
 
 fn ca() -> Certificate {
     Certificate::from_pem(&data("ca.cert.pem")).unwrap()
@@ -102,4 +102,126 @@ fn non_ca_issuer_is_refused() {
         .unwrap_err();
     assert!(matches!(err, PathError::IssuerNotCa { .. }), "{err:?}");
     assert!(err.to_string().contains("frank.oftp2.test"), "{err}");
+}
+
+/// The certificates under "Example OFTP2 Usage Test CA" (tests/data/README.md).
+fn usage_anchors() -> TrustAnchors {
+    TrustAnchors::new(vec![pem("usage-ca")])
+}
+
+fn purpose_refused(name: &str, purpose: Purpose) -> String {
+    let err = usage_anchors()
+        .validate_for(&pem(name), &[], IN_VALIDITY, purpose)
+        .unwrap_err();
+    match &err {
+        PathError::PurposeNotAllowed { purpose: p, .. } => assert_eq!(*p, purpose),
+        other => panic!("{name} for {purpose}: {other:?}"),
+    }
+    err.to_string()
+}
+
+#[test]
+fn key_usage_is_checked_for_the_purpose() {
+    let anchors = usage_anchors();
+    // keyUsage digitalSignature, nonRepudiation: signing only.
+    for p in [Purpose::FileSigning, Purpose::ReceiptSigning] {
+        anchors
+            .validate_for(&pem("ku-sign"), &[], IN_VALIDITY, p)
+            .unwrap();
+    }
+    for p in [Purpose::SessionAuthentication, Purpose::FileEncryption] {
+        let msg = purpose_refused("ku-sign", p);
+        assert!(
+            msg.contains("keyUsage allows digitalSignature, nonRepudiation")
+                && msg.contains("needs keyEncipherment")
+                && msg.contains(p.name()),
+            "{msg}"
+        );
+    }
+    // keyUsage keyEncipherment: encryption (and the AUCH challenge) only.
+    for p in [Purpose::SessionAuthentication, Purpose::FileEncryption] {
+        anchors
+            .validate_for(&pem("ku-encrypt"), &[], IN_VALIDITY, p)
+            .unwrap();
+    }
+    for p in [Purpose::FileSigning, Purpose::ReceiptSigning] {
+        let msg = purpose_refused("ku-encrypt", p);
+        assert!(msg.contains("digitalSignature or nonRepudiation"), "{msg}");
+    }
+    // One certificate for every role, as the Odette policy allows (EKU serverAuth,
+    // clientAuth), and certificates without keyUsage/EKU.
+    for p in Purpose::ALL {
+        anchors
+            .validate_for(&pem("ku-all"), &[], IN_VALIDITY, p)
+            .unwrap();
+        anchors
+            .validate_for(&pem("eku-email"), &[], IN_VALIDITY, p)
+            .unwrap();
+        TrustAnchors::new(vec![ca()])
+            .validate_for(&dave(), &[], IN_VALIDITY, p)
+            .unwrap();
+    }
+    // Without a purpose, keyUsage is not looked at.
+    for name in ["ku-sign", "ku-encrypt", "eku-codesign"] {
+        anchors.validate(&pem(name), &[], IN_VALIDITY).unwrap();
+    }
+}
+
+#[test]
+fn extended_key_usage_for_code_signing_only_is_refused() {
+    for p in Purpose::ALL {
+        let msg = purpose_refused("eku-codesign", p);
+        assert!(
+            msg.contains("extendedKeyUsage lists 1.3.6.1.5.5.7.3.3"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn unknown_critical_extensions_are_refused() {
+    let anchors = usage_anchors();
+    let err = anchors
+        .validate(&pem("crit-unknown"), &[], IN_VALIDITY)
+        .unwrap_err();
+    assert!(
+        matches!(&err, PathError::UnknownCriticalExtension { extension, .. } if extension == "1.3.6.1.4.1.55555.1"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("RFC 5280 §4.2"), "{err}");
+    // Also when pinned as its own anchor, and for any purpose.
+    let pinned = TrustAnchors::new(vec![pem("crit-unknown")]);
+    assert!(matches!(
+        pinned.validate(&pem("crit-unknown"), &[], IN_VALIDITY),
+        Err(PathError::UnknownCriticalExtension { .. })
+    ));
+    assert!(matches!(
+        anchors.validate_for(&pem("crit-unknown"), &[], IN_VALIDITY, Purpose::FileSigning),
+        Err(PathError::UnknownCriticalExtension { .. })
+    ));
+    // The same extension, not critical, may be ignored.
+    anchors
+        .validate(&pem("noncrit-unknown"), &[], IN_VALIDITY)
+        .unwrap();
+}
+
+#[test]
+fn issuer_whose_key_usage_lacks_key_cert_sign_is_refused() {
+    // openssl verify: error 32 "key usage does not include certificate signing".
+    let err = usage_anchors()
+        .validate(
+            &pem("under-nocertsign"),
+            &[pem("inter-nocertsign")],
+            IN_VALIDITY,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, PathError::IssuerMayNotSignCertificates { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("keyCertSign"), "{err}");
+    // The intermediate itself validates: nothing is wrong with it as an end entity.
+    usage_anchors()
+        .validate(&pem("inter-nocertsign"), &[], IN_VALIDITY)
+        .unwrap();
 }
