@@ -93,13 +93,14 @@ pub struct OpenKeys<'a> {
 
 /// Opens the stored file `stored` (as transmitted) into `dest`: decrypts, inflates and
 /// verifies as `layers` says, writing to a temporary name that becomes `dest` only when
-/// everything checked out. Also returns the EERPHSH of the stored file under `suite`.
+/// everything checked out. Also returns the EERPHSH of the stored file under `suite`, when
+/// there is one (a file that is only compressed, SFIDCIPH 00, has none: RFC 5024 §5.3.3).
 pub fn open_to_file(
     rng: &mut dyn oftp2_auth::CryptoRng,
     stored: &Path,
     dest: &Path,
     layers: FileLayers,
-    suite: Suite,
+    suite: Option<Suite>,
     keys: &OpenKeys<'_>,
 ) -> Result<OpenSummary, SpoolError> {
     let options = OpenOptions {
@@ -111,7 +112,10 @@ pub fn open_to_file(
     let mut input = File::open(stored).map_err(io_at(stored))?;
     let tmp = dest.with_extension("opening");
     let mut output = File::create(&tmp).map_err(io_at(&tmp))?;
-    let mut opener = FileOpener::new_hashing(layers, &options, suite.digest());
+    let mut opener = match suite {
+        Some(suite) => FileOpener::new_hashing(layers, &options, suite.digest()),
+        None => FileOpener::new(layers, &options),
+    };
     let mut piece = vec![0u8; PIECE];
     let mut content = Vec::with_capacity(2 * PIECE);
     let result = (|| {

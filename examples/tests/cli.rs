@@ -1269,3 +1269,37 @@ fn listen_without_a_partner_refuses_to_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no partner is configured"), "{err}");
 }
+
+/// A file that is only compressed (SFIDSEC 00, SFIDCOMP 1) travels with SFIDCIPH 00 (RFC
+/// 5024 §5.3.3) and is opened by the receiver, not refused with EFNA 15.
+#[test]
+fn a_file_that_is_only_compressed_needs_no_cipher_suite() {
+    let inbox = tempfile::tempdir().unwrap();
+    let (child, addr) = listen_auth(inbox.path(), "alice.cert.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zipped.edi");
+    let content = b"UNH+1+ORDERS:D:96A:UN'\n".repeat(10_000);
+    std::fs::write(&file, &content).unwrap();
+    let out = as_alpha("send", &addr)
+        .arg("--auth-key")
+        .arg(auth_data("alice.key.pem"))
+        .arg("--auth-cert")
+        .arg(auth_data("alice.cert.pem"))
+        .arg("--partner-cert")
+        .arg(auth_data("bob.cert.pem"))
+        .arg("--zlib")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(
+        std::fs::read(inbox.path().join("ZIPPED.EDI")).unwrap(),
+        content
+    );
+}

@@ -1635,8 +1635,9 @@ fn send(
             meta.modified().ok(),
         )?;
         offer.signed_eerp = envelope.signed_eerp;
-        // SFIDCIPH is 00 when no security service is used (RFC 5024 §5.3.3).
-        if enveloped || envelope.signed_eerp {
+        // SFIDCIPH is 00 when no security service is used (RFC 5024 §5.3.3): only signing,
+        // encryption and a signed EERP use the suite, not compression.
+        if layers.uses_suite() || envelope.signed_eerp {
             offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
         }
         let (path, size, digest) = if enveloped {
@@ -1966,7 +1967,10 @@ fn opener_from(
         let layers =
             oftp2_auth::FileLayers::from_sfid(sfid.security.code(), sfid.compression.code())
                 .ok_or_else(|| refuse(99, "unknown SFIDSEC or SFIDCOMP".into()))?;
-        let suite = oftp2_auth::Suite::from_code(sfid.cipher_suite.code())
+        // A suite only for the layers that use one, or a signed EERP: a file that is only
+        // compressed may say SFIDCIPH 00 (RFC 5024 §5.3.3).
+        let suite = layers
+            .suite_for(sfid.cipher_suite.code(), sfid.signed_eerp)
             .map_err(|e| refuse(oftp2_auth::UnsupportedSuite::REASON, e.to_string()))?;
         // Decryption with every file-encryption key of ours (a renewal's old one too);
         // signatures checked against the originator's file-signing certificates accepted
