@@ -63,7 +63,7 @@ pub fn run_tcp_blocking(
 /// plain TCP sends nothing (it waits for SSRM), so silence means a plain client.
 const FIRST_OCTET: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// At a TLS listener: a caller that sends no TLS ClientHello within [`FIRST_OCTET`] (or
+/// At a TLS listener: a caller that sends no TLS ClientHello within a second (or
 /// sends something else) speaks plain OFTP. It gets a plain ESID that says so, instead of
 /// waiting for its timers, and the listener's operator gets an error naming it.
 pub async fn tls_or_explain(tcp: tokio::net::TcpStream) -> io::Result<tokio::net::TcpStream> {
