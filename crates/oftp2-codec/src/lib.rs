@@ -38,6 +38,8 @@ pub mod command;
 mod error;
 pub mod field;
 mod framing_error;
+// Fuzz target bodies: only the `fuzzing` feature builds them (fuzz/ and the corpus replay test).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod leniency;
