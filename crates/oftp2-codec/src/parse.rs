@@ -182,6 +182,26 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A 9(1) code of which RFC 5024 lists only `0` and `1` (SFIDCOMP, SFIDENV, §5.3.3):
+    /// another digit is the deviation [`Deviations::UNLISTED_CODE`].
+    pub(crate) fn listed_digit(
+        &mut self,
+        field: &'static str,
+        expected: &'static str,
+    ) -> Result<u8, DecodeError> {
+        let at = self.pos;
+        let v = self.digits(1, field)? as u8;
+        if v > 1 {
+            self.deviate(
+                Deviations::UNLISTED_CODE,
+                field,
+                at,
+                DecodeErrorKind::BadValue { expected },
+            )?;
+        }
+        Ok(v)
+    }
+
     /// A `Y`/`N` flag.
     pub(crate) fn yes_no(&mut self, field: &'static str) -> Result<bool, DecodeError> {
         let (at, b) = self.byte(field)?;

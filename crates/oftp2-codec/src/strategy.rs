@@ -142,8 +142,9 @@ pub fn sfid() -> impl Strategy<Value = Sfid> {
         (
             security(),
             0u8..=99,
-            0u8..=9,
-            0u8..=9,
+            // SFIDCOMP and SFIDENV: the values RFC 5024 §5.3.3 lists (others are a deviation).
+            0u8..=1,
+            0u8..=1,
             any::<bool>(),
             text(),
         ),

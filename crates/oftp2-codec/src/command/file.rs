@@ -152,8 +152,8 @@ impl Wire for Sfid {
                 )
             })?;
         let cipher_suite = CipherSuite::from_wire(c.digits(2, "SFIDCIPH")? as u8);
-        let compression = FileCompression::from_wire(c.digits(1, "SFIDCOMP")? as u8);
-        let enveloping = Enveloping::from_wire(c.digits(1, "SFIDENV")? as u8);
+        let compression = FileCompression::from_wire(c.listed_digit("SFIDCOMP", "0 or 1")?);
+        let enveloping = Enveloping::from_wire(c.listed_digit("SFIDENV", "0 or 1")?);
         let signed_eerp = c.yes_no("SFIDSIGN")?;
         let description = c.text("SFIDDESCL", "SFIDDESC")?;
         Ok(Self {

@@ -286,9 +286,10 @@ impl Command {
         b.freeze()
     }
 
-    /// Decodes one whole exchange buffer, tolerating the deviations of [`Leniency::lenient`].
+    /// Decodes one whole exchange buffer, tolerating the deviations of real peers
+    /// ([`Leniency::default`], [`Deviations::REAL_PEERS`]).
     pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
-        Self::decode_with(buf, Leniency::lenient()).map(|(c, _)| c)
+        Self::decode_with(buf, Leniency::default()).map(|(c, _)| c)
     }
 
     /// Decodes one whole exchange buffer with the given leniency and reports the deviations
