@@ -211,6 +211,15 @@ impl Session {
         self.negotiated.as_ref()
     }
 
+    /// The protocol level whose command layouts the session reads and writes (RFC 5024
+    /// §5.3.2, [`oftp2_codec::level`]): `5` until the partner's SSID arrives, then the level
+    /// the partner speaks, and once connected the negotiated level. A driver or a test that
+    /// decodes what the session sent uses it with [`Command::decode_level`].
+    #[must_use]
+    pub fn protocol_level(&self) -> ProtocolLevel {
+        self.level
+    }
+
     /// Whether the session is over (nothing more will happen).
     #[must_use]
     pub fn is_closed(&self) -> bool {

@@ -338,12 +338,8 @@ fn deliver_in_fragments(
 }
 
 fn record(side: &mut Side, bytes: &Bytes) {
-    // Commands are read in the layout of the level the session negotiated (5 until then;
-    // an OFTP 1.x ESID sent before negotiation is a tolerated deviation there).
-    let level = side
-        .session
-        .negotiated()
-        .map_or(oftp2_codec::ProtocolLevel::V2_0, |n| n.level);
+    // Commands are read in the layout of the level the session speaks.
+    let level = side.session.protocol_level();
     let decode = |b: &[u8]| {
         Command::decode_level(b, level, oftp2_codec::Leniency::default())
             .expect("a session sent an invalid command")
