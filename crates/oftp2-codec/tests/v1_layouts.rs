@@ -403,3 +403,34 @@ fn oftp2_only_commands_and_unknown_levels() {
         assert_eq!(e.kind, EncodeErrorKind::UnsupportedLevel);
     }
 }
+
+/// `Command::at_level` gives the SFID as an RFC 2204 partner reads it, so that the EERP
+/// it returns matches the file's key.
+#[test]
+fn at_level_keys_a_file_as_the_partner_reads_it() {
+    let mut s = oftp2_codec::Sfid::new(
+        VirtualFileName::new("INVOICE.2026").unwrap(),
+        FileDate::new(2026, 11, 23).unwrap(),
+        FileTime::new(14, 5, 30, 42).unwrap(),
+        id("O0013000000ACME"),
+        id("O0013000000BRAVO"),
+        FileFormat::Unstructured,
+    );
+    s.description = Utf8Text::new("monthly").unwrap();
+    let Command::Sfid(seen) = Command::Sfid(s.clone()).at_level(L2).unwrap() else {
+        panic!()
+    };
+    assert_eq!(seen.time, FileTime::new(14, 5, 30, 1).unwrap());
+    assert!(seen.description.is_empty());
+    assert_ne!(seen.key(), s.key());
+    let eerp = oftp2_codec::Eerp::acknowledging(&seen, oftp2_codec::UserData::default());
+    let Command::Eerp(back) = Command::Eerp(eerp).at_level(L2).unwrap() else {
+        panic!()
+    };
+    assert_eq!(back.file_key(), seen.key());
+    // At level 4 and 5 the time stamp keeps its counter.
+    let Command::Sfid(seen4) = Command::Sfid(s.clone()).at_level(L4).unwrap() else {
+        panic!()
+    };
+    assert_eq!(seen4.key(), s.key());
+}

@@ -552,3 +552,53 @@ fn levels_without_layouts_and_raised_levels_are_refused() {
         Event::Aborted { error: SessionError::Negotiation(m), .. } if m.contains("SSIDLEV exceeds ours")
     )));
 }
+
+/// EFID counts beyond RFC 2204's 9(12) units cannot be sent at level 2: the session ends
+/// with ESID 99 in the 1.x layout instead of sending a truncated count.
+#[test]
+fn counts_too_large_for_the_1x_layout_end_the_session() {
+    let mut p = Pair::new(
+        Session::initiator(config(ALPHA), ConnectParams::new().level(level(2))),
+        Session::responder(config(BRAVO)),
+    );
+    p.establish();
+    p.a.take_events();
+    p.b.take_events();
+    let now = p.now;
+    let fid =
+        p.a.session
+            .start_file(now, sfid("HUGE", FileFormat::Unstructured, 0, 0))
+            .unwrap();
+    p.drive();
+    let rid = match p.b.next_event() {
+        Some(Event::FileOffered { id, .. }) => id,
+        other => panic!("{other:?}"),
+    };
+    p.b.session.accept_file(now, rid, 0).unwrap();
+    p.drive();
+    p.a.take_events();
+    p.a.session.send_data(now, fid, b"x", true).unwrap();
+    let totals = oftp2_codec::Counts {
+        records: 0,
+        units: 1_000_000_000_000,
+    };
+    p.a.session.close_file(now, fid, Some(totals)).unwrap();
+    p.drive();
+    let error =
+        p.a.take_events()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Aborted { error, .. } => Some(error),
+                _ => None,
+            })
+            .expect("aborted");
+    assert!(
+        matches!(&error, SessionError::Encode(e) if e.field == "EFIDUCNT"),
+        "{error}"
+    );
+    assert!(matches!(
+        p.a.sent.last(),
+        Some(Command::Esid(e)) if e.reason == EsidReason::UNSPECIFIED
+    ));
+    assert!(!p.a.sent_codes().contains(&CommandCode::Efid));
+}

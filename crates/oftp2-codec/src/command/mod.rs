@@ -356,6 +356,23 @@ impl Command {
         Ok(b.freeze())
     }
 
+    /// The command as a partner at `level` reads it: what survives
+    /// [`Command::encode_level`] and [`Command::decode_level`]. At levels 1-2 an SFID's or
+    /// EERP's time loses its counter (read back as `0001`), and below level 5 the texts and
+    /// SFIDOSIZ are left out; use it to key a file sent at such a level so that its receipt
+    /// finds it ([`Sfid::key`]).
+    pub fn at_level(&self, level: ProtocolLevel) -> Result<Self, EncodeError> {
+        let wire = self.to_bytes_level(level)?;
+        Self::decode_level(&wire, level, Leniency::lenient())
+            .map(|(c, _)| c)
+            .map_err(|e| EncodeError {
+                command: self.code(),
+                field: e.field,
+                level: level.get(),
+                kind: EncodeErrorKind::NotAtLevel("the encoding does not decode at its level"),
+            })
+    }
+
     /// Decodes one whole exchange buffer in the OFTP 2.0 layouts, tolerating the deviations
     /// of real peers ([`Leniency::default`], [`Deviations::REAL_PEERS`]).
     pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
