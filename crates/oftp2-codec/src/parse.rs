@@ -432,15 +432,25 @@ pub(crate) fn put_binary(dst: &mut BytesMut, b: &Binary) {
 }
 
 /// Writes a date stamp in layout `l` (YYMMDD in RFC 2204's, after [`date_fits`]).
+#[inline]
 pub(crate) fn put_date(dst: &mut BytesMut, d: FileDate, l: Layouts) {
     let b = d.as_bytes();
-    dst.put_slice(if l.short_stamps() { &b[2..] } else { &b[..] });
+    if l.short_stamps() {
+        dst.put_slice(b.get(2..).unwrap_or_default());
+    } else {
+        dst.put_slice(b);
+    }
 }
 
 /// Writes a time stamp in layout `l` (HHMMSS in RFC 2204's: the counter is dropped).
+#[inline]
 pub(crate) fn put_time(dst: &mut BytesMut, t: &FileTime, l: Layouts) {
     let b = t.as_bytes();
-    dst.put_slice(if l.short_stamps() { &b[..6] } else { &b[..] });
+    if l.short_stamps() {
+        dst.put_slice(b.get(..6).unwrap_or_default());
+    } else {
+        dst.put_slice(b);
+    }
 }
 
 /// Whether a date has a YYMMDD form in layout `l` (years 1970-2069, see [`crate::level`]).

@@ -257,8 +257,11 @@ impl Wire for Sfpa {
         at_most("SFPAACNT", self.answer_count.get(), 999_999_999)
     }
     fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        let n = if l.is_oftp2() { 17 } else { 9 };
-        put_digits(dst, n, self.answer_count.get());
+        if l.is_oftp2() {
+            put_digits(dst, 17, self.answer_count.get());
+        } else {
+            put_digits(dst, 9, self.answer_count.get());
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         // SFPAACNT: 9(9) in RFC 2204 §5.3.4, 9(17) in RFC 5024.
@@ -335,9 +338,14 @@ impl Wire for Efid {
         at_most("EFIDUCNT", self.unit_count.get(), 999_999_999_999)
     }
     fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        let (r, u) = if l.is_oftp2() { (17, 17) } else { (9, 12) };
-        put_digits(dst, r, self.record_count.get());
-        put_digits(dst, u, self.unit_count.get());
+        // Constant widths in each arm keep the digit loops specialised.
+        if l.is_oftp2() {
+            put_digits(dst, 17, self.record_count.get());
+            put_digits(dst, 17, self.unit_count.get());
+        } else {
+            put_digits(dst, 9, self.record_count.get());
+            put_digits(dst, 12, self.unit_count.get());
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         // RFC 2204 §5.3.8: EFIDRCNT 9(9), EFIDUCNT 9(12); RFC 5024: 9(17) each.
