@@ -131,7 +131,8 @@ impl ConnectParams {
     /// `5`, OFTP 2.0). The lowest level of the two SSIDs is selected. A level without
     /// established command layouts (`0`, `3`, `6`-`9`: see [`oftp2_codec::level`]) stands
     /// for the highest one below it that has them (`3` proposes `2`, `6`-`9` propose `5`,
-    /// `0` proposes `1`).
+    /// `0` proposes `1`). It is never below [`ConnectParams::effective_minimum_level`]: a
+    /// partner that requires secure authentication is always offered level 5.
     #[must_use]
     pub fn level(mut self, level: ProtocolLevel) -> Self {
         self.level = Some(level);
