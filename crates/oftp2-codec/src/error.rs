@@ -42,14 +42,16 @@ impl DecodeError {
     }
 
     /// The End Session reason a session answers this error with (RFC 5024 §5.3.11):
-    /// `01` for an empty buffer or an unknown command octet, `07` when the buffer length
+    /// `01` for an empty buffer, an unknown command octet or a command the negotiated level
+    /// does not have, `10` for a level without layouts, `07` when the buffer length
     /// differs from the length the command implies, `06` for invalid data in a field.
     #[must_use]
     pub fn esid_reason(&self) -> EsidReason {
         match self.kind {
-            DecodeErrorKind::Empty | DecodeErrorKind::UnknownCommand { .. } => {
-                EsidReason::COMMAND_NOT_RECOGNISED
-            }
+            DecodeErrorKind::Empty
+            | DecodeErrorKind::UnknownCommand { .. }
+            | DecodeErrorKind::NotAtLevel { .. } => EsidReason::COMMAND_NOT_RECOGNISED,
+            DecodeErrorKind::UnsupportedLevel { .. } => EsidReason::MODE_INCOMPATIBLE,
             DecodeErrorKind::TooShort { .. } | DecodeErrorKind::TrailingBytes { .. } => {
                 EsidReason::BUFFER_SIZE_ERROR
             }
@@ -76,6 +78,20 @@ pub enum DecodeErrorKind {
     UnknownCommand {
         /// The octet received.
         byte: u8,
+    },
+    /// A command identifier of OFTP 2.0 that the negotiated level does not have (SECD, AUCH
+    /// and AURP below level 5, NERP below level 4: see [`crate::level`]).
+    #[error("the command does not exist at protocol level {level}")]
+    NotAtLevel {
+        /// The negotiated level.
+        level: u8,
+    },
+    /// Decoding was asked for a level whose layouts are not established (see
+    /// [`crate::Layouts::of`]).
+    #[error("no command layouts are established for protocol level {level}")]
+    UnsupportedLevel {
+        /// The level asked for.
+        level: u8,
     },
     /// The buffer ends before the field does.
     #[error("the buffer ends after {actual} octets, the command needs {expected}")]

@@ -37,7 +37,13 @@ pub fn command_decode(data: &[u8]) {
         Ok((cmd, _)) => {
             let wire = cmd.to_bytes();
             assert_eq!(wire.len(), cmd.encoded_len());
-            assert_eq!(Command::decode(&wire).ok().as_ref(), Some(&cmd));
+            assert_eq!(
+                Command::decode_with(&wire, Leniency::lenient())
+                    .ok()
+                    .map(|(c, _)| c)
+                    .as_ref(),
+                Some(&cmd)
+            );
             if let Ok((strict, dev)) = Command::decode_with(data, Leniency::strict()) {
                 assert!(dev.is_empty());
                 assert_eq!(strict, cmd);
@@ -60,6 +66,81 @@ pub fn command_decode(data: &[u8]) {
             }
         }
         Err(e) => assert!(e.offset <= data.len()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// command_levels
+// ---------------------------------------------------------------------------------------
+
+/// `command_levels`: the decoder at every protocol level (see [`crate::level`]). The first
+/// octet selects the level (its value modulo 10, so 0, 3 and 6-9 exercise the refusal of
+/// levels without layouts), the rest is the exchange buffer:
+///
+/// * decoding never panics and an error points inside the buffer (or just past it);
+/// * a command the level does not have, or a level without layouts, is refused at offset 0;
+/// * a decoded command encodes at that level (`encode_level` never refuses what
+///   `decode_level` produced), `encoded_len_level` is the length, and the encoding decodes
+///   to the same command;
+/// * a strictly decoded command re-encodes to the input itself (a final 0x8D carriage
+///   return aside, always sent as 0x0D).
+///
+/// # Panics
+///
+/// When one of those properties does not hold: that is the finding.
+pub fn command_levels(data: &[u8]) {
+    let Some((&sel, buf)) = data.split_first() else {
+        return;
+    };
+    let Ok(level) = ProtocolLevel::new(sel % 10) else {
+        return;
+    };
+    let layouts = crate::level::Layouts::of(level);
+    match Command::decode_level(buf, level, Leniency::lenient()) {
+        Ok((cmd, _)) => {
+            let Some(l) = layouts else {
+                panic!("level {} has no layouts but decoded", level.get());
+            };
+            assert!(l.has(cmd.code()));
+            let wire = match cmd.to_bytes_level(level) {
+                Ok(w) => w,
+                Err(e) => panic!("decoded but cannot encode: {e}"),
+            };
+            assert_eq!(cmd.encoded_len_level(level).ok(), Some(wire.len()));
+            let again = Command::decode_level(&wire, level, Leniency::lenient()).map(|(c, _)| c);
+            assert_eq!(again.ok().as_ref(), Some(&cmd));
+            if let Ok((strict, dev)) = Command::decode_level(buf, level, Leniency::strict()) {
+                assert!(dev.is_empty());
+                assert_eq!(strict, cmd);
+                let ends_in_cr = matches!(
+                    cmd.code(),
+                    CommandCode::Ssrm | CommandCode::Ssid | CommandCode::Esid
+                );
+                let normalised: Vec<u8> = buf
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| {
+                        if ends_in_cr && b == 0x8D && i + 1 == buf.len() {
+                            0x0D
+                        } else {
+                            b
+                        }
+                    })
+                    .collect();
+                assert_eq!(&wire[..], &normalised[..]);
+            }
+        }
+        Err(e) => {
+            assert!(e.offset <= buf.len());
+            let absent = buf
+                .first()
+                .copied()
+                .and_then(CommandCode::from_byte)
+                .is_some_and(|c| layouts.is_some_and(|l| !l.has(c)));
+            if layouts.is_none() || absent {
+                assert_eq!(e.offset, 0);
+            }
+        }
     }
 }
 

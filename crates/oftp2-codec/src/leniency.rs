@@ -35,10 +35,23 @@ impl Deviations {
     /// The 4-octet OFTP 1.x ESID `F` + reason 9(2) + CR (RFC 2204 §5.3.11), recognised by
     /// its length.
     pub const V1_ESID: Self = Self(1 << 7);
+    /// An SFIDCOMP value other than `0`/`1` or an SFIDENV value other than `0`/`1`: RFC 5024
+    /// §5.3.3 lists no other (the value is kept, so a receiver can answer SFNA 18).
+    pub const UNLISTED_CODE: Self = Self(1 << 8);
     /// Every deviation this crate knows.
-    pub const ALL: Self = Self(0xFF);
+    pub const ALL: Self = Self(0x1FF);
+    /// The deviations real peers are known to produce, tolerated by default
+    /// ([`Leniency::default`]): [`Self::LOWER_CASE`], [`Self::LINE_FEED_AS_CR`],
+    /// [`Self::MISSING_CR`], [`Self::TIME_COUNTER_ZERO`] and [`Self::V1_ESID`].
+    pub const REAL_PEERS: Self = Self(
+        Self::LOWER_CASE.0
+            | Self::LINE_FEED_AS_CR.0
+            | Self::MISSING_CR.0
+            | Self::TIME_COUNTER_ZERO.0
+            | Self::V1_ESID.0,
+    );
 
-    const NAMES: [(Self, &'static str); 8] = [
+    const NAMES: [(Self, &'static str); 9] = [
         (Self::LINE_FEED_AS_CR, "line feed as carriage return"),
         (Self::MISSING_CR, "missing carriage return"),
         (Self::TIME_COUNTER_ZERO, "time counter 0000"),
@@ -47,6 +60,10 @@ impl Deviations {
         (Self::NON_UTF8_TEXT, "text that is not UTF-8"),
         (Self::RESERVED_NOT_SPACES, "reserved field not blank"),
         (Self::V1_ESID, "OFTP 1.x ESID layout"),
+        (
+            Self::UNLISTED_CODE,
+            "SFIDCOMP or SFIDENV value the RFC does not list",
+        ),
     ];
 
     /// Whether every deviation in `other` is in `self`.
@@ -102,7 +119,13 @@ impl fmt::Display for Deviations {
     }
 }
 
-/// Which deviations a decoder tolerates (the default tolerates all of them).
+/// Which deviations a decoder tolerates.
+///
+/// The default ([`Leniency::tolerant`]) accepts only what real peers are known to send
+/// ([`Deviations::REAL_PEERS`]), each reported; [`Leniency::lenient`] opts in to every
+/// deviation this crate knows (characters outside the X(n) set, embedded spaces, text that
+/// is not UTF-8, non-blank reserved fields, unlisted SFIDCOMP/SFIDENV values), and
+/// [`Leniency::strict`] to none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Leniency {
     /// The deviations accepted; any other is a [`crate::DecodeError`].
@@ -110,7 +133,15 @@ pub struct Leniency {
 }
 
 impl Leniency {
-    /// Accept every known deviation (the default: lenient in).
+    /// Accept the deviations of real peers ([`Deviations::REAL_PEERS`]): the default.
+    #[must_use]
+    pub const fn tolerant() -> Self {
+        Self {
+            accept: Deviations::REAL_PEERS,
+        }
+    }
+
+    /// Accept every known deviation ([`Deviations::ALL`]), each reported.
     #[must_use]
     pub const fn lenient() -> Self {
         Self {
@@ -129,6 +160,6 @@ impl Leniency {
 
 impl Default for Leniency {
     fn default() -> Self {
-        Self::lenient()
+        Self::tolerant()
     }
 }

@@ -3,7 +3,9 @@
 //! The wire format of OFTP2 (ODETTE File Transfer Protocol 2, RFC 5024), without I/O, state
 //! or cryptography:
 //!
-//! - [`Command`]: all 18 commands in their level-5 layouts (RFC 5024 §5.3), decoded from one
+//! - [`Command`]: all 18 commands in their level-5 layouts (RFC 5024 §5.3), and in the OFTP
+//!   1.x layouts of levels 1, 2 and 4 ([`level`], [`Command::decode_level`],
+//!   [`Command::encode_level`]), decoded from one
 //!   exchange buffer with errors that name the command, the RFC field and the octet offset
 //!   ([`DecodeError`]), and encoded infallibly from field types that cannot hold an invalid
 //!   value ([`field`]).
@@ -38,9 +40,12 @@ pub mod command;
 mod error;
 pub mod field;
 mod framing_error;
+// Fuzz target bodies: only the `fuzzing` feature builds them (fuzz/ and the corpus replay test).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 mod leniency;
+pub mod level;
 mod parse;
 pub mod reason;
 pub mod stb;
@@ -64,5 +69,6 @@ pub use field::{
 };
 pub use framing_error::{BufferError, FrameError, FrameErrorKind, VFormatError};
 pub use leniency::{Deviations, Leniency};
+pub use level::{EncodeError, EncodeErrorKind, Layouts};
 pub use reason::{EfnaReason, EsidReason, NerpReason, SfnaReason};
 pub use stb::{RecordFramer, StbDecoder};

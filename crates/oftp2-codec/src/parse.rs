@@ -10,6 +10,7 @@ use crate::command::CommandCode;
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::field::{Alnum, Binary, FileDate, FileTime, Utf8Text, is_x_char};
 use crate::leniency::{Deviations, Leniency};
+use crate::level::{EncodeErrorKind, Layouts};
 
 /// Reads the fields of one command from one exchange buffer.
 pub(crate) struct Cursor<'a> {
@@ -18,18 +19,30 @@ pub(crate) struct Cursor<'a> {
     cmd: CommandCode,
     leniency: Leniency,
     deviations: Deviations,
+    layouts: Layouts,
 }
 
 impl<'a> Cursor<'a> {
     /// Starts after the command octet.
-    pub(crate) fn new(buf: &'a [u8], cmd: CommandCode, leniency: Leniency) -> Self {
+    pub(crate) fn new(
+        buf: &'a [u8],
+        cmd: CommandCode,
+        leniency: Leniency,
+        layouts: Layouts,
+    ) -> Self {
         Self {
             buf,
             pos: 1,
             cmd,
             leniency,
             deviations: Deviations::NONE,
+            layouts,
         }
+    }
+
+    /// The layouts of the negotiated level.
+    pub(crate) fn layouts(&self) -> Layouts {
+        self.layouts
     }
 
     pub(crate) fn err(
@@ -182,6 +195,26 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A 9(1) code of which RFC 5024 lists only `0` and `1` (SFIDCOMP, SFIDENV, §5.3.3):
+    /// another digit is the deviation [`Deviations::UNLISTED_CODE`].
+    pub(crate) fn listed_digit(
+        &mut self,
+        field: &'static str,
+        expected: &'static str,
+    ) -> Result<u8, DecodeError> {
+        let at = self.pos;
+        let v = self.digits(1, field)? as u8;
+        if v > 1 {
+            self.deviate(
+                Deviations::UNLISTED_CODE,
+                field,
+                at,
+                DecodeErrorKind::BadValue { expected },
+            )?;
+        }
+        Ok(v)
+    }
+
     /// A `Y`/`N` flag.
     pub(crate) fn yes_no(&mut self, field: &'static str) -> Result<bool, DecodeError> {
         let (at, b) = self.byte(field)?;
@@ -306,6 +339,41 @@ impl<'a> Cursor<'a> {
         Ok(FileTime::from_wire(b))
     }
 
+    /// A date stamp in the cursor's layout: CCYYMMDD, or RFC 2204's YYMMDD read with the
+    /// century window of [`crate::level`] (1970-2069).
+    pub(crate) fn stamp_date(&mut self, field: &'static str) -> Result<FileDate, DecodeError> {
+        if !self.layouts.short_stamps() {
+            return self.date(field);
+        }
+        let start = self.pos;
+        let b: [u8; 6] = self.array(field)?;
+        if let Some(i) = b.iter().position(|c| !c.is_ascii_digit()) {
+            return Err(self.err(field, start + i, DecodeErrorKind::NotDigit { byte: b[i] }));
+        }
+        let century = if b[0] >= b'7' { *b"19" } else { *b"20" };
+        let full = [century[0], century[1], b[0], b[1], b[2], b[3], b[4], b[5]];
+        FileDate::check(full)
+            .map_err(|r| self.err(field, start, DecodeErrorKind::BadDateTime(r)))?;
+        Ok(FileDate::from_wire(full))
+    }
+
+    /// A time stamp in the cursor's layout: HHMMSScccc, or RFC 2204's HHMMSS (read with the
+    /// counter `0001`).
+    pub(crate) fn stamp_time(&mut self, field: &'static str) -> Result<FileTime, DecodeError> {
+        if !self.layouts.short_stamps() {
+            return self.time(field);
+        }
+        let start = self.pos;
+        let b: [u8; 6] = self.array(field)?;
+        if let Some(i) = b.iter().position(|c| !c.is_ascii_digit()) {
+            return Err(self.err(field, start + i, DecodeErrorKind::NotDigit { byte: b[i] }));
+        }
+        let full = [b[0], b[1], b[2], b[3], b[4], b[5], b'0', b'0', b'0', b'1'];
+        FileTime::check(full)
+            .map_err(|r| self.err(field, start, DecodeErrorKind::BadDateTime(r)))?;
+        Ok(FileTime::from_wire(full))
+    }
+
     /// Ends the command: no octet may follow.
     pub(crate) fn finish(self) -> Result<Deviations, DecodeError> {
         if self.pos < self.buf.len() {
@@ -361,4 +429,68 @@ pub(crate) fn put_text(dst: &mut BytesMut, t: &Utf8Text) {
 pub(crate) fn put_binary(dst: &mut BytesMut, b: &Binary) {
     dst.put_u16(b.len() as u16);
     dst.put_slice(b.as_bytes());
+}
+
+/// Writes a date stamp in layout `l` (YYMMDD in RFC 2204's, after [`date_fits`]).
+#[inline]
+pub(crate) fn put_date(dst: &mut BytesMut, d: FileDate, l: Layouts) {
+    let b = d.as_bytes();
+    if l.short_stamps() {
+        dst.put_slice(b.get(2..).unwrap_or_default());
+    } else {
+        dst.put_slice(b);
+    }
+}
+
+/// Writes a time stamp in layout `l` (HHMMSS in RFC 2204's: the counter is dropped).
+#[inline]
+pub(crate) fn put_time(dst: &mut BytesMut, t: &FileTime, l: Layouts) {
+    let b = t.as_bytes();
+    if l.short_stamps() {
+        dst.put_slice(b.get(..6).unwrap_or_default());
+    } else {
+        dst.put_slice(b);
+    }
+}
+
+/// Whether a date has a YYMMDD form in layout `l` (years 1970-2069, see [`crate::level`]).
+pub(crate) fn date_fits(
+    field: &'static str,
+    d: FileDate,
+    l: Layouts,
+) -> Result<(), (&'static str, EncodeErrorKind)> {
+    if l.short_stamps() && !(1970..=2069).contains(&d.year()) {
+        return Err((
+            field,
+            EncodeErrorKind::NotAtLevel(
+                "a year outside 1970-2069 has no YYMMDD form (RFC 2204 §5.3.3)",
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `value` fits a field whose largest value at this level is `max`.
+pub(crate) fn at_most(
+    field: &'static str,
+    value: u64,
+    max: u64,
+) -> Result<(), (&'static str, EncodeErrorKind)> {
+    if value > max {
+        return Err((field, EncodeErrorKind::TooLarge { value, max }));
+    }
+    Ok(())
+}
+
+/// Fails with `why` when `used` (an OFTP 2.0 feature) is set in a 1.x layout.
+pub(crate) fn oftp2_only(
+    field: &'static str,
+    used: bool,
+    l: Layouts,
+    why: &'static str,
+) -> Result<(), (&'static str, EncodeErrorKind)> {
+    if used && !l.is_oftp2() {
+        return Err((field, EncodeErrorKind::NotAtLevel(why)));
+    }
+    Ok(())
 }

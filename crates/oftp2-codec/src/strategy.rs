@@ -115,7 +115,8 @@ pub fn ssid() -> impl Strategy<Value = Ssid> {
                 restart: flags[1],
                 special_logic: flags[2],
                 credit: Credit::new(cred).unwrap_or(Credit::MAX),
-                secure_authentication: flags[3],
+                // SSIDAUTH exists from level 5 on (RFC 2204 §5.3.2 has none).
+                secure_authentication: flags[3] && lev >= 5,
                 user_data,
             },
         )
@@ -142,8 +143,9 @@ pub fn sfid() -> impl Strategy<Value = Sfid> {
         (
             security(),
             0u8..=99,
-            0u8..=9,
-            0u8..=9,
+            // SFIDCOMP and SFIDENV: the values RFC 5024 §5.3.3 lists (others are a deviation).
+            0u8..=1,
+            0u8..=1,
             any::<bool>(),
             text(),
         ),
@@ -273,4 +275,88 @@ pub fn command() -> impl Strategy<Value = Command> {
             response: AuthResponse(r)
         })),
     ]
+}
+
+/// Any command valid at `level` (1, 2, 4 or 5; see [`crate::level`]): commands the level
+/// lacks are left out, and the OFTP 2.0-only fields are fitted to the level (no security
+/// services, texts, hash or signature; counts within the narrower 1.x fields; a YYMMDD date
+/// in 1970-2069 and an HHMMSS time with counter `0001` at levels 1-2), so that
+/// `decode_level(encode_level(x)) == x`.
+pub fn command_at(level: ProtocolLevel) -> impl Strategy<Value = Command> {
+    command().prop_filter_map("not a command of this level", move |cmd| {
+        fit_to_level(cmd, level)
+    })
+}
+
+fn fit_to_level(cmd: Command, level: ProtocolLevel) -> Option<Command> {
+    use crate::level::Layouts;
+    let l = Layouts::of(level)?;
+    if !l.has(cmd.code()) {
+        return None;
+    }
+    if l.is_oftp2() {
+        return Some(cmd);
+    }
+    let stamp = |date: FileDate, time: FileTime| -> (FileDate, FileTime) {
+        if !l.short_stamps() {
+            return (date, time);
+        }
+        let year = 1970 + date.year() % 100;
+        let day = date.day().min(28);
+        let d = FileDate::new(year, date.month(), day).unwrap_or(date);
+        let t = FileTime::new(time.hour(), time.minute(), time.second(), 1).unwrap_or(time);
+        (d, t)
+    };
+    Some(match cmd {
+        Command::Ssid(mut s) => {
+            s.level = level;
+            s.secure_authentication = false;
+            Command::Ssid(s)
+        }
+        Command::Sfid(mut s) => {
+            (s.date, s.time) = stamp(s.date, s.time);
+            s.file_size = Decimal::saturating(s.file_size.get() % 10_000_000);
+            s.original_size = Decimal::saturating(0);
+            s.restart = Decimal::saturating(s.restart.get() % 1_000_000_000);
+            s.security = SecurityLevel::None;
+            s.cipher_suite = CipherSuite::NONE;
+            s.compression = FileCompression::NONE;
+            s.enveloping = Enveloping::NONE;
+            s.signed_eerp = false;
+            s.description = Utf8Text::empty();
+            Command::Sfid(s)
+        }
+        Command::Sfpa(s) => Command::Sfpa(Sfpa {
+            answer_count: Decimal::saturating(s.answer_count.get() % 1_000_000_000),
+        }),
+        Command::Sfna(mut s) => {
+            s.text = Utf8Text::empty();
+            Command::Sfna(s)
+        }
+        Command::Efid(e) => Command::Efid(Efid {
+            record_count: Decimal::saturating(e.record_count.get() % 1_000_000_000),
+            unit_count: Decimal::saturating(e.unit_count.get() % 1_000_000_000_000),
+        }),
+        Command::Efna(mut e) => {
+            e.text = Utf8Text::empty();
+            Command::Efna(e)
+        }
+        Command::Esid(mut e) => {
+            e.text = Utf8Text::empty();
+            Command::Esid(e)
+        }
+        Command::Eerp(mut e) => {
+            (e.date, e.time) = stamp(e.date, e.time);
+            e.hash = Binary::empty();
+            e.signature = Binary::empty();
+            Command::Eerp(e)
+        }
+        Command::Nerp(mut n) => {
+            n.text = Utf8Text::empty();
+            n.hash = Binary::empty();
+            n.signature = Binary::empty();
+            Command::Nerp(n)
+        }
+        other => other,
+    })
 }

@@ -49,6 +49,11 @@ fn command_decode_corpus() {
 }
 
 #[test]
+fn command_levels_corpus() {
+    replay("command_levels", oftp2_codec::fuzzing::command_levels);
+}
+
+#[test]
 fn command_roundtrip_corpus() {
     replay("command_roundtrip", oftp2_codec::fuzzing::command_roundtrip);
     // The regressions of the code and date/time findings need the whole `u8` range.

@@ -139,7 +139,7 @@ impl Config {
             user_data: UserData::default(),
             timeouts: Timeouts::default(),
             credit_policy: CreditPolicy::AfterPoll,
-            leniency: Leniency::lenient(),
+            leniency: Leniency::default(),
             framing: Framing::Stream,
             esid_on_timeout: true,
             max_receipt_age: None,

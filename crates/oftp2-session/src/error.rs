@@ -1,7 +1,8 @@
 //! Why a session ended, and what the application did wrong (RFC 5024 §9.2 "U").
 
 use oftp2_codec::{
-    BufferError, CommandCode, DecodeError, EsidReason, FrameError, FrameErrorKind, Utf8Text,
+    BufferError, CommandCode, DecodeError, EncodeError, EsidReason, FrameError, FrameErrorKind,
+    ProtocolLevel, Utf8Text,
 };
 
 use crate::output::Timer;
@@ -57,6 +58,25 @@ pub enum SessionError {
     /// SSID negotiation failed (ESID 10).
     #[error("incompatible session parameters: {0}")]
     Negotiation(&'static str),
+    /// The partner's SSID names a protocol level below the lowest this partner's policy
+    /// allows (ESID 12): its policy requires OFTP 2.0 features (secure authentication, signed
+    /// receipts, file security: [`crate::ConnectParams::minimum_level`]), so an OFTP 1.x
+    /// session, which has none of them, is refused rather than used (RFC 5024 §5.3.2).
+    #[error(
+        "partner attempted to downgrade to {} (SSIDLEV {}); this partner requires level {} or higher",
+        revision_name(*level),
+        level.get(),
+        minimum.get()
+    )]
+    Downgrade {
+        /// The level of the partner's SSID.
+        level: ProtocolLevel,
+        /// The lowest level allowed for this partner.
+        minimum: ProtocolLevel,
+    },
+    /// A command could not be written in the layout of the negotiated level (ESID 99).
+    #[error("cannot send at the negotiated level: {0}")]
+    Encode(EncodeError),
     /// The two sides disagree on secure authentication (SSIDAUTH, ESID 12).
     #[error(
         "secure authentication requirements differ: we {}, the partner {}",
@@ -192,6 +212,17 @@ fn text_suffix(t: &Utf8Text) -> String {
     }
 }
 
+/// The revision a protocol level stands for (RFC 5024 §5.3.2 SSIDLEV).
+pub(crate) fn revision_name(level: ProtocolLevel) -> String {
+    match level.get() {
+        1 => "OFTP 1.2 or RFC 2204's 1.3".to_owned(),
+        2 => "OFTP 1.3".to_owned(),
+        4 => "OFTP 1.4".to_owned(),
+        5 => "OFTP 2.0".to_owned(),
+        l => format!("protocol level {l}"),
+    }
+}
+
 fn requires(b: bool) -> &'static str {
     if b { "require it" } else { "do not" }
 }
@@ -213,7 +244,10 @@ impl SessionError {
             Self::Data { .. } => EsidReason::INVALID_DATA,
             Self::BufferTooLarge { .. } => EsidReason::BUFFER_SIZE_ERROR,
             Self::Negotiation(_) => EsidReason::MODE_INCOMPATIBLE,
-            Self::AuthenticationRequirement { .. } => EsidReason::SECURE_AUTH_INCOMPATIBLE,
+            Self::AuthenticationRequirement { .. } | Self::Downgrade { .. } => {
+                EsidReason::SECURE_AUTH_INCOMPATIBLE
+            }
+            Self::Encode(_) => EsidReason::UNSPECIFIED,
             Self::Authentication(_) => EsidReason::INVALID_CHALLENGE_RESPONSE,
             Self::Refused(r) => *r,
             Self::PeerEnded { .. }

@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use oftp2_codec::{Command, CommandCode, OdetteId, Password, StbDecoder};
+use oftp2_codec::{Command, CommandCode, Leniency, OdetteId, Password, StbDecoder};
 
 use crate::{Config, ConnectParams, Event, FakeSecurity, Output, Session};
 
@@ -122,7 +122,10 @@ fn drain(
             Output::Transmit(b) => {
                 sent.push(&b);
                 while let Some(buf) = sent.next_buffer().expect("the session sent a bad STB") {
-                    let cmd = Command::decode(&buf).expect("the session sent an invalid command");
+                    // In the layout of the level the session speaks (OFTP 1.x or 2.0).
+                    let cmd = Command::decode_level(&buf, s.protocol_level(), Leniency::default())
+                        .expect("the session sent an invalid command")
+                        .0;
                     assert!(!*esid_seen, "{} sent after ESID", cmd.code());
                     if cmd.code() == CommandCode::Esid {
                         *esid_seen = true;

@@ -54,6 +54,27 @@
 //! authentication is switched on only together with the hook that performs it, so SSIDAUTH
 //! and the hook can never disagree.
 //!
+//! ## Partners that never upgraded: OFTP 1.x
+//!
+//! The session speaks the protocol levels whose command layouts are established (RFC 5024
+//! §5.3.2 SSIDLEV; [`oftp2_codec::level`]): `1` and `2` in the layouts of RFC 2204 (OFTP
+//! 1.3), `4` (revision 1.4) and `5` (OFTP 2.0, proposed by default; choose another with
+//! [`ConnectParams::level`]). The lowest level of the two SSIDs is selected; the Initiator
+//! continues at the level the Responder answers with, or ends the session. Every command is
+//! then read and written in that level's layout ([`Session::protocol_level`]), and the ESIDs
+//! sent before that in the layout of the level the partner spoke.
+//!
+//! **No downgrade.** A partner whose policy needs OFTP 2.0 features (secure authentication, a
+//! security hook for signed receipts, or [`ConnectParams::require_oftp2`] /
+//! [`ConnectParams::minimum_level`]) is never served at a lower level: its SSID is refused
+//! with ESID 12 and [`SessionError::Downgrade`] ("partner attempted to downgrade to OFTP
+//! 1.3"). Levels without established layouts (`0`, `3`, `6`-`9` from an Initiator) end with
+//! ESID 10. Below level 5 the OFTP 2.0 features are never used: no SSIDAUTH, SECD, AUCH or
+//! AURP, no file security fields, signed receipts or NERP (level 4 has an unsigned NERP); the
+//! requests that would need them are refused. At levels 1 and 2 a time stamp travels as
+//! HHMMSS, so a receipt comes back with the counter `0001`: match receipts of such files by
+//! the key of the SFID as the partner read it ([`oftp2_codec::Command::at_level`]).
+//!
 //! ## Timers never abort progress
 //!
 //! The inactivity timers ([`Timeouts`], RFC 5024 §4.7.2) are renewed by the progress they

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use oftp2_codec::{BufferSize, Credit, SendReceive, UserData};
+use oftp2_codec::{BufferSize, Credit, ProtocolLevel, SendReceive, UserData};
 
 use crate::config::Config;
 use crate::security::SessionSecurity;
@@ -29,6 +29,8 @@ pub struct ConnectParams {
     pub(crate) secure_authentication: bool,
     pub(crate) security: Option<Box<dyn SessionSecurity>>,
     pub(crate) wall_clock: Option<(Instant, u64)>,
+    pub(crate) level: Option<ProtocolLevel>,
+    pub(crate) minimum_level: Option<ProtocolLevel>,
 }
 
 impl core::fmt::Debug for ConnectParams {
@@ -42,6 +44,8 @@ impl core::fmt::Debug for ConnectParams {
             .field("secure_authentication", &self.secure_authentication)
             .field("security", &self.security.is_some())
             .field("wall_clock", &self.wall_clock)
+            .field("level", &self.level)
+            .field("minimum_level", &self.minimum_level)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +127,48 @@ impl ConnectParams {
         self
     }
 
+    /// The highest protocol level proposed or accepted (SSIDLEV, RFC 5024 §5.3.2; default
+    /// `5`, OFTP 2.0). The lowest level of the two SSIDs is selected. A level without
+    /// established command layouts (`0`, `3`, `6`-`9`: see [`oftp2_codec::level`]) stands
+    /// for the highest one below it that has them (`3` proposes `2`, `6`-`9` propose `5`,
+    /// `0` proposes `1`). It is never below [`ConnectParams::effective_minimum_level`]: a
+    /// partner that requires secure authentication is always offered level 5.
+    #[must_use]
+    pub fn level(mut self, level: ProtocolLevel) -> Self {
+        self.level = Some(level);
+        self
+    }
+
+    /// The lowest protocol level this partner may use. A partner whose SSID names a lower
+    /// level is refused with ESID 12 ("partner attempted to downgrade to ..."), never used at
+    /// that level. Without it the minimum is `5` when this partner's policy needs OFTP 2.0
+    /// features (secure authentication, or a security hook for signed receipts: see
+    /// [`ConnectParams::secure_authentication`] and [`ConnectParams::security`]) and `1`
+    /// otherwise, so partners that never upgraded can still be reached.
+    #[must_use]
+    pub fn minimum_level(mut self, level: ProtocolLevel) -> Self {
+        self.minimum_level = Some(level);
+        self
+    }
+
+    /// Refuse any level below OFTP 2.0 for this partner (`minimum_level(5)`), e.g. because
+    /// its files must be encrypted or signed (RFC 5024 §5.3.3 SFIDSEC exists only in 2.0).
+    #[must_use]
+    pub fn require_oftp2(self) -> Self {
+        self.minimum_level(ProtocolLevel::V2_0)
+    }
+
+    /// The lowest level allowed for this partner (see [`ConnectParams::minimum_level`]).
+    #[must_use]
+    pub fn effective_minimum_level(&self) -> ProtocolLevel {
+        let policy = if self.secure_authentication || self.security.is_some() {
+            ProtocolLevel::V2_0
+        } else {
+            ProtocolLevel::V1_2
+        };
+        self.minimum_level.map_or(policy, |m| m.max(policy))
+    }
+
     /// Whether secure authentication is required.
     #[must_use]
     pub fn requires_secure_authentication(&self) -> bool {
@@ -140,6 +186,20 @@ pub(crate) struct Proposal {
     pub(crate) restart: bool,
     pub(crate) user_data: UserData,
     pub(crate) secure_authentication: bool,
+    /// The highest level proposed (one with established layouts, at least `minimum_level`).
+    pub(crate) level: ProtocolLevel,
+    /// The lowest level allowed for this partner.
+    pub(crate) minimum_level: ProtocolLevel,
+}
+
+/// The highest level at or below `level` whose layouts are established.
+pub(crate) fn supported_at_or_below(level: ProtocolLevel) -> ProtocolLevel {
+    match level.get() {
+        0 | 1 => ProtocolLevel::V1_2,
+        2 | 3 => ProtocolLevel::V1_3,
+        4 => ProtocolLevel::V1_4,
+        _ => ProtocolLevel::V2_0,
+    }
 }
 
 impl Proposal {
@@ -152,6 +212,9 @@ impl Proposal {
             restart: p.restart.unwrap_or(config.restart),
             user_data: p.user_data.unwrap_or(config.user_data),
             secure_authentication: p.secure_authentication,
+            level: supported_at_or_below(p.level.unwrap_or(ProtocolLevel::V2_0))
+                .max(supported_at_or_below(p.effective_minimum_level())),
+            minimum_level: p.effective_minimum_level(),
         }
     }
 }

@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 
 use super::{CommandCode, Wire, unit_command};
 use crate::error::DecodeError;
+use crate::level::Layouts;
 use crate::parse::{Cursor, put_spaces};
 
 /// DATA, Data Exchange Buffer (RFC 5024 §5.3.6): `D` followed by subrecords (§7).
@@ -19,10 +20,10 @@ pub struct Data {
 
 impl Wire for Data {
     const CODE: CommandCode = CommandCode::Data;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         1 + self.payload.len()
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         dst.extend_from_slice(&self.payload);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
@@ -40,10 +41,10 @@ pub struct Cdt;
 
 impl Wire for Cdt {
     const CODE: CommandCode = CommandCode::Cdt;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         3
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         put_spaces(dst, 2);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {

@@ -9,10 +9,18 @@ use crate::field::{
     Blocks13, CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat,
     FileTime, OdetteId, SecurityLevel, UserData, Utf8Text, VirtualFileName,
 };
-use crate::parse::{Cursor, put_digits, put_spaces, put_text, put_yes_no};
+use crate::level::{EncodeErrorKind, Layouts};
+use crate::parse::{
+    Cursor, at_most, date_fits, oftp2_only, put_date, put_digits, put_spaces, put_text, put_time,
+    put_yes_no,
+};
 use crate::reason::{EfnaReason, SfnaReason};
 
 /// SFID, Start File (RFC 5024 §5.3.3): 165 octets plus the description.
+///
+/// Below level 5 it has 128 octets (RFC 2204 §5.3.3; see [`crate::level`]): SFIDFSIZ 9(7)
+/// and SFIDREST 9(9), and nothing after them; at levels 1-2 the date is YYMMDD and the time
+/// HHMMSS. Decoded at those levels, the OFTP 2.0 fields hold their "no service" values.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Sfid {
@@ -95,19 +103,56 @@ impl Sfid {
 
 impl Wire for Sfid {
     const CODE: CommandCode = CommandCode::Sfid;
-    fn encoded_len(&self) -> usize {
-        165 + self.description.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() {
+            165 + self.description.len()
+        } else {
+            128
+        }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        if l.is_oftp2() {
+            return Ok(());
+        }
+        date_fits("SFIDDATE", self.date, l)?;
+        at_most("SFIDFSIZ", self.file_size.get(), 9_999_999)?;
+        at_most("SFIDREST", self.restart.get(), 999_999_999)?;
+        let why = "file security services are OFTP 2.0 only (RFC 5024 §5.3.3)";
+        oftp2_only("SFIDSEC", self.security != SecurityLevel::None, l, why)?;
+        oftp2_only("SFIDCIPH", self.cipher_suite != CipherSuite::NONE, l, why)?;
+        oftp2_only(
+            "SFIDCOMP",
+            self.compression != FileCompression::NONE,
+            l,
+            why,
+        )?;
+        oftp2_only("SFIDENV", self.enveloping != Enveloping::NONE, l, why)?;
+        oftp2_only(
+            "SFIDSIGN",
+            self.signed_eerp,
+            l,
+            "signed EERPs are OFTP 2.0 only (RFC 5024 §5.3.3)",
+        )
+    }
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         dst.put_slice(self.dataset_name.as_bytes());
-        put_spaces(dst, 3);
-        dst.put_slice(self.date.as_bytes());
-        dst.put_slice(self.time.as_bytes());
+        match l {
+            Layouts::Rev13 => put_spaces(dst, 9),
+            _ => put_spaces(dst, 3),
+        }
+        put_date(dst, self.date, l);
+        put_time(dst, &self.time, l);
         dst.put_slice(self.user_data.as_bytes());
         dst.put_slice(self.destination.as_bytes());
         dst.put_slice(self.originator.as_bytes());
         dst.put_u8(self.format.to_byte());
         put_digits(dst, 5, self.max_record_len.get());
+        if !l.is_oftp2() {
+            // RFC 2204 §5.3.3: SFIDFSIZ 9(7) at 112, SFIDREST 9(9) at 119, end at 128.
+            put_digits(dst, 7, self.file_size.get());
+            put_digits(dst, 9, self.restart.get());
+            return;
+        }
         put_digits(dst, 13, self.file_size.get());
         put_digits(dst, 13, self.original_size.get());
         put_digits(dst, 17, self.restart.get());
@@ -119,10 +164,12 @@ impl Wire for Sfid {
         put_text(dst, &self.description);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let l = c.layouts();
         let dataset_name = VirtualFileName::from_alnum(c.alnum("SFIDDSN")?);
-        c.reserved(3, "SFIDRSV1")?;
-        let date = c.date("SFIDDATE")?;
-        let time = c.time("SFIDTIME")?;
+        // SFIDRSV1: X(9) in RFC 2204 §5.3.3, X(3) from revision 1.4 on.
+        c.reserved(if l.short_stamps() { 9 } else { 3 }, "SFIDRSV1")?;
+        let date = c.stamp_date("SFIDDATE")?;
+        let time = c.stamp_time("SFIDTIME")?;
         let user_data = UserData::from_alnum(c.alnum("SFIDUSER")?);
         let destination = OdetteId::from_alnum(c.alnum("SFIDDEST")?);
         let originator = OdetteId::from_alnum(c.alnum("SFIDORIG")?);
@@ -137,6 +184,17 @@ impl Wire for Sfid {
             )
         })?;
         let max_record_len = Decimal::saturating(c.digits(5, "SFIDLRECL")?);
+        if !l.is_oftp2() {
+            // RFC 2204 §5.3.3: the command ends with SFIDFSIZ 9(7) and SFIDREST 9(9).
+            let file_size = Decimal::saturating(c.digits(7, "SFIDFSIZ")?);
+            let restart = Decimal::saturating(c.digits(9, "SFIDREST")?);
+            let mut sfid = Self::new(dataset_name, date, time, originator, destination, format);
+            sfid.user_data = user_data;
+            sfid.max_record_len = max_record_len;
+            sfid.file_size = file_size;
+            sfid.restart = restart;
+            return Ok(sfid);
+        }
         let file_size = Decimal::saturating(c.digits(13, "SFIDFSIZ")?);
         let original_size = Decimal::saturating(c.digits(13, "SFIDOSIZ")?);
         let restart = Decimal::saturating(c.digits(17, "SFIDREST")?);
@@ -152,8 +210,8 @@ impl Wire for Sfid {
                 )
             })?;
         let cipher_suite = CipherSuite::from_wire(c.digits(2, "SFIDCIPH")? as u8);
-        let compression = FileCompression::from_wire(c.digits(1, "SFIDCOMP")? as u8);
-        let enveloping = Enveloping::from_wire(c.digits(1, "SFIDENV")? as u8);
+        let compression = FileCompression::from_wire(c.listed_digit("SFIDCOMP", "0 or 1")?);
+        let enveloping = Enveloping::from_wire(c.listed_digit("SFIDENV", "0 or 1")?);
         let signed_eerp = c.yes_no("SFIDSIGN")?;
         let description = c.text("SFIDDESCL", "SFIDDESC")?;
         Ok(Self {
@@ -178,7 +236,8 @@ impl Wire for Sfid {
     }
 }
 
-/// SFPA, Start File Positive Answer (RFC 5024 §5.3.4): 18 octets.
+/// SFPA, Start File Positive Answer (RFC 5024 §5.3.4): 18 octets; 10 below level 5
+/// (SFPAACNT 9(9), RFC 2204 §5.3.4).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Sfpa {
@@ -188,20 +247,33 @@ pub struct Sfpa {
 
 impl Wire for Sfpa {
     const CODE: CommandCode = CommandCode::Sfpa;
-    fn encoded_len(&self) -> usize {
-        18
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() { 18 } else { 10 }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
-        put_digits(dst, 17, self.answer_count.get());
+    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        if l.is_oftp2() {
+            return Ok(());
+        }
+        at_most("SFPAACNT", self.answer_count.get(), 999_999_999)
+    }
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
+        if l.is_oftp2() {
+            put_digits(dst, 17, self.answer_count.get());
+        } else {
+            put_digits(dst, 9, self.answer_count.get());
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        // SFPAACNT: 9(9) in RFC 2204 §5.3.4, 9(17) in RFC 5024.
+        let n = if c.layouts().is_oftp2() { 17 } else { 9 };
         Ok(Self {
-            answer_count: Decimal::saturating(c.digits(17, "SFPAACNT")?),
+            answer_count: Decimal::saturating(c.digits(n, "SFPAACNT")?),
         })
     }
 }
 
-/// SFNA, Start File Negative Answer (RFC 5024 §5.3.5): 7 octets plus the text.
+/// SFNA, Start File Negative Answer (RFC 5024 §5.3.5): 7 octets plus the text; 4 octets
+/// without text below level 5 (RFC 2204 §5.3.5).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Sfna {
@@ -215,24 +287,35 @@ pub struct Sfna {
 
 impl Wire for Sfna {
     const CODE: CommandCode = CommandCode::Sfna;
-    fn encoded_len(&self) -> usize {
-        7 + self.text.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() { 7 + self.text.len() } else { 4 }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         put_digits(dst, 2, u64::from(self.reason.code()));
         put_yes_no(dst, self.retry);
-        put_text(dst, &self.text);
+        if l.is_oftp2() {
+            put_text(dst, &self.text);
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let reason = SfnaReason::from_wire(c.digits(2, "SFNAREAS")? as u8);
+        let retry = c.yes_no("SFNARRTR")?;
+        // RFC 2204 §5.3.5: no reason text.
+        let text = if c.layouts().is_oftp2() {
+            c.text("SFNAREASL", "SFNAREAST")?
+        } else {
+            Utf8Text::empty()
+        };
         Ok(Self {
-            reason: SfnaReason::from_wire(c.digits(2, "SFNAREAS")? as u8),
-            retry: c.yes_no("SFNARRTR")?,
-            text: c.text("SFNAREASL", "SFNAREAST")?,
+            reason,
+            retry,
+            text,
         })
     }
 }
 
-/// EFID, End File (RFC 5024 §5.3.8): 35 octets.
+/// EFID, End File (RFC 5024 §5.3.8): 35 octets; 22 below level 5 (EFIDRCNT 9(9),
+/// EFIDUCNT 9(12), RFC 2204 §5.3.8).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Efid {
@@ -244,17 +327,36 @@ pub struct Efid {
 
 impl Wire for Efid {
     const CODE: CommandCode = CommandCode::Efid;
-    fn encoded_len(&self) -> usize {
-        35
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() { 35 } else { 22 }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
-        put_digits(dst, 17, self.record_count.get());
-        put_digits(dst, 17, self.unit_count.get());
+    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        if l.is_oftp2() {
+            return Ok(());
+        }
+        at_most("EFIDRCNT", self.record_count.get(), 999_999_999)?;
+        at_most("EFIDUCNT", self.unit_count.get(), 999_999_999_999)
+    }
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
+        // Constant widths in each arm keep the digit loops specialised.
+        if l.is_oftp2() {
+            put_digits(dst, 17, self.record_count.get());
+            put_digits(dst, 17, self.unit_count.get());
+        } else {
+            put_digits(dst, 9, self.record_count.get());
+            put_digits(dst, 12, self.unit_count.get());
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        // RFC 2204 §5.3.8: EFIDRCNT 9(9), EFIDUCNT 9(12); RFC 5024: 9(17) each.
+        let (r, u) = if c.layouts().is_oftp2() {
+            (17, 17)
+        } else {
+            (9, 12)
+        };
         Ok(Self {
-            record_count: Decimal::saturating(c.digits(17, "EFIDRCNT")?),
-            unit_count: Decimal::saturating(c.digits(17, "EFIDUCNT")?),
+            record_count: Decimal::saturating(c.digits(r, "EFIDRCNT")?),
+            unit_count: Decimal::saturating(c.digits(u, "EFIDUCNT")?),
         })
     }
 }
@@ -269,10 +371,10 @@ pub struct Efpa {
 
 impl Wire for Efpa {
     const CODE: CommandCode = CommandCode::Efpa;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         2
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         put_yes_no(dst, self.change_direction);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
@@ -282,7 +384,8 @@ impl Wire for Efpa {
     }
 }
 
-/// EFNA, End File Negative Answer (RFC 5024 §5.3.10): 6 octets plus the text.
+/// EFNA, End File Negative Answer (RFC 5024 §5.3.10): 6 octets plus the text; 3 octets
+/// without text below level 5 (RFC 2204 §5.3.10).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Efna {
@@ -294,18 +397,24 @@ pub struct Efna {
 
 impl Wire for Efna {
     const CODE: CommandCode = CommandCode::Efna;
-    fn encoded_len(&self) -> usize {
-        6 + self.text.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() { 6 + self.text.len() } else { 3 }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         put_digits(dst, 2, u64::from(self.reason.code()));
-        put_text(dst, &self.text);
+        if l.is_oftp2() {
+            put_text(dst, &self.text);
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            reason: EfnaReason::from_wire(c.digits(2, "EFNAREAS")? as u8),
-            text: c.text("EFNAREASL", "EFNAREAST")?,
-        })
+        let reason = EfnaReason::from_wire(c.digits(2, "EFNAREAS")? as u8);
+        // RFC 2204 §5.3.10: no reason text.
+        let text = if c.layouts().is_oftp2() {
+            c.text("EFNAREASL", "EFNAREAST")?
+        } else {
+            Utf8Text::empty()
+        };
+        Ok(Self { reason, text })
     }
 }
 

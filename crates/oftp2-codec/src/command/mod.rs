@@ -1,13 +1,20 @@
-//! The 18 OFTP2 commands (RFC 5024 §5.3) and their exchange buffer layouts (level 5).
+//! The 18 OFTP2 commands (RFC 5024 §5.3) and their exchange buffer layouts.
 //!
 //! [`Command::decode`] reads one whole exchange buffer (the Stream Transmission Header already
-//! removed, see [`crate::stb`]); [`Command::encode`] writes one. Encoding cannot fail: every
-//! field type validates on construction.
+//! removed, see [`crate::stb`]) in the OFTP 2.0 layouts (level 5); [`Command::encode`] writes
+//! one. Encoding in level 5 cannot fail: every field type validates on construction.
+//!
+//! [`Command::decode_level`] and [`Command::encode_level`] use the layouts of a negotiated
+//! protocol level instead (RFC 2204 for levels 1 and 2, revision 1.4 for level 4: see
+//! [`crate::level`]). An SSID always uses the layout of its own SSIDLEV, which is read
+//! before the fields that differ, so a 1.x SSID is recognised whatever its tail holds.
 
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::field::ProtocolLevel;
 use crate::leniency::{Deviations, Leniency};
+use crate::level::{EncodeError, EncodeErrorKind, Layouts};
 use crate::parse::Cursor;
 
 mod data;
@@ -167,15 +174,22 @@ impl core::fmt::Display for CommandCode {
     }
 }
 
-/// One layout: how a command's fields are read from and written to an exchange buffer.
+/// One command's layouts: how its fields are read from and written to an exchange buffer at
+/// each level ([`Layouts`]).
 pub(crate) trait Wire: Sized {
     /// The command identifier.
     const CODE: CommandCode;
-    /// The encoded length, command octet included.
-    fn encoded_len(&self) -> usize;
-    /// Writes the fields after the command octet.
-    fn encode_fields(&self, dst: &mut BytesMut);
-    /// Reads the fields after the command octet; the caller checks for trailing octets.
+    /// The encoded length in layout `l`, command octet included.
+    fn encoded_len(&self, l: Layouts) -> usize;
+    /// Whether the value can be written in layout `l`: the field that cannot hold it and why.
+    fn fits(&self, _l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        Ok(())
+    }
+    /// Writes the fields after the command octet in layout `l` (after [`Wire::fits`]; for
+    /// [`Command::encode`], which cannot fail, the OFTP 2.0 layout).
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts);
+    /// Reads the fields after the command octet in the cursor's layout; the caller checks
+    /// for trailing octets.
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError>;
 }
 
@@ -265,20 +279,26 @@ impl Command {
         dispatch!(self, c => code_of(c))
     }
 
-    /// The length of the encoded exchange buffer, command octet included (no STH).
+    /// The length of the encoded exchange buffer, command octet included (no STH), in the
+    /// OFTP 2.0 layout.
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        dispatch!(self, c => c.encoded_len())
+        dispatch!(self, c => c.encoded_len(Layouts::Oftp2))
     }
 
-    /// Appends the exchange buffer to `dst` (without the Stream Transmission Header).
+    /// Appends the exchange buffer to `dst` (without the Stream Transmission Header), in the
+    /// OFTP 2.0 layout (an SSID in the layout of its own SSIDLEV).
     pub fn encode(&self, dst: &mut BytesMut) {
-        dst.reserve(self.encoded_len());
-        dst.extend_from_slice(&[self.code().to_byte()]);
-        dispatch!(self, c => c.encode_fields(dst));
+        self.write(dst, Layouts::Oftp2);
     }
 
-    /// The exchange buffer as a new [`Bytes`].
+    fn write(&self, dst: &mut BytesMut, l: Layouts) {
+        dst.reserve(dispatch!(self, c => c.encoded_len(l)));
+        dst.extend_from_slice(&[self.code().to_byte()]);
+        dispatch!(self, c => c.encode_fields(dst, l));
+    }
+
+    /// The exchange buffer as a new [`Bytes`], in the OFTP 2.0 layout.
     #[must_use]
     pub fn to_bytes(&self) -> Bytes {
         let mut b = BytesMut::with_capacity(self.encoded_len());
@@ -286,14 +306,120 @@ impl Command {
         b.freeze()
     }
 
-    /// Decodes one whole exchange buffer, tolerating the deviations of [`Leniency::lenient`].
-    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
-        Self::decode_with(buf, Leniency::lenient()).map(|(c, _)| c)
+    /// Checks that the command can be written at `level` and returns its layouts and length.
+    fn check_level(&self, level: ProtocolLevel) -> Result<(Layouts, usize), EncodeError> {
+        let err = |field, kind| EncodeError {
+            command: self.code(),
+            field,
+            level: level.get(),
+            kind,
+        };
+        let Some(l) = Layouts::of(level) else {
+            return Err(err("SSIDLEV", EncodeErrorKind::UnsupportedLevel));
+        };
+        if !l.has(self.code()) {
+            return Err(err("command identifier", EncodeErrorKind::NoSuchCommand));
+        }
+        dispatch!(self, c => c.fits(l)).map_err(|(field, kind)| err(field, kind))?;
+        Ok((l, dispatch!(self, c => c.encoded_len(l))))
     }
 
-    /// Decodes one whole exchange buffer with the given leniency and reports the deviations
-    /// it tolerated.
+    /// The encoded length at `level` (see [`Command::encode_level`]).
+    pub fn encoded_len_level(&self, level: ProtocolLevel) -> Result<usize, EncodeError> {
+        self.check_level(level).map(|(_, n)| n)
+    }
+
+    /// Appends the exchange buffer in the layout of the negotiated `level` ([`crate::level`]).
+    ///
+    /// Fails, writing nothing, when the level has no established layouts, when the command
+    /// does not exist at that level (SECD, AUCH, AURP below 5; NERP below 4), when a number
+    /// exceeds the narrower 1.x field (SFPAACNT 9(9), EFIDUCNT 9(12), ...) or when the value
+    /// uses an OFTP 2.0 feature the level has no field for (SSIDAUTH, SFIDSEC, SFIDCIPH,
+    /// SFIDCOMP, SFIDENV, SFIDSIGN, receipt hash or signature; a year outside 1970-2069 in a
+    /// YYMMDD date). Texts the 1.x layouts have no room for (SFIDDESC, SFNA, EFNA, ESID and
+    /// NERP reason texts) and SFIDOSIZ are left out, as is the counter of an HHMMSS time.
+    pub fn encode_level(
+        &self,
+        level: ProtocolLevel,
+        dst: &mut BytesMut,
+    ) -> Result<(), EncodeError> {
+        let (l, _) = self.check_level(level)?;
+        self.write(dst, l);
+        Ok(())
+    }
+
+    /// The exchange buffer at `level` as a new [`Bytes`] (see [`Command::encode_level`]).
+    pub fn to_bytes_level(&self, level: ProtocolLevel) -> Result<Bytes, EncodeError> {
+        let (l, n) = self.check_level(level)?;
+        let mut b = BytesMut::with_capacity(n);
+        self.write(&mut b, l);
+        Ok(b.freeze())
+    }
+
+    /// The command as a partner at `level` reads it: what survives
+    /// [`Command::encode_level`] and [`Command::decode_level`]. At levels 1-2 an SFID's or
+    /// EERP's time loses its counter (read back as `0001`), and below level 5 the texts and
+    /// SFIDOSIZ are left out; use it to key a file sent at such a level so that its receipt
+    /// finds it ([`Sfid::key`]).
+    pub fn at_level(&self, level: ProtocolLevel) -> Result<Self, EncodeError> {
+        let wire = self.to_bytes_level(level)?;
+        Self::decode_level(&wire, level, Leniency::lenient())
+            .map(|(c, _)| c)
+            .map_err(|e| EncodeError {
+                command: self.code(),
+                field: e.field,
+                level: level.get(),
+                kind: EncodeErrorKind::NotAtLevel("the encoding does not decode at its level"),
+            })
+    }
+
+    /// Decodes one whole exchange buffer in the OFTP 2.0 layouts, tolerating the deviations
+    /// of real peers ([`Leniency::default`], [`Deviations::REAL_PEERS`]).
+    pub fn decode(buf: &[u8]) -> Result<Self, DecodeError> {
+        Self::decode_with(buf, Leniency::default()).map(|(c, _)| c)
+    }
+
+    /// Decodes one whole exchange buffer in the OFTP 2.0 layouts with the given leniency and
+    /// reports the deviations it tolerated.
     pub fn decode_with(buf: &[u8], leniency: Leniency) -> Result<(Self, Deviations), DecodeError> {
+        Self::decode_layouts(buf, Layouts::Oftp2, leniency)
+    }
+
+    /// Decodes one whole exchange buffer in the layouts of the negotiated `level`
+    /// ([`crate::level`]) and reports the deviations it tolerated. A command the level does
+    /// not have is [`DecodeErrorKind::NotAtLevel`]; a level without established layouts is
+    /// [`DecodeErrorKind::UnsupportedLevel`].
+    pub fn decode_level(
+        buf: &[u8],
+        level: ProtocolLevel,
+        leniency: Leniency,
+    ) -> Result<(Self, Deviations), DecodeError> {
+        let Some(l) = Layouts::of(level) else {
+            return Err(DecodeError::new(
+                None,
+                "SSIDLEV",
+                0,
+                DecodeErrorKind::UnsupportedLevel { level: level.get() },
+            ));
+        };
+        if let Some(code) = buf.first().copied().and_then(CommandCode::from_byte)
+            && !l.has(code)
+        {
+            return Err(DecodeError::new(
+                Some(code),
+                "command identifier",
+                0,
+                DecodeErrorKind::NotAtLevel { level: level.get() },
+            ));
+        }
+        Self::decode_layouts(buf, l, leniency)
+    }
+
+    fn decode_layouts(
+        buf: &[u8],
+        layouts: Layouts,
+        leniency: Leniency,
+    ) -> Result<(Self, Deviations), DecodeError> {
         let Some(&first) = buf.first() else {
             return Err(DecodeError::new(
                 None,
@@ -310,7 +436,7 @@ impl Command {
                 DecodeErrorKind::UnknownCommand { byte: first },
             ));
         };
-        let mut c = Cursor::new(buf, code, leniency);
+        let mut c = Cursor::new(buf, code, leniency, layouts);
         let cmd = match code {
             CommandCode::Ssrm => Self::Ssrm(decode_as(&mut c)?),
             CommandCode::Ssid => Self::Ssid(decode_as(&mut c)?),
@@ -359,10 +485,10 @@ macro_rules! unit_command {
 
         impl crate::command::Wire for $name {
             const CODE: crate::command::CommandCode = crate::command::CommandCode::$code;
-            fn encoded_len(&self) -> usize {
+            fn encoded_len(&self, _l: crate::level::Layouts) -> usize {
                 1
             }
-            fn encode_fields(&self, _dst: &mut bytes::BytesMut) {}
+            fn encode_fields(&self, _dst: &mut bytes::BytesMut, _l: crate::level::Layouts) {}
             fn decode_fields(_c: &mut crate::parse::Cursor<'_>) -> Result<Self, crate::DecodeError> {
                 Ok(Self)
             }

@@ -6,7 +6,10 @@ use bytes::{BufMut, BytesMut};
 use super::{CommandCode, Sfid, Wire};
 use crate::error::DecodeError;
 use crate::field::{Binary, FileDate, FileTime, OdetteId, UserData, Utf8Text, VirtualFileName};
-use crate::parse::{Cursor, put_binary, put_digits, put_spaces, put_text};
+use crate::level::{EncodeErrorKind, Layouts};
+use crate::parse::{
+    Cursor, date_fits, oftp2_only, put_binary, put_date, put_digits, put_spaces, put_text, put_time,
+};
 use crate::reason::NerpReason;
 
 /// The identity of a virtual file (RFC 5024 §1.5.2): dataset name, date and time stamp as
@@ -44,6 +47,9 @@ impl Sfid {
 }
 
 /// EERP, End to End Response (RFC 5024 §5.3.13): 110 octets plus hash and signature.
+///
+/// Below level 5 it has 106 octets without hash or signature (RFC 2204 §5.3.13); at levels
+/// 1-2 with EERPRSV1 X(9), a YYMMDD date and an HHMMSS time (see [`crate::level`]).
 ///
 /// EERPDEST is the file's *originator* and EERPORIG its *final recipient*, the reverse of
 /// SFID. Build it with [`Eerp::acknowledging`] to get that right.
@@ -116,38 +122,71 @@ impl Eerp {
 
 impl Wire for Eerp {
     const CODE: CommandCode = CommandCode::Eerp;
-    fn encoded_len(&self) -> usize {
-        110 + self.hash.len() + self.signature.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() {
+            110 + self.hash.len() + self.signature.len()
+        } else {
+            106
+        }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        date_fits("EERPDATE", self.date, l)?;
+        let why = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.13)";
+        oftp2_only("EERPHSH", !self.hash.is_empty(), l, why)?;
+        oftp2_only("EERPSIG", !self.signature.is_empty(), l, why)
+    }
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         dst.put_slice(self.dataset_name.as_bytes());
-        put_spaces(dst, 3);
-        dst.put_slice(self.date.as_bytes());
-        dst.put_slice(self.time.as_bytes());
+        match l {
+            Layouts::Rev13 => put_spaces(dst, 9),
+            _ => put_spaces(dst, 3),
+        }
+        put_date(dst, self.date, l);
+        put_time(dst, &self.time, l);
         dst.put_slice(self.user_data.as_bytes());
         dst.put_slice(self.destination.as_bytes());
         dst.put_slice(self.originator.as_bytes());
-        put_binary(dst, &self.hash);
-        put_binary(dst, &self.signature);
+        if l.is_oftp2() {
+            put_binary(dst, &self.hash);
+            put_binary(dst, &self.signature);
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+        let l = c.layouts();
         let dataset_name = VirtualFileName::from_alnum(c.alnum("EERPDSN")?);
-        c.reserved(3, "EERPRSV1")?;
+        // EERPRSV1: X(9) in RFC 2204 §5.3.13, X(3) from revision 1.4 on.
+        c.reserved(if l.short_stamps() { 9 } else { 3 }, "EERPRSV1")?;
+        let date = c.stamp_date("EERPDATE")?;
+        let time = c.stamp_time("EERPTIME")?;
+        let user_data = UserData::from_alnum(c.alnum("EERPUSER")?);
+        let destination = OdetteId::from_alnum(c.alnum("EERPDEST")?);
+        let originator = OdetteId::from_alnum(c.alnum("EERPORIG")?);
+        let (hash, signature) = if l.is_oftp2() {
+            (
+                c.binary("EERPHSHL", "EERPHSH")?,
+                c.binary("EERPSIGL", "EERPSIG")?,
+            )
+        } else {
+            (Binary::empty(), Binary::empty())
+        };
         Ok(Self {
             dataset_name,
-            date: c.date("EERPDATE")?,
-            time: c.time("EERPTIME")?,
-            user_data: UserData::from_alnum(c.alnum("EERPUSER")?),
-            destination: OdetteId::from_alnum(c.alnum("EERPDEST")?),
-            originator: OdetteId::from_alnum(c.alnum("EERPORIG")?),
-            hash: c.binary("EERPHSHL", "EERPHSH")?,
-            signature: c.binary("EERPSIGL", "EERPSIG")?,
+            date,
+            time,
+            user_data,
+            destination,
+            originator,
+            hash,
+            signature,
         })
     }
 }
 
 /// NERP, Negative End Response (RFC 5024 §5.3.14): 135 octets plus text, hash and
 /// signature. Unlike EERP it has a 6-octet reserved field, no user data, and the creator.
+///
+/// At level 4 (revision 1.4, which introduced NERP: RFC 5024 §1.2) it has 128 octets and
+/// ends after NERPREAS; levels 1-2 have no NERP (see [`crate::level`]).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Nerp {
@@ -222,33 +261,65 @@ impl Nerp {
 
 impl Wire for Nerp {
     const CODE: CommandCode = CommandCode::Nerp;
-    fn encoded_len(&self) -> usize {
-        135 + self.text.len() + self.hash.len() + self.signature.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() {
+            135 + self.text.len() + self.hash.len() + self.signature.len()
+        } else {
+            128
+        }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        let why = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.14)";
+        oftp2_only("NERPHSH", !self.hash.is_empty(), l, why)?;
+        oftp2_only("NERPSIG", !self.signature.is_empty(), l, why)
+    }
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         dst.put_slice(self.dataset_name.as_bytes());
         put_spaces(dst, 6);
-        dst.put_slice(self.date.as_bytes());
-        dst.put_slice(self.time.as_bytes());
+        put_date(dst, self.date, l);
+        put_time(dst, &self.time, l);
         dst.put_slice(self.destination.as_bytes());
         dst.put_slice(self.originator.as_bytes());
         dst.put_slice(self.creator.as_bytes());
         put_digits(dst, 2, u64::from(self.reason.code()));
-        put_text(dst, &self.text);
-        put_binary(dst, &self.hash);
-        put_binary(dst, &self.signature);
+        if l.is_oftp2() {
+            put_text(dst, &self.text);
+            put_binary(dst, &self.hash);
+            put_binary(dst, &self.signature);
+        }
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         let dataset_name = VirtualFileName::from_alnum(c.alnum("NERPDSN")?);
         c.reserved(6, "NERPRSV1")?;
+        let date = c.stamp_date("NERPDATE")?;
+        let time = c.stamp_time("NERPTIME")?;
+        let destination = OdetteId::from_alnum(c.alnum("NERPDEST")?);
+        let originator = OdetteId::from_alnum(c.alnum("NERPORIG")?);
+        let creator = OdetteId::from_alnum(c.alnum("NERPCREA")?);
+        let reason = NerpReason::from_wire(c.digits(2, "NERPREAS")? as u8);
+        // Revision 1.4 (level 4): the command ends after NERPREAS (see `crate::level`).
+        if !c.layouts().is_oftp2() {
+            return Ok(Self {
+                dataset_name,
+                date,
+                time,
+                destination,
+                originator,
+                creator,
+                reason,
+                text: Utf8Text::empty(),
+                hash: Binary::empty(),
+                signature: Binary::empty(),
+            });
+        }
         Ok(Self {
             dataset_name,
-            date: c.date("NERPDATE")?,
-            time: c.time("NERPTIME")?,
-            destination: OdetteId::from_alnum(c.alnum("NERPDEST")?),
-            originator: OdetteId::from_alnum(c.alnum("NERPORIG")?),
-            creator: OdetteId::from_alnum(c.alnum("NERPCREA")?),
-            reason: NerpReason::from_wire(c.digits(2, "NERPREAS")? as u8),
+            date,
+            time,
+            destination,
+            originator,
+            creator,
+            reason,
             text: c.text("NERPREASL", "NERPREAST")?,
             hash: c.binary("NERPHSHL", "NERPHSH")?,
             signature: c.binary("NERPSIGL", "NERPSIG")?,

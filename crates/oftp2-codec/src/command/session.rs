@@ -10,6 +10,7 @@ use crate::field::{
     UserData, Utf8Text,
 };
 use crate::leniency::Deviations;
+use crate::level::{EncodeErrorKind, Layouts};
 use crate::parse::{Cursor, put_binary, put_digits, put_spaces, put_text, put_yes_no};
 use crate::reason::EsidReason;
 
@@ -25,10 +26,10 @@ impl Ssrm {
 
 impl Wire for Ssrm {
     const CODE: CommandCode = CommandCode::Ssrm;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         19
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         dst.put_slice(Self::MESSAGE);
         dst.put_u8(0x0D);
     }
@@ -51,6 +52,11 @@ impl Wire for Ssrm {
 /// SSID, Start Session (RFC 5024 §5.3.2): 61 octets, sent by both sides.
 ///
 /// SSIDCODE carries the *sender's* identification code in both directions (ERRATA B.3).
+///
+/// The layout follows the SSID's own SSIDLEV, read first: below level 5 (RFC 2204 §5.3.2)
+/// position 47 starts the 5-octet SSIDRSV1 and there is no SSIDAUTH, so
+/// `secure_authentication` is decoded as `false` and cannot be sent (see
+/// [`crate::Command::encode_level`]; [`crate::Command::encode`] leaves it out).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Ssid {
@@ -72,7 +78,7 @@ pub struct Ssid {
     pub special_logic: bool,
     /// SSIDCRED, pos 44, V 9(3): credit window.
     pub credit: Credit,
-    /// SSIDAUTH, pos 47, F X(1): secure authentication required.
+    /// SSIDAUTH, pos 47, F X(1): secure authentication required (level 5 only).
     pub secure_authentication: bool,
     /// SSIDUSER, pos 52, V X(8): user data. (SSIDRSV1, pos 48, X(4), is reserved.)
     pub user_data: UserData,
@@ -80,10 +86,21 @@ pub struct Ssid {
 
 impl Wire for Ssid {
     const CODE: CommandCode = CommandCode::Ssid;
-    fn encoded_len(&self) -> usize {
+    fn fits(&self, _l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+        if self.secure_authentication && self.level.get() < 5 {
+            return Err((
+                "SSIDAUTH",
+                EncodeErrorKind::NotAtLevel(
+                    "secure authentication is OFTP 2.0 only (RFC 2204 §5.3.2 has no SSIDAUTH)",
+                ),
+            ));
+        }
+        Ok(())
+    }
+    fn encoded_len(&self, _l: Layouts) -> usize {
         61
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         put_digits(dst, 1, u64::from(self.level.get()));
         dst.put_slice(self.code.as_bytes());
         dst.put_slice(self.password.as_bytes());
@@ -93,8 +110,13 @@ impl Wire for Ssid {
         put_yes_no(dst, self.restart);
         put_yes_no(dst, self.special_logic);
         put_digits(dst, 3, u64::from(self.credit.get()));
-        put_yes_no(dst, self.secure_authentication);
-        put_spaces(dst, 4);
+        if self.level.get() < 5 {
+            // RFC 2204 §5.3.2: SSIDRSV1, pos 47, X(5).
+            put_spaces(dst, 5);
+        } else {
+            put_yes_no(dst, self.secure_authentication);
+            put_spaces(dst, 4);
+        }
         dst.put_slice(self.user_data.as_bytes());
         dst.put_u8(0x0D);
     }
@@ -142,8 +164,15 @@ impl Wire for Ssid {
                 },
             )
         })?;
-        let secure_authentication = c.yes_no("SSIDAUTH")?;
-        c.reserved(4, "SSIDRSV1")?;
+        let secure_authentication = if level.get() < 5 {
+            // RFC 2204 §5.3.2: no SSIDAUTH; SSIDRSV1, pos 47, X(5).
+            c.reserved(5, "SSIDRSV1")?;
+            false
+        } else {
+            let auth = c.yes_no("SSIDAUTH")?;
+            c.reserved(4, "SSIDRSV1")?;
+            auth
+        };
         let user_data = UserData::from_alnum(c.alnum("SSIDUSER")?);
         c.carriage_return("SSIDCR")?;
         Ok(Self {
@@ -163,7 +192,8 @@ impl Wire for Ssid {
 }
 
 /// ESID, End Session (RFC 5024 §5.3.11): reason, optional UTF-8 text, and a carriage return
-/// at offset 6 + ESIDREASL (ERRATA B.8).
+/// at offset 6 + ESIDREASL (ERRATA B.8). Below level 5 it is `F` + reason + CR, 4 octets
+/// without text (RFC 2204 §5.3.11).
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[non_exhaustive]
 pub struct Esid {
@@ -186,16 +216,26 @@ impl Esid {
 
 impl Wire for Esid {
     const CODE: CommandCode = CommandCode::Esid;
-    fn encoded_len(&self) -> usize {
-        7 + self.text.len()
+    fn encoded_len(&self, l: Layouts) -> usize {
+        if l.is_oftp2() { 7 + self.text.len() } else { 4 }
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
         put_digits(dst, 2, u64::from(self.reason.code()));
-        put_text(dst, &self.text);
+        if l.is_oftp2() {
+            put_text(dst, &self.text);
+        }
         dst.put_u8(0x0D);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
         let reason = EsidReason::from_wire(c.digits(2, "ESIDREAS")? as u8);
+        if !c.layouts().is_oftp2() {
+            // RFC 2204 §5.3.11: `F` + ESIDREAS 9(2) + ESIDCR at pos 3, no text.
+            c.optional_carriage_return("ESIDCR")?;
+            return Ok(Self {
+                reason,
+                text: Utf8Text::empty(),
+            });
+        }
         if c.len() == 4 && c.remaining() == 1 {
             // `F` + 9(2) + CR: the OFTP 1.x layout (RFC 2204), recognised by its length.
             c.tolerate(
@@ -236,10 +276,10 @@ pub struct Auch {
 
 impl Wire for Auch {
     const CODE: CommandCode = CommandCode::Auch;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         3 + self.challenge.len()
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         put_binary(dst, &self.challenge);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
@@ -259,10 +299,10 @@ pub struct Aurp {
 
 impl Wire for Aurp {
     const CODE: CommandCode = CommandCode::Aurp;
-    fn encoded_len(&self) -> usize {
+    fn encoded_len(&self, _l: Layouts) -> usize {
         21
     }
-    fn encode_fields(&self, dst: &mut BytesMut) {
+    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
         dst.put_slice(&self.response.0);
     }
     fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {

@@ -6,6 +6,8 @@ use super::{
     Proposal, ProtocolLevel, RequestError, Secd, SendReceive, Session, SessionError, Ssid, Ssrm,
     State, Utf8Text,
 };
+use crate::params::supported_at_or_below;
+use oftp2_codec::Layouts;
 
 impl Session {
     /// N_CON_CF (Initiator, 9.8 C) or N_CON_IND (Responder, 9.8 B: sends SSRM).
@@ -45,6 +47,13 @@ impl Session {
         self.proposal = Proposal::resolve(&self.config, &params);
         self.security = params.security;
         self.wall_clock = params.wall_clock;
+        // §5.3.2: the lowest level is selected; below this partner's minimum it is refused
+        // (ESID 12, no downgrade), and a level without layouts is incompatible (ESID 10).
+        let level = peer.level.min(self.proposal.level);
+        if let Err(error) = self.check_level(level) {
+            self.fail(now, "F_CONNECT_RS", error.clone());
+            return Err(RequestError::SessionEnded(error));
+        }
         // 9.8 G: !P10 -> ESID 12; else !P2 -> ESID 10.
         if peer.secure_authentication != self.proposal.secure_authentication {
             let error = SessionError::AuthenticationRequirement {
@@ -63,6 +72,7 @@ impl Session {
             }
         };
         let mut ssid = Ssid::new(self.config.identity, self.config.password);
+        ssid.level = negotiated.level;
         ssid.buffer_size = negotiated.buffer_size;
         ssid.mode = self.proposal.mode;
         ssid.compression = negotiated.compression;
@@ -70,6 +80,7 @@ impl Session {
         ssid.credit = negotiated.credit;
         ssid.secure_authentication = negotiated.secure_authentication;
         ssid.user_data = self.proposal.user_data;
+        self.level = negotiated.level;
         self.send(&Command::Ssid(ssid));
         let auth = negotiated.secure_authentication;
         self.negotiated = Some(negotiated);
@@ -106,6 +117,8 @@ impl Session {
     /// (both sides only send, or only receive) waits for `accept_session`, where the
     /// application chooses our mode for this partner; it then ends with ESID 10.
     pub(super) fn on_initiator_ssid(&mut self, now: Instant, peer: Ssid) {
+        // Until F_CONNECT_RS, an ESID goes out in the layout of the partner's level.
+        self.level = supported_at_or_below(peer.level.min(ProtocolLevel::V2_0));
         self.peer_ssid = Some(peer.clone());
         self.emit(Event::SessionRequested { ssid: peer });
         self.enter(now, "SSID", State::AWfConrs);
@@ -113,6 +126,24 @@ impl Session {
 
     /// 9.8 D: the Initiator receives the Responder's SSID.
     pub(super) fn on_responder_ssid(&mut self, now: Instant, peer: Ssid) {
+        // The ESIDs we may send from now on use the partner's layout.
+        self.level = supported_at_or_below(peer.level.min(ProtocolLevel::V2_0));
+        // §5.3.2: the Responder selected the lowest level; we continue at it or end the
+        // session (ESID 12 below this partner's minimum, ESID 10 without layouts).
+        if peer.level > self.proposal.level {
+            self.fail(
+                now,
+                "SSID",
+                SessionError::Negotiation(
+                    "the Responder's SSIDLEV exceeds ours (RFC 5024 §5.3.2: the lowest level is selected)",
+                ),
+            );
+            return;
+        }
+        if let Err(error) = self.check_level(peer.level) {
+            self.fail(now, "SSID", error);
+            return;
+        }
         let negotiated = match self.negotiate_answer(&peer) {
             Ok(n) => n,
             Err(why) => {
@@ -133,6 +164,7 @@ impl Session {
             return;
         }
         self.peer_ssid = Some(peer);
+        self.level = negotiated.level;
         let auth = negotiated.secure_authentication;
         self.negotiated = Some(negotiated);
         if auth {
@@ -143,15 +175,35 @@ impl Session {
         }
     }
 
+    /// Whether the session may go on at `level` (the lowest of the two SSIDs): not below
+    /// this partner's minimum (no downgrade), and only at a level with layouts.
+    fn check_level(&self, level: ProtocolLevel) -> Result<(), SessionError> {
+        let no_layouts = SessionError::Negotiation(
+            "the partner's protocol level (SSIDLEV) has no established command layouts \
+             (only 1, 2, 4 and 5 do: RFC 2204, revision 1.4, RFC 5024)",
+        );
+        let policy = self.proposal.minimum_level > ProtocolLevel::V1_2;
+        if Layouts::of(level).is_none() && !policy {
+            return Err(no_layouts);
+        }
+        if level < self.proposal.minimum_level {
+            return Err(SessionError::Downgrade {
+                level,
+                minimum: self.proposal.minimum_level,
+            });
+        }
+        if Layouts::of(level).is_none() {
+            return Err(no_layouts);
+        }
+        Ok(())
+    }
+
     /// §5.3.2 as seen by the Responder: it may only lower what the Initiator proposed.
     pub(super) fn negotiate(&self, peer: &Ssid) -> Result<Negotiated, &'static str> {
-        if peer.level < ProtocolLevel::V2_0 {
-            return Err("the partner proposes an OFTP 1.x level; OFTP 2.0 (level 5) is required");
-        }
         let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
         Ok(Negotiated {
             partner: peer.code,
-            level: ProtocolLevel::V2_0,
+            level: peer.level.min(self.proposal.level),
             buffer_size: self.proposal.buffer_size.min(peer.buffer_size),
             credit: self.proposal.credit.min(peer.credit),
             compression: self.proposal.compression && peer.compression,
@@ -164,11 +216,6 @@ impl Session {
 
     /// §5.3.2 as seen by the Initiator: the Responder's answer may not raise anything.
     pub(super) fn negotiate_answer(&self, peer: &Ssid) -> Result<Negotiated, &'static str> {
-        if peer.level < ProtocolLevel::V2_0 {
-            return Err(
-                "the partner answers with an OFTP 1.x level; OFTP 2.0 (level 5) is required",
-            );
-        }
         if peer.buffer_size > self.proposal.buffer_size {
             return Err("the Responder's SSIDSDEB exceeds ours (it may only lower it)");
         }
@@ -178,7 +225,7 @@ impl Session {
         let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
         Ok(Negotiated {
             partner: peer.code,
-            level: ProtocolLevel::V2_0,
+            level: peer.level,
             buffer_size: peer.buffer_size,
             credit: peer.credit,
             compression: self.proposal.compression && peer.compression,

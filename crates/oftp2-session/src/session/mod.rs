@@ -104,6 +104,10 @@ pub struct Session {
     last_now: Option<Instant>,
     peer_ssid: Option<Ssid>,
     negotiated: Option<Negotiated>,
+    /// The level whose layouts commands are read and written in (RFC 5024 §5.3.2): 5 until
+    /// the partner's SSID names its level, then the partner's (for the ESIDs we may send
+    /// it), then the negotiated one.
+    level: ProtocolLevel,
     next_file: u64,
     outgoing: Option<Outgoing>,
     incoming: Option<Incoming>,
@@ -165,6 +169,7 @@ impl Session {
             last_now: None,
             peer_ssid: None,
             negotiated: None,
+            level: ProtocolLevel::V2_0,
             next_file: 0,
             outgoing: None,
             incoming: None,
@@ -204,6 +209,15 @@ impl Session {
     #[must_use]
     pub fn negotiated(&self) -> Option<&Negotiated> {
         self.negotiated.as_ref()
+    }
+
+    /// The protocol level whose command layouts the session reads and writes (RFC 5024
+    /// §5.3.2, [`oftp2_codec::level`]): `5` until the partner's SSID arrives, then the level
+    /// the partner speaks, and once connected the negotiated level. A driver or a test that
+    /// decodes what the session sent uses it with [`Command::decode_level`].
+    #[must_use]
+    pub fn protocol_level(&self) -> ProtocolLevel {
+        self.level
     }
 
     /// Whether the session is over (nothing more will happen).
@@ -319,7 +333,7 @@ impl Session {
             self.on_data(now, buffer);
             return;
         }
-        match Command::decode_with(buffer, self.config.leniency) {
+        match Command::decode_level(buffer, self.level, self.config.leniency) {
             Ok((cmd, deviations)) => {
                 if !deviations.is_empty() {
                     tracing::debug!(command = cmd.code().name(), %deviations, "tolerated deviation");
@@ -343,12 +357,15 @@ impl Session {
             (State::IWfRm, Command::Ssrm(_)) => {
                 let p = self.proposal;
                 let mut ssid = Ssid::new(self.config.identity, self.config.password);
+                ssid.level = p.level;
                 ssid.buffer_size = p.buffer_size;
                 ssid.mode = p.mode;
                 ssid.compression = p.compression;
                 ssid.restart = p.restart;
                 ssid.credit = p.credit;
-                ssid.secure_authentication = p.secure_authentication;
+                // SSIDAUTH exists from level 5 on (a 1.x proposal cannot require it).
+                ssid.secure_authentication =
+                    p.secure_authentication && p.level >= ProtocolLevel::V2_0;
                 ssid.user_data = p.user_data;
                 self.send(&Command::Ssid(ssid));
                 self.enter(now, "SSRM", State::IWfSsid);
@@ -551,6 +568,11 @@ impl Session {
     /// A transition: new state, log line, inactivity timer restarted (Action 2).
     fn enter(&mut self, now: Instant, input: &'static str, next: State) {
         let from = self.state;
+        if self.ended && from == State::WfNdisc && next != State::WfNdisc {
+            // The session already ended (a command could not be sent): only the
+            // disconnection follows.
+            return;
+        }
         self.state = next;
         tracing::debug!(from = from.name(), input, to = next.name(), "transition");
         self.log(format!("{} --{}--> {}", from.name(), input, next.name()));
@@ -561,12 +583,28 @@ impl Session {
         self.queue.push_back(Output::Event(e));
     }
 
+    /// Queues `cmd` in the layout of the current level. A command that does not fit it
+    /// (the requests check what they can first) ends the session with ESID 99.
     fn send(&mut self, cmd: &Command) {
-        let mut buf = BytesMut::with_capacity(cmd.encoded_len() + 4);
+        let len = match cmd.encoded_len_level(self.level) {
+            Ok(len) => len,
+            Err(error) => {
+                tracing::error!(%error, "command does not fit the negotiated level");
+                if cmd.code() != oftp2_codec::CommandCode::Esid
+                    && let Some(now) = self.last_now
+                {
+                    self.fail(now, "encode", SessionError::Encode(error));
+                }
+                return;
+            }
+        };
+        let mut buf = BytesMut::with_capacity(len + 4);
         if self.config.framing == Framing::Stream {
-            put_sth(&mut buf, cmd.encoded_len());
+            put_sth(&mut buf, len);
         }
-        cmd.encode(&mut buf);
+        if cmd.encode_level(self.level, &mut buf).is_err() {
+            return;
+        }
         if cmd.code() != oftp2_codec::CommandCode::Data {
             self.log(format!("{}: sent {}", self.state.name(), cmd.code().name()));
         }

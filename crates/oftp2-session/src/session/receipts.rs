@@ -2,8 +2,8 @@
 //! (CD), §9.10 A, D, F, N, R, T, Y, Z and §9.12 C, E, L, M.
 
 use super::{
-    Binary, Cd, Command, Eerp, Instant, MAX_EXCHANGE_BUFFER, Nerp, OdetteId, RequestError, Rtr,
-    Session, State, Stored,
+    Binary, Cd, Command, Eerp, Instant, MAX_EXCHANGE_BUFFER, Nerp, OdetteId, ProtocolLevel,
+    RequestError, Rtr, Session, State, Stored,
 };
 
 impl Session {
@@ -13,6 +13,16 @@ impl Session {
         let now = self.clock(now);
         if Command::Eerp(eerp.clone()).encoded_len() > MAX_EXCHANGE_BUFFER {
             return Err(self.misuse("F_EERP_RQ", "the EERP exceeds 99999 octets"));
+        }
+        if Command::Eerp(eerp.clone())
+            .encoded_len_level(self.level)
+            .is_err()
+        {
+            return Err(self.bad_argument(
+                "F_EERP_RQ",
+                "the EERP does not fit the negotiated OFTP 1.x level: no hash or signature \
+                 (signed receipts are OFTP 2.0 only); at levels 1-2 a date in 1970-2069",
+            ));
         }
         match self.state {
             State::IdleSp | State::IdleSpCd => {
@@ -38,6 +48,9 @@ impl Session {
         mut eerp: Eerp,
         suite: oftp2_codec::CipherSuite,
     ) -> Result<Option<crate::AuthFailure>, RequestError> {
+        if self.level < ProtocolLevel::V2_0 {
+            return Err(self.misuse("F_EERP_RQ", "signed receipts are OFTP 2.0 only"));
+        }
         if eerp.hash.is_empty() {
             return Err(self.misuse(
                 "F_EERP_RQ",
@@ -67,6 +80,9 @@ impl Session {
         mut nerp: Nerp,
         suite: oftp2_codec::CipherSuite,
     ) -> Result<Option<crate::AuthFailure>, RequestError> {
+        if self.level < ProtocolLevel::V2_0 {
+            return Err(self.misuse("F_NERP_RQ", "signed receipts are OFTP 2.0 only"));
+        }
         if nerp.hash.is_empty() {
             return Err(self.misuse(
                 "F_NERP_RQ",
@@ -92,6 +108,16 @@ impl Session {
         let now = self.clock(now);
         if Command::Nerp(nerp.clone()).encoded_len() > MAX_EXCHANGE_BUFFER {
             return Err(self.misuse("F_NERP_RQ", "the NERP exceeds 99999 octets"));
+        }
+        if Command::Nerp(nerp.clone())
+            .encoded_len_level(self.level)
+            .is_err()
+        {
+            return Err(self.misuse(
+                "F_NERP_RQ",
+                "no NERP at the negotiated level: NERP exists from OFTP 1.4 (level 4) on, \
+                 unsigned below level 5",
+            ));
         }
         match self.state {
             State::IdleSp | State::IdleSpCd => {

@@ -3,8 +3,8 @@
 
 use super::{
     BufferError, BufferWriter, Command, Count17, Counts, Efid, Enveloping, Event, FileCompression,
-    FileFormat, FileId, Instant, Outgoing, RecordFormat, RequestError, SecurityLevel, Session,
-    SessionError, Sfid, SfnaReason, Sfpa, State, Stored,
+    FileFormat, FileId, Instant, Outgoing, ProtocolLevel, RecordFormat, RequestError,
+    SecurityLevel, Session, SessionError, Sfid, SfnaReason, Sfpa, State, Stored,
 };
 
 impl Session {
@@ -35,6 +35,19 @@ impl Session {
         }
         if !can_send {
             return Err(self.misuse("F_START_FILE_RQ", "this session may only receive files"));
+        }
+        // Below level 5 the SFID has the RFC 2204 layout (oftp2_codec::level).
+        if self.level < ProtocolLevel::V2_0
+            && Command::Sfid(sfid.clone())
+                .encoded_len_level(self.level)
+                .is_err()
+        {
+            return Err(self.bad_argument(
+                "F_START_FILE_RQ",
+                "the SFID does not fit the negotiated OFTP 1.x level: no file security, \
+                 compression, enveloping or signed EERP (OFTP 2.0 only); SFIDFSIZ within 9(7), \
+                 SFIDREST within 9(9); at levels 1-2 a date in 1970-2069",
+            ));
         }
         if matches!(sfid.format, FileFormat::Unstructured | FileFormat::Text)
             && sfid.max_record_len.get() != 0

@@ -338,15 +338,20 @@ fn deliver_in_fragments(
 }
 
 fn record(side: &mut Side, bytes: &Bytes) {
+    // Commands are read in the layout of the level the session speaks.
+    let level = side.session.protocol_level();
+    let decode = |b: &[u8]| {
+        Command::decode_level(b, level, oftp2_codec::Leniency::default())
+            .expect("a session sent an invalid command")
+            .0
+    };
     if side.records {
-        side.sent
-            .push(Command::decode(bytes).expect("a session sent an invalid command"));
+        side.sent.push(decode(bytes));
         return;
     }
     side.deframer.push(bytes);
     while let Ok(Some(buf)) = side.deframer.next_buffer() {
-        side.sent
-            .push(Command::decode(&buf).expect("a session sent an invalid command"));
+        side.sent.push(decode(&buf));
     }
 }
 
