@@ -145,10 +145,19 @@ fn files_in(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    wait_or_explain(what, done, String::new);
+}
+
+/// Waits for `done`; on a timeout the panic shows `explain()`.
+fn wait_or_explain(what: &str, mut done: impl FnMut() -> bool, explain: impl Fn() -> String) {
     let deadline = Instant::now() + Duration::from_secs(90);
     while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}\n{}",
+            explain()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -192,27 +201,52 @@ fn two_gateways_exchange_files_both_ways_and_survive_a_kill() {
     std::fs::write(gateways[0].dir.join("outbox").join(BRAVO).join("BIG"), &big).unwrap();
     sent.push((0, "BIG".to_owned(), big));
     let partial = gateways[1].inbox(ALPHA).join(".partial");
+    // (On a fast machine the file may be complete before a look finds it partial: then
+    // the kill lands after the transfer, which must not lose or duplicate it either.)
+    let big_at_bravo = gateways[1].inbox(ALPHA).join("BIG");
     wait_for("the large file to be in transfer", || {
-        std::fs::read_dir(&partial).is_ok_and(|d| {
-            d.filter_map(Result::ok)
-                .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
-        })
+        big_at_bravo.exists()
+            || std::fs::read_dir(&partial).is_ok_and(|d| {
+                d.filter_map(Result::ok)
+                    .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
+            })
     });
     gateways[1].kill();
     gateways[1].start();
     // Everything arrives exactly once, identical, and every EERP is logged on both sides.
-    wait_for("all files and receipts", || {
-        let status_a = gateways[0].cli("status", &[]);
-        let status_b = gateways[1].cli("status", &[]);
-        files_in(&gateways[1].inbox(ALPHA)).len() == 3
-            && files_in(&gateways[0].inbox(BRAVO)).len() == 1
-            && status_a.lines().nth(1).is_some_and(|l| {
-                l.split_whitespace().nth(1) == Some("0") && l.split_whitespace().nth(2) == Some("0")
+    let explain = || {
+        gateways
+            .iter()
+            .map(|g| {
+                format!(
+                    "{}:\n{}\n{}\n{}",
+                    g.dir.display(),
+                    g.cli("status", &[]),
+                    g.cli("log", &[]),
+                    std::fs::read_to_string(g.dir.join("serve.log")).unwrap_or_default()
+                )
             })
-            && status_b.lines().nth(1).is_some_and(|l| {
-                l.split_whitespace().nth(1) == Some("0") && l.split_whitespace().nth(2) == Some("0")
-            })
-    });
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    wait_or_explain(
+        "all files and receipts",
+        || {
+            let status_a = gateways[0].cli("status", &[]);
+            let status_b = gateways[1].cli("status", &[]);
+            files_in(&gateways[1].inbox(ALPHA)).len() == 3
+                && files_in(&gateways[0].inbox(BRAVO)).len() == 1
+                && status_a.lines().nth(1).is_some_and(|l| {
+                    l.split_whitespace().nth(1) == Some("0")
+                        && l.split_whitespace().nth(2) == Some("0")
+                })
+                && status_b.lines().nth(1).is_some_and(|l| {
+                    l.split_whitespace().nth(1) == Some("0")
+                        && l.split_whitespace().nth(2) == Some("0")
+                })
+        },
+        explain,
+    );
     for (i, name, c) in &sent {
         let (receiver, from) = if *i == 0 { (1, ALPHA) } else { (0, BRAVO) };
         let got = std::fs::read(gateways[receiver].inbox(from).join(name)).unwrap();

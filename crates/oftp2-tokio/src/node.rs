@@ -110,6 +110,16 @@ pub struct Node {
     clock: WallClock,
     stamper: std::sync::Mutex<FileStamper>,
     delivery: Option<DeliveryCheck>,
+    /// Virtual files a session of this process is sending or receiving now: two sessions
+    /// with one partner at once (each side calling the other) never carry the same file.
+    /// Other processes sharing the store are kept apart by the store's leases.
+    in_flight: std::sync::Mutex<InFlight>,
+}
+
+#[derive(Default)]
+struct InFlight {
+    sending: std::collections::BTreeSet<VirtualFileKey>,
+    receiving: std::collections::BTreeSet<(OdetteId, VirtualFileKey)>,
 }
 
 /// The application's verdict on a file that was stored and acknowledged (EFPA): whether
@@ -157,6 +167,7 @@ impl Node {
             clock: system_clock(),
             stamper: std::sync::Mutex::new(FileStamper::new()),
             delivery: None,
+            in_flight: std::sync::Mutex::default(),
         }
     }
 
@@ -311,6 +322,7 @@ impl Node {
             ex.report.result = format!("transport error: {e}");
         }
         ex.abandon_partial();
+        ex.release();
         tracing::info!(
             partner = ex.report.partner.map(|p| p.to_string()).unwrap_or_default(),
             peer = %ex.report.peer,
@@ -459,6 +471,8 @@ struct Exchange<'a> {
     node: &'a Node,
     partner: Option<OdetteId>,
     queue: VecDeque<OutgoingRecord>,
+    held_out: Vec<VirtualFileKey>,
+    held_in: Option<(OdetteId, VirtualFileKey)>,
     receipt_in_flight: Option<u64>,
     sending: Option<Sending>,
     receiving: Option<Receiving>,
@@ -476,6 +490,8 @@ impl<'a> Exchange<'a> {
             node,
             partner,
             queue: VecDeque::new(),
+            held_out: Vec::new(),
+            held_in: None,
             receipt_in_flight: None,
             sending: None,
             receiving: None,
@@ -502,11 +518,34 @@ impl<'a> Exchange<'a> {
         let partner = self.partner()?;
         let store = &self.node.store;
         let now = self.node.now();
-        self.queue = store
+        let claimed = store
             .claim_outgoing(&partner, &self.node.name, now, now + LEASE_SECS)
-            .map_err(io_err)?
-            .into();
+            .map_err(io_err)?;
+        let mut in_flight = self
+            .node
+            .in_flight
+            .lock()
+            .map_err(|_| io_err("the in-flight set is poisoned"))?;
+        for record in claimed {
+            // Another session of this process carries it now.
+            if in_flight.sending.insert(record.identity.key) {
+                self.held_out.push(record.identity.key);
+                self.queue.push_back(record);
+            }
+        }
         Ok(())
+    }
+
+    /// The session is over: the files it held may go in other sessions.
+    fn release(&mut self) {
+        if let Ok(mut in_flight) = self.node.in_flight.lock() {
+            for k in self.held_out.drain(..) {
+                in_flight.sending.remove(&k);
+            }
+            if let Some(k) = self.held_in.take() {
+                in_flight.receiving.remove(&k);
+            }
+        }
     }
 
     /// The Speaker's next step (RFC 5024 §9.10): a receipt, a file, or the turn.
@@ -737,6 +776,28 @@ impl<'a> Exchange<'a> {
             );
         }
         let key = sfid.key();
+        // One session at a time receives a virtual file (the partner may call while we
+        // call it): the other offer is refused with "retry later".
+        {
+            let mut in_flight = self
+                .node
+                .in_flight
+                .lock()
+                .map_err(|_| io_err("the in-flight set is poisoned"))?;
+            if let Some(previous) = self.held_in.take() {
+                in_flight.receiving.remove(&previous);
+            }
+            if !in_flight.receiving.insert((partner, key)) {
+                drop(in_flight);
+                return refuse(
+                    s,
+                    SfnaReason::UNSPECIFIED,
+                    true,
+                    "this file is being received in another session",
+                );
+            }
+            self.held_in = Some((partner, key));
+        }
         let store = &self.node.store;
         let existing = store.incoming(&partner, &key).map_err(io_err)?;
         let dir = self.node.inbox_of(&partner).join(".partial");

@@ -642,3 +642,28 @@ async fn a_file_that_cannot_be_stored_is_refused_with_sfna_12() {
         "{log:?}"
     );
 }
+
+/// Two sessions with one partner at the same time (each side calling the other, as two
+/// gateways do): a queued file goes in one of them only, and arrives once.
+#[tokio::test]
+async fn two_simultaneous_sessions_never_carry_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], sqlite(dir.path(), ALPHA));
+    let b = node(dir.path(), BRAVO, &[ALPHA], sqlite(dir.path(), BRAVO));
+    let f = dir.path().join("once.bin");
+    std::fs::write(&f, content(3_000_000, 9)).unwrap();
+    a.queue_file(&id(BRAVO), &f, "ONCE").unwrap();
+    let ((r1, _), (r2, _)) = tokio::join!(session(&a, &b, BRAVO), session(&a, &b, BRAVO));
+    assert!(r1.released && r2.released, "{r1:?} {r2:?}");
+    assert_eq!(r1.sent.len() + r2.sent.len(), 1, "{r1:?} {r2:?}");
+    let inbox = b.inbox_of(&id(ALPHA));
+    let files: Vec<_> = std::fs::read_dir(&inbox)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .collect();
+    assert_eq!(files.len(), 1);
+    assert!(std::fs::read(inbox.join("ONCE")).unwrap() == content(3_000_000, 9));
+    let log = a.store().log(None, 0).unwrap();
+    assert!(!log.iter().any(|e| e.outcome.contains("EFNA")), "{log:?}");
+}
