@@ -122,9 +122,12 @@ pub struct Sender {
     pub nerps: Vec<Nerp>,
     /// EERPs for files not sent in this session (sent earlier), with their signature state.
     pub late_eerps: Vec<(Eerp, ReceiptSignature)>,
-    /// Files the partner offered, refused with SFNA 14 and "retry later" (this client only
-    /// sends).
+    /// Files the partner offered, refused with SFNA 14 and "retry later" (when there is no
+    /// [`Sender::receiver`]).
     pub refused_offers: Vec<String>,
+    /// Takes what the partner offers (both directions in one session): files are stored
+    /// and receipted as [`Receiver`] does.
+    pub receiver: Option<Receiver>,
     /// Whether to wait for an EERP for every delivered file before ending.
     pub wait_for_eerps: bool,
     /// The negotiated parameters.
@@ -161,6 +164,7 @@ impl Sender {
             nerps: Vec::new(),
             late_eerps: Vec::new(),
             refused_offers: Vec::new(),
+            receiver: None,
             wait_for_eerps: false,
             negotiated: None,
             outcome: Outcome::Running,
@@ -245,6 +249,12 @@ impl Sender {
         if self.start_next(s, now)? {
             return Ok(());
         }
+        // Receipts for files received in this session go out before the turn.
+        if let Some(r) = self.receiver.as_mut()
+            && r.eerps_due()
+        {
+            return r.idle_speaker(s, now, unsolicited);
+        }
         if unsolicited && !self.eerps_pending() {
             s.end_session(now).map_err(api)
         } else {
@@ -288,7 +298,26 @@ impl Application for Sender {
     fn on_event(&mut self, s: &mut Session, now: Instant, event: Event) -> io::Result<()> {
         match event {
             Event::Connected(n) => {
+                if let Some(r) = self.receiver.as_mut() {
+                    r.on_event(s, now, Event::Connected(n.clone()))?;
+                }
                 self.negotiated = Some(n);
+                self.idle_speaker(s, now, false)?;
+            }
+            // Both directions: what the partner offers goes to the receiver.
+            e @ (Event::FileOffered { .. }
+            | Event::DataReceived { .. }
+            | Event::FileEnded { .. })
+                if self.receiver.is_some() =>
+            {
+                if let Some(r) = self.receiver.as_mut() {
+                    r.on_event(s, now, e)?;
+                }
+            }
+            Event::ReceiptAcknowledged => {
+                if let Some(r) = self.receiver.as_mut() {
+                    r.receipt_acknowledged();
+                }
                 self.idle_speaker(s, now, false)?;
             }
             Event::FileAccepted { restart_at, .. } => {
@@ -750,7 +779,28 @@ impl Receiver {
         }
     }
 
-    fn idle_speaker(&mut self, s: &mut Session, now: Instant, unsolicited: bool) -> io::Result<()> {
+    /// The partner's RTR for the EERP in flight: it is forgotten (RFC 5024 §5.3.15).
+    pub fn receipt_acknowledged(&mut self) {
+        if let Some(key) = self.in_flight.take() {
+            let _ = std::fs::remove_file(self.eerp_path(&key));
+        }
+        self.eerps_acknowledged += 1;
+    }
+
+    /// Whether end-to-end responses wait to be sent (RFC 5024 §5.3.13).
+    #[must_use]
+    pub fn eerps_due(&self) -> bool {
+        !self.pending_eerps.is_empty()
+    }
+
+    /// The Speaker's step of a receiving application: the next EERP, or the turn (or the
+    /// end, when the partner just gave us the turn).
+    pub fn idle_speaker(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        unsolicited: bool,
+    ) -> io::Result<()> {
         if let Some((e, suite)) = self.pending_eerps.pop_front() {
             self.in_flight = Some(e.file_key());
             match suite {
@@ -929,10 +979,7 @@ impl Application for Receiver {
             }
             Event::BecameSpeaker { unsolicited } => self.idle_speaker(s, now, unsolicited)?,
             Event::ReceiptAcknowledged => {
-                if let Some(key) = self.in_flight.take() {
-                    let _ = std::fs::remove_file(self.eerp_path(&key));
-                }
-                self.eerps_acknowledged += 1;
+                self.receipt_acknowledged();
                 self.idle_speaker(s, now, false)?;
             }
             Event::EerpReceived { .. } | Event::NerpReceived { .. } => {

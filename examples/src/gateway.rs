@@ -141,6 +141,18 @@ pub fn load(path: &Path) -> Result<Gateway, BoxError> {
     })
 }
 
+/// Opens the gateway's store for reading (`log`, `status`), beside a running `serve`.
+pub fn open_store_read_only(state: &Path) -> Result<Arc<SqliteStore>, BoxError> {
+    let path = state.join("store.sqlite");
+    if !path.exists() {
+        // No gateway has run here yet: an empty store.
+        return open_store(state);
+    }
+    Ok(Arc::new(
+        SqliteStore::open_read_only(&path).map_err(|e| format!("{}: {e}", path.display()))?,
+    ))
+}
+
 /// Opens the gateway's store.
 pub fn open_store(state: &Path) -> Result<Arc<SqliteStore>, BoxError> {
     std::fs::create_dir_all(state).map_err(|e| format!("{}: {e}", state.display()))?;

@@ -73,6 +73,13 @@ impl Gateway {
             .append(true)
             .open(self.dir.join("serve.log"))
             .unwrap();
+        let listening = |dir: &Path| {
+            std::fs::read_to_string(dir.join("serve.log"))
+                .unwrap_or_default()
+                .matches("listening on")
+                .count()
+        };
+        let before = listening(&self.dir);
         let child = peer()
             .args(["serve", "--config"])
             .arg(self.dir.join("gateway.toml"))
@@ -81,6 +88,9 @@ impl Gateway {
             .spawn()
             .unwrap();
         self.child = Some(child);
+        // Ready once it listens: its store is open and its schema made by then.
+        let dir = self.dir.clone();
+        wait_for("serve to listen", || listening(&dir) > before);
     }
 
     fn kill(&mut self) {
@@ -457,4 +467,73 @@ fn gateways_over_tls_with_secure_authentication() {
         "{log}"
     );
     assert!(log.contains("released"), "{log}");
+}
+
+/// `send --inbox` takes what the partner offers in the same session: both directions,
+/// whichever side called, with the EERP sent back before the session ends.
+#[test]
+fn send_with_an_inbox_takes_the_partners_file_and_answers_its_eerp() {
+    let root = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let dir = root.path().join(BRAVO);
+    std::fs::create_dir_all(dir.join("outbox").join(ALPHA)).unwrap();
+    let config = config_from_readme(BRAVO, port, ALPHA, free_port())
+        .lines()
+        .filter(|l| !l.starts_with("address"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("gateway.toml"), config).unwrap();
+    std::fs::write(
+        dir.join("outbox").join(ALPHA).join("FORALPHA"),
+        b"for alpha",
+    )
+    .unwrap();
+    let mut g = Gateway { dir, child: None };
+    g.start();
+    wait_for("the gateway to queue its file", || {
+        g.cli("status", &[])
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.split_whitespace().nth(1) == Some("1"))
+    });
+    let file = root.path().join("orders.edi");
+    std::fs::write(&file, b"orders").unwrap();
+    let inbox = root.path().join("alpha-inbox");
+    let out = peer()
+        .args(["send", "--connect", &format!("127.0.0.1:{port}")])
+        .args([
+            "--ssid",
+            ALPHA,
+            "--password",
+            "ALPHAPW",
+            "--partner",
+            BRAVO,
+            "--inbox",
+        ])
+        .arg(&inbox)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("received FORALPHA from O0013000000BRAVO"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("EERP sent"), "{stdout}");
+    assert_eq!(std::fs::read(inbox.join("FORALPHA")).unwrap(), b"for alpha");
+    wait_for("the file at BRAVO", || {
+        g.inbox(ALPHA).join("ORDERS.EDI").exists()
+    });
+    // BRAVO's file is delivered and acknowledged: nothing queued, no EERP awaited.
+    wait_for("BRAVO's receipt", || {
+        let status = g.cli("status", &[]);
+        status.lines().nth(1).is_some_and(|l| {
+            l.split_whitespace().nth(1) == Some("0") && l.split_whitespace().nth(2) == Some("0")
+        })
+    });
 }

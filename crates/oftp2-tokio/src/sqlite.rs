@@ -224,6 +224,24 @@ impl SqliteStore {
         })
     }
 
+    /// Opens an existing store for reading only (a `log` or `status` command next to a
+    /// running node): no schema change, no journal-mode switch, so it never competes with
+    /// the node for the write lock. Writing methods fail.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| db(&e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| db(&e))?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
     /// The database file.
     #[must_use]
     pub fn path(&self) -> &Path {
@@ -283,7 +301,11 @@ impl Store for SqliteStore {
         lease_until: u64,
     ) -> Result<Vec<OutgoingRecord>, StoreError> {
         self.with(|c| {
-            let tx = c.transaction().map_err(|e| db(&e))?;
+            // IMMEDIATE: the write lock first, so that the read below is never upgraded
+            // while another connection writes (which SQLite answers with BUSY at once).
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| db(&e))?;
             let rows = {
                 let mut st = tx
                     .prepare(&format!(

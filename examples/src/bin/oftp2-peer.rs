@@ -333,6 +333,10 @@ enum Cmd {
         /// sessions.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// Take the files the partner offers in the same session into this directory (and
+        /// send their EERPs); without it they are refused with SFNA 14, retry later.
+        #[arg(long)]
+        inbox: Option<PathBuf>,
         /// Our ODETTE ID.
         #[arg(long)]
         ssid: String,
@@ -624,6 +628,7 @@ fn main() -> ExitCode {
             crash_after_octets,
             crash_after_delivery,
             state,
+            inbox,
             envelope,
             auth,
             tls,
@@ -631,7 +636,7 @@ fn main() -> ExitCode {
             send(
                 &files,
                 &default_addr(connect, tls.tls_ca.is_some()),
-                state.as_deref(),
+                (state.as_deref(), inbox.as_deref()),
                 &ssid,
                 &password,
                 &partner,
@@ -670,7 +675,7 @@ fn main() -> ExitCode {
             json,
         } => (|| -> Result<bool, oftp2_examples::gateway::BoxError> {
             let g = gateway::load(&config)?;
-            let store = gateway::open_store(&g.state)?;
+            let store = gateway::open_store_read_only(&g.state)?;
             let partner = partner.map(|p| OdetteId::new(&p)).transpose()?;
             let entries = oftp2_tokio::Store::log(store.as_ref(), partner.as_ref(), since)?;
             gateway::print_log(&entries, json);
@@ -679,7 +684,7 @@ fn main() -> ExitCode {
         .map_err(|e| -> BoxError { e.to_string().into() }),
         Cmd::Status { config } => (|| -> Result<bool, oftp2_examples::gateway::BoxError> {
             let g = gateway::load(&config)?;
-            let store = gateway::open_store(&g.state)?;
+            let store = gateway::open_store_read_only(&g.state)?;
             gateway::print_status(&g, store.as_ref())?;
             Ok(true)
         })()
@@ -1601,7 +1606,7 @@ fn receipt_marker(key: &oftp2_codec::VirtualFileKey) -> String {
 fn send(
     paths: &[PathBuf],
     connect: &str,
-    state: Option<&std::path::Path>,
+    (state, inbox): (Option<&std::path::Path>, Option<&std::path::Path>),
     ssid: &str,
     password: &str,
     partner: &str,
@@ -1724,6 +1729,15 @@ fn send(
         }));
     }
     sender.wait_for_eerps = true;
+    if let Some(inbox) = inbox {
+        std::fs::create_dir_all(inbox).map_err(|e| format!("{}: {e}", inbox.display()))?;
+        let mut receiver = Receiver::new(inbox);
+        receiver.opener = Some(opener_from(
+            creds.map(|c| std::sync::Arc::new(c.clone())),
+            inbox,
+        ));
+        sender.receiver = Some(receiver);
+    }
     let c = config(ssid, password, None)?;
     let auth = creds.is_some_and(Credentials::can_authenticate);
     let mut session = Session::initiator(c, params(auth, security_from(creds)));
@@ -1769,6 +1783,17 @@ fn send(
                 None => String::new(),
             }
         );
+    }
+    if let Some(r) = &sender.receiver {
+        for f in &r.received {
+            println!(
+                "received {} from {partner} -> {} ({} octets), EERP {}",
+                f.key.dataset_name,
+                f.path.display(),
+                f.octets,
+                if r.eerps_due() { "still due" } else { "sent" }
+            );
+        }
     }
     for name in &sender.refused_offers {
         println!(
