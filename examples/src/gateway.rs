@@ -90,6 +90,31 @@ pub struct PartnerFile {
     pub secure_authentication: Option<bool>,
     /// Its session-authentication and receipt certificate (PEM).
     pub auth_cert: Option<PathBuf>,
+    /// File services a file from it may use (`"encryption"`, `"compression"`,
+    /// `"signature"`; default all); others are refused with SFNA 16, 18 or 19.
+    pub allowed_services: Option<Vec<String>>,
+    /// File services a file from it must use (default none); a file without one is
+    /// refused with SFNA 17 or 20.
+    pub required_services: Option<Vec<String>>,
+}
+
+/// File services from their names in the configuration.
+fn services(names: &[String], partner: &str) -> Result<oftp2_tokio::FileServices, BoxError> {
+    let mut s = oftp2_tokio::FileServices::NONE;
+    for n in names {
+        match n.as_str() {
+            "encryption" => s.encryption = true,
+            "compression" => s.compression = true,
+            "signature" => s.signature = true,
+            other => {
+                return Err(format!(
+                    "partner {partner}: unknown file service {other:?} (encryption, compression, signature)"
+                )
+                .into());
+            }
+        }
+    }
+    Ok(s)
 }
 
 /// A loaded gateway configuration with absolute paths.
@@ -170,6 +195,12 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
         partner.enabled = p.enabled.unwrap_or(true);
         partner.signed_eerps = p.signed_eerps.unwrap_or(false);
         partner.secure_authentication = p.secure_authentication.unwrap_or(false);
+        if let Some(names) = &p.allowed_services {
+            partner.allowed = services(names, &p.ssid)?;
+        }
+        if let Some(names) = &p.required_services {
+            partner.required = services(names, &p.ssid)?;
+        }
         partners.insert(partner);
     }
     let config = Config::new(

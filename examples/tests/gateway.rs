@@ -537,3 +537,47 @@ fn send_with_an_inbox_takes_the_partners_file_and_answers_its_eerp() {
         })
     });
 }
+
+/// A partner's required file services come from the configuration: BRAVO requires signed
+/// files from ALPHA, so ALPHA's plain file is refused with SFNA 20 and logged as failed on
+/// ALPHA's side (not retried), and nothing is stored at BRAVO.
+#[test]
+fn a_required_file_service_is_enforced_with_its_sfna() {
+    let root = tempfile::tempdir().unwrap();
+    let (pa, pb) = (free_port(), free_port());
+    let mut gateways = Vec::new();
+    for (me, port, other, other_port) in [(ALPHA, pa, BRAVO, pb), (BRAVO, pb, ALPHA, pa)] {
+        let dir = root.path().join(me);
+        std::fs::create_dir_all(dir.join("outbox").join(other)).unwrap();
+        let mut config = config_from_readme(me, port, other, other_port);
+        if me == BRAVO {
+            config.push_str("required_services = [\"signature\"]\n");
+        }
+        std::fs::write(dir.join("gateway.toml"), config).unwrap();
+        gateways.push(Gateway { dir, child: None });
+    }
+    std::fs::write(
+        gateways[0].dir.join("outbox").join(BRAVO).join("PLAIN"),
+        b"unsigned",
+    )
+    .unwrap();
+    for g in &mut gateways {
+        g.start();
+    }
+    wait_for("the refusal in ALPHA's log", || {
+        gateways[0].cli("log", &[]).contains("SFNA 20")
+    });
+    let log = gateways[0].cli("log", &["--json"]);
+    assert!(log.contains("unsigned file not allowed"), "{log}");
+    assert!(!gateways[1].inbox(ALPHA).join("PLAIN").exists());
+    // Failed for good, not queued again.
+    let status = gateways[0].cli("status", &[]);
+    assert_eq!(
+        status
+            .lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(1)),
+        Some("0"),
+        "{status}"
+    );
+}
