@@ -16,10 +16,8 @@
 
 use std::io;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 
 use oftp2_codec::{Nerp, NerpReason, OdetteId, Password, Sfid, Utf8Text};
 use oftp2_session::{Config, ConnectParams, Event, Session, SessionSecurity};
@@ -28,7 +26,9 @@ use oftp2_tokio::{
     Directory, IncomingState, Lockout, MemoryStore, Node, OutgoingState, Partner, Receipt,
     SessionReport, SqliteStore, Store,
 };
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+mod common;
+use common::Cut;
 
 const ALPHA: &str = "O0013000000ALPHA";
 const BRAVO: &str = "O0013000000BRAVO";
@@ -80,51 +80,6 @@ async fn session(caller: &Node, callee: &Node, callee_id: &str) -> (SessionRepor
         callee.accept(y, "pipe")
     );
     (a.unwrap(), b.unwrap())
-}
-
-/// A transport that breaks after `limit` octets were written through it.
-struct Cut<S> {
-    inner: S,
-    left: usize,
-    written: Arc<AtomicU64>,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Cut<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Cut<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.left == 0 {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        let n = buf.len().min(self.left);
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write(cx, &buf[..n]) {
-            Poll::Ready(Ok(w)) => {
-                this.left -= w;
-                this.written.fetch_add(w as u64, Ordering::SeqCst);
-                Poll::Ready(Ok(w))
-            }
-            other => other,
-        }
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 /// `caller` calls `callee`; the caller's side breaks after `limit` octets written.

@@ -10,19 +10,18 @@
 )]
 #![allow(clippy::similar_names, reason = "a and b are the nodes")]
 
-use std::io;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 
 use oftp2_auth::{Certificate, PrivateKey, SoftwareRsaKey};
 use oftp2_codec::{OdetteId, Password};
 use oftp2_session::{CmsSecurity, Config, SessionSecurity};
 use oftp2_tokio::{Directory, MemoryStore, Node, OutgoingState, Partner};
 use rand::SeedableRng;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+mod common;
+use common::Cut;
 
 const ALPHA: &str = "O0013000000ALPHA";
 const BRAVO: &str = "O0013000000BRAVO";
@@ -96,51 +95,6 @@ fn nodes(dir: &Path) -> (Node, Node) {
         Some(Box::new(s) as Box<dyn SessionSecurity>)
     }));
     (a, b)
-}
-
-/// Breaks the caller's writes after `left` octets.
-struct Cut<S> {
-    inner: S,
-    left: usize,
-    written: Arc<AtomicU64>,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Cut<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Cut<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.left == 0 {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        let this = &mut *self;
-        let n = buf.len().min(this.left);
-        match Pin::new(&mut this.inner).poll_write(cx, &buf[..n]) {
-            Poll::Ready(Ok(w)) => {
-                this.left -= w;
-                this.written.fetch_add(w as u64, Ordering::SeqCst);
-                Poll::Ready(Ok(w))
-            }
-            other => other,
-        }
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
 }
 
 async fn session(a: &Node, b: &Node, limit: usize) -> (oftp2_tokio::SessionReport, u64) {
