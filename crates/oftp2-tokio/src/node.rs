@@ -435,11 +435,14 @@ fn stamp(key: &VirtualFileKey) -> String {
 
 /// A file being sent.
 struct Sending {
-    id: Option<FileId>,
+    id: FileId,
     record: OutgoingRecord,
     file: Option<File>,
-    /// Octets read but not yet taken by the session.
-    pending: Vec<u8>,
+    /// Read buffer; `buf[start..end]` is read but not yet taken by the session (no
+    /// refill or shift while the credit window keeps it waiting).
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
     done: bool,
 }
 
@@ -664,10 +667,12 @@ impl<'a> Exchange<'a> {
         }
         let fid = s.start_file(now, sfid).map_err(io_err)?;
         self.sending = Some(Sending {
-            id: Some(fid),
+            id: fid,
             record,
             file: None,
-            pending: Vec::new(),
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
             done: false,
         });
         Ok(())
@@ -691,21 +696,21 @@ impl<'a> Exchange<'a> {
         if snd.done || s.state() != State::Opo {
             return Ok(false);
         }
-        let (Some(id), Some(f)) = (snd.id, snd.file.as_mut()) else {
+        let Some(f) = snd.file.as_mut() else {
             return Ok(false);
         };
-        if snd.pending.is_empty() {
-            snd.pending.resize(CHUNK, 0);
-            let n = f.read(&mut snd.pending)?;
-            snd.pending.truncate(n);
+        if snd.start == snd.end {
+            let n = f.read(&mut snd.buf)?;
             if n == 0 {
                 snd.done = true;
-                s.close_file(now, id, None).map_err(io_err)?;
+                s.close_file(now, snd.id, None).map_err(io_err)?;
                 return Ok(true);
             }
+            (snd.start, snd.end) = (0, n);
         }
-        let taken = s.send_data(now, id, &snd.pending, false).map_err(io_err)?;
-        snd.pending.drain(..taken);
+        let pending = snd.buf.get(snd.start..snd.end).unwrap_or_default();
+        let taken = s.send_data(now, snd.id, pending, false).map_err(io_err)?;
+        snd.start += taken;
         Ok(taken > 0)
     }
 
