@@ -1,0 +1,92 @@
+//! End-to-end responses received (RFC 5024 §5.3.13-14): EERPs matched by virtual-file key
+//! and checked against the hash of the file as sent, NERPs stored and surfaced.
+
+use super::*;
+
+impl Exchange<'_> {
+    pub(super) fn on_eerp(&mut self, eerp: &Eerp, signature: &ReceiptSignature) -> io::Result<()> {
+        let key = eerp.file_key();
+        let store = &self.node.store;
+        let Some(rec) = store.outgoing(&key).map_err(io_err)? else {
+            tracing::warn!(file = %key.dataset_name, "an EERP for a file we do not know");
+            self.report
+                .receipts
+                .push((key, "EERP for an unknown file".into()));
+            return Ok(());
+        };
+        let verdict = match signature {
+            ReceiptSignature::Verified => {
+                // EERPHSH must be the hash of the file as we sent it.
+                match suite_hash(&rec.path, rec.cipher_suite) {
+                    Ok(Some(h)) if h == eerp.hash.as_bytes() => Ok("signed EERP verified"),
+                    Ok(_) => Err("EERPHSH does not match the file as sent".to_owned()),
+                    Err(e) => Err(format!("the file to check EERPHSH against: {e}")),
+                }
+            }
+            ReceiptSignature::Unsigned if rec.signed_eerp => {
+                Ok("EERP (unsigned, signed requested)")
+            }
+            ReceiptSignature::Unsigned | ReceiptSignature::NotChecked => Ok("EERP"),
+            ReceiptSignature::Invalid(f) => Err(format!("EERP signature invalid: {f}")),
+            ReceiptSignature::TooOld { age_secs, .. } => {
+                Err(format!("EERP too old ({age_secs} s): possible replay"))
+            }
+            _ => Err("EERP with an unknown verdict".to_owned()),
+        };
+        let text = match verdict {
+            Ok(v) => {
+                store
+                    .set_outgoing_state(&key, &OutgoingState::Acknowledged)
+                    .map_err(io_err)?;
+                v.to_owned()
+            }
+            Err(why) => {
+                tracing::warn!(file = %key.dataset_name, %why, "EERP not accepted");
+                why
+            }
+        };
+        self.node.log(&LogEntry {
+            at: self.node.now(),
+            direction: Direction::Sent,
+            partner: rec.partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: rec.identity.size,
+            sha256: hex(&rec.identity.sha256),
+            outcome: "receipt".into(),
+            receipt: text.clone(),
+        });
+        self.report.receipts.push((key, text));
+        Ok(())
+    }
+
+    pub(super) fn on_nerp(&mut self, nerp: &oftp2_codec::Nerp) -> io::Result<()> {
+        let key = nerp.file_key();
+        let reason = format!("NERP {} {}", nerp.reason, nerp.text);
+        if let Some(rec) = self.node.store.outgoing(&key).map_err(io_err)? {
+            self.node
+                .store
+                .set_outgoing_state(
+                    &key,
+                    &OutgoingState::NegativeReceipt {
+                        reason: reason.clone(),
+                    },
+                )
+                .map_err(io_err)?;
+            self.node.log(&LogEntry {
+                at: self.node.now(),
+                direction: Direction::Sent,
+                partner: rec.partner,
+                dataset_name: key.dataset_name.as_str().to_owned(),
+                stamp: stamp(&key),
+                size: rec.identity.size,
+                sha256: hex(&rec.identity.sha256),
+                outcome: "negative receipt".into(),
+                receipt: reason.clone(),
+            });
+        }
+        tracing::warn!(file = %key.dataset_name, %reason, "negative end-to-end response");
+        self.report.negative_receipts.push((key, reason));
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! The Listener side of a node's session (RFC 5024 §9.12): offers checked against the
+//! partner's policy and the duplicate index, data made durable, EFPA only after the commit.
+
+use super::*;
+
+/// A file being received.
+pub(super) struct Receiving {
+    id: FileId,
+    sfid: Sfid,
+    record: IncomingRecord,
+    file: File,
+    since_checkpoint: u64,
+    /// Receiving again a file stored but not acknowledged: its place in the inbox, kept
+    /// in the store (state Stored) until the new copy replaces it.
+    replaces: Option<PathBuf>,
+}
+
+/// The temporary file of a virtual file being received: one name per virtual file, so a
+/// restart finds it.
+pub(super) fn partial_path(dir: &Path, key: &VirtualFileKey) -> PathBuf {
+    dir.join(format!(
+        "{}.{}{}.part",
+        key.dataset_name.as_str(),
+        String::from_utf8_lossy(key.date.as_bytes()),
+        String::from_utf8_lossy(key.time.as_bytes())
+    ))
+}
+
+impl Exchange<'_> {
+    pub(super) fn on_offer(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        id: FileId,
+        sfid: Sfid,
+    ) -> io::Result<()> {
+        let partner = self.partner()?;
+        let refuse = |s: &mut Session, reason: SfnaReason, retry: bool, text: &str| {
+            tracing::info!(file = %sfid.dataset_name, %reason, text, "file refused");
+            s.refuse_file(now, id, reason, retry, Utf8Text::truncated(text))
+                .map_err(io_err)
+        };
+        if let Some(reason) = self
+            .node
+            .partners
+            .get(&partner)
+            .and_then(|p| p.check_services(&sfid))
+        {
+            return refuse(
+                s,
+                reason,
+                false,
+                "the partner policy does not allow this file",
+            );
+        }
+        if sfid.destination != self.node.config.identity {
+            return refuse(
+                s,
+                SfnaReason::INVALID_DESTINATION,
+                false,
+                "this node is not the file's destination",
+            );
+        }
+        let key = sfid.key();
+        // One session at a time receives a virtual file (the partner may call while we
+        // call it): the other offer is refused with "retry later".
+        {
+            let mut in_flight = self
+                .node
+                .in_flight
+                .lock()
+                .map_err(|_| io_err("the in-flight set is poisoned"))?;
+            if let Some(previous) = self.held_in.take() {
+                in_flight.receiving.remove(&previous);
+            }
+            if !in_flight.receiving.insert((partner, key)) {
+                drop(in_flight);
+                return refuse(
+                    s,
+                    SfnaReason::UNSPECIFIED,
+                    true,
+                    "this file is being received in another session",
+                );
+            }
+            self.held_in = Some((partner, key));
+        }
+        let store = &self.node.store;
+        let existing = store.incoming(&partner, &key).map_err(io_err)?;
+        let dir = self.node.inbox_of(&partner).join(".partial");
+        let temp = partial_path(&dir, &key);
+        let mut restart = 0;
+        let mut replaces = None;
+        let resumable = s.negotiated().is_some_and(|n| n.restart)
+            && !matches!(sfid.format, FileFormat::Variable | FileFormat::Fixed);
+        let mut record = IncomingRecord {
+            partner,
+            key,
+            path: temp.clone(),
+            stored: 0,
+            sha256: None,
+            state: IncomingState::Partial,
+        };
+        match existing {
+            Some(r) if r.state == IncomingState::Acknowledged => {
+                return refuse(
+                    s,
+                    SfnaReason::DUPLICATE_FILE,
+                    false,
+                    "this virtual file was received and acknowledged before",
+                );
+            }
+            // Stored, never acknowledged (the session ended before EFPA): received again
+            // from zero, and the new copy replaces the stored one in place.
+            Some(r) if r.state == IncomingState::Stored => replaces = Some(r.path),
+            // Resume what is durable, in whole 1K blocks (RFC 5024 §1.5.4), if the
+            // temporary file still holds it.
+            Some(r) if resumable => {
+                let on_disk = std::fs::metadata(&temp).map_or(0, |m| m.len());
+                let blocks = (r.stored.min(on_disk) / 1024).min(sfid.restart.get());
+                restart = blocks;
+                record.stored = blocks * 1024;
+            }
+            _ => {}
+        }
+        let opened = std::fs::create_dir_all(&dir).and_then(|()| {
+            let f = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&temp)?;
+            f.set_len(record.stored)?;
+            Ok(f)
+        });
+        let mut file = match opened {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(path = %temp.display(), %e, "cannot store an offered file");
+                return refuse(
+                    s,
+                    SfnaReason::ACCESS_METHOD_FAILURE,
+                    true,
+                    "the file cannot be stored now",
+                );
+            }
+        };
+        file.seek(SeekFrom::End(0))?;
+        if replaces.is_none() {
+            store.put_incoming(&record).map_err(io_err)?;
+        }
+        s.accept_file(now, id, restart).map_err(io_err)?;
+        self.receiving = Some(Receiving {
+            id,
+            sfid,
+            record,
+            file,
+            since_checkpoint: 0,
+            replaces,
+        });
+        Ok(())
+    }
+
+    pub(super) fn on_data(&mut self, s: &mut Session, now: Instant, data: &[u8]) {
+        let Some(r) = self.receiving.as_mut() else {
+            return;
+        };
+        let written = r.file.write_all(data).and_then(|()| {
+            r.record.stored += data.len() as u64;
+            r.since_checkpoint += data.len() as u64;
+            if r.since_checkpoint >= CHECKPOINT && r.replaces.is_none() {
+                r.file.sync_data()?;
+                r.since_checkpoint = 0;
+                self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            tracing::error!(path = %r.record.path.display(), %e, "cannot write a received file");
+            // RFC 5024 §5.3.11: 08, resources not available (disk full, I/O error).
+            let text = Utf8Text::truncated(&format!("the receiver cannot store the file: {e}"));
+            let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
+        }
+    }
+
+    /// EFID: make the file durable, rename it into the inbox, commit, then EFPA.
+    pub(super) fn on_end(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        declared_units: u64,
+        received_units: u64,
+    ) -> io::Result<()> {
+        let Some(mut r) = self.receiving.take() else {
+            return Ok(());
+        };
+        let partner = r.record.partner;
+        let key = r.record.key;
+        if declared_units != received_units {
+            // §5.3.10 EFNA 11: invalid byte count. The partial file is dropped.
+            let _ = std::fs::remove_file(&r.record.path);
+            self.node
+                .store
+                .remove_incoming(&partner, &key)
+                .map_err(io_err)?;
+            let text = format!("EFID declares {declared_units} octets, {received_units} arrived");
+            return s
+                .reject_file(
+                    now,
+                    r.id,
+                    EfnaReason::INVALID_BYTE_COUNT,
+                    Utf8Text::truncated(&text),
+                )
+                .map_err(io_err);
+        }
+        // The file is synced; its place in the inbox is recorded (state Stored) before the
+        // rename, so that a crash in between never makes a second copy: a resend of this
+        // virtual file replaces it in place.
+        let stored = (|| -> io::Result<(PathBuf, [u8; 32])> {
+            r.file.sync_all()?;
+            let (_, sha) = fingerprint(&r.record.path)?;
+            let dir = self.node.inbox_of(&partner);
+            let target = match r.replaces.take() {
+                Some(t) => t,
+                None => {
+                    let plain = dir.join(key.dataset_name.as_str());
+                    if plain.exists() {
+                        dir.join(format!(
+                            "{}.{}{}",
+                            key.dataset_name.as_str(),
+                            String::from_utf8_lossy(key.date.as_bytes()),
+                            String::from_utf8_lossy(key.time.as_bytes())
+                        ))
+                    } else {
+                        plain
+                    }
+                }
+            };
+            let temp = std::mem::replace(&mut r.record.path, target.clone());
+            r.record.sha256 = Some(sha);
+            r.record.state = IncomingState::Stored;
+            self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            std::fs::rename(&temp, &target)?;
+            File::open(&dir)?.sync_all()?;
+            Ok((target, sha))
+        })();
+        let (path, sha) = match stored {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(%e, "a received file could not be stored");
+                let text = Utf8Text::truncated(&format!("cannot store the file: {e}"));
+                return s
+                    .reject_file(now, r.id, EfnaReason::ACCESS_METHOD_FAILURE, text)
+                    .map_err(io_err);
+            }
+        };
+        // Durable: now the partner may learn it (EFPA), and the EERP is due.
+        let confirmed = s.confirm_file(now, r.id, false);
+        let mut outcome = "stored, EFPA sent".to_owned();
+        let mut receipt = String::new();
+        if confirmed.is_ok() {
+            // The receipt is stored before the file counts as acknowledged: a crash in
+            // between leaves it Stored, so the partner's resend is taken again (and answered
+            // again), never refused as a duplicate whose receipt was lost. The EFPA goes out
+            // only after this function returns.
+            let sign = r.sfid.signed_eerp.then_some(r.sfid.cipher_suite);
+            let hash = match sign {
+                Some(suite) => suite_hash(&path, suite)?,
+                None => None,
+            };
+            let verdict = self
+                .node
+                .delivery
+                .as_ref()
+                .map_or(Ok(()), |check| check(&partner, &key, &path));
+            let end_to_end = match verdict {
+                Ok(()) => {
+                    let mut eerp = Eerp::acknowledging(&r.sfid, UserData::default());
+                    if let Some(h) = hash.clone() {
+                        eerp.hash = Binary::new(h).map_err(io_err)?;
+                    }
+                    receipt = "EERP queued".into();
+                    Receipt::Eerp(eerp)
+                }
+                Err((reason, text)) => {
+                    let mut nerp = oftp2_codec::Nerp::refusing(
+                        &r.sfid,
+                        self.node.config.identity,
+                        reason,
+                        Utf8Text::truncated(&text),
+                    );
+                    if let Some(h) = hash.clone() {
+                        nerp.hash = Binary::new(h).map_err(io_err)?;
+                    }
+                    receipt = format!("NERP {reason} queued: {text}");
+                    Receipt::Nerp(nerp)
+                }
+            };
+            // A NERP is signed only with a hash, as an EERP (RFC 5024 §5.3.13-14).
+            let sign = sign.filter(|_| hash.is_some());
+            self.node
+                .store
+                .push_receipt(&partner, &end_to_end, sign)
+                .map_err(io_err)?;
+            r.record.state = IncomingState::Acknowledged;
+            self.node.store.put_incoming(&r.record).map_err(io_err)?;
+        } else {
+            outcome = "stored, not acknowledged (the session ended before EFPA)".into();
+        }
+        self.report.received.push((key, path));
+        self.node.log(&LogEntry {
+            at: self.node.now(),
+            direction: Direction::Received,
+            partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: r.record.stored,
+            sha256: hex(&sha),
+            outcome,
+            receipt,
+        });
+        Ok(())
+    }
+
+    /// A file that was being received when the session ended stays partial: its durable
+    /// part is kept for a restart.
+    pub(super) fn abandon_partial(&mut self) {
+        if let Some(mut r) = self.receiving.take()
+            && r.replaces.is_none()
+            && r.file.sync_data().is_ok()
+        {
+            let _ = self.node.store.put_incoming(&r.record);
+            r.since_checkpoint = 0;
+        }
+    }
+}

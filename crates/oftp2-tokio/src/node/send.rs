@@ -1,0 +1,221 @@
+//! The Speaker side of a node's session (RFC 5024 §9.10-9.11): receipts due, then the
+//! queued files, checked against their fingerprint, fed from disk; then the turn.
+
+use super::*;
+
+/// A file being sent.
+pub(super) struct Sending {
+    id: FileId,
+    record: OutgoingRecord,
+    file: Option<File>,
+    /// Read buffer; `buf[start..end]` is read but not yet taken by the session (no
+    /// refill or shift while the credit window keeps it waiting).
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    done: bool,
+}
+
+impl Exchange<'_> {
+    /// The Speaker's next step (RFC 5024 §9.10): a receipt, a file, or the turn.
+    pub(super) fn speak(&mut self, s: &mut Session, now: Instant) -> io::Result<()> {
+        if !matches!(s.state(), State::IdleSp | State::IdleSpCd) || self.sending.is_some() {
+            return Ok(());
+        }
+        self.load()?;
+        // Receipts come from the store each time: an EERP stored during this session (for
+        // a file just received) goes out at the next turn.
+        let partner = self.partner()?;
+        let due = self.node.store.receipts(&partner).map_err(io_err)?;
+        if let Some(r) = due.into_iter().next() {
+            self.receipt_in_flight = Some(r.id);
+            let sent = match (r.receipt, r.sign_with) {
+                (Receipt::Eerp(e), Some(suite)) if !e.hash.is_empty() => {
+                    s.send_signed_eerp(now, e, suite).map(|f| {
+                        if let Some(f) = f {
+                            tracing::warn!(%f, "EERP sent unsigned (RFC 5024 §3.3.5)");
+                        }
+                    })
+                }
+                (Receipt::Eerp(e), _) => s.send_eerp(now, e),
+                (Receipt::Nerp(n), Some(suite)) if !n.hash.is_empty() => {
+                    s.send_signed_nerp(now, n, suite).map(|f| {
+                        if let Some(f) = f {
+                            tracing::warn!(%f, "NERP sent unsigned (RFC 5024 §3.3.5)");
+                        }
+                    })
+                }
+                (Receipt::Nerp(n), _) => s.send_nerp(now, n),
+            };
+            return sent.map_err(io_err);
+        }
+        while let Some(record) = self.queue.pop_front() {
+            if let Some(record) = self.prepare(record)? {
+                return self.offer(s, now, record);
+            }
+        }
+        if s.state() == State::IdleSpCd {
+            s.end_session(now).map_err(io_err)
+        } else {
+            s.change_direction(now).map_err(io_err)
+        }
+    }
+
+    /// Checks a queued file against its fingerprint. A file changed since it was queued is
+    /// another virtual file: the old identity fails, the new content is queued with a new
+    /// identity and sent from zero, never joined to what the partner may hold.
+    pub(super) fn prepare(&mut self, record: OutgoingRecord) -> io::Result<Option<OutgoingRecord>> {
+        let store = &self.node.store;
+        match fingerprint(&record.path) {
+            Ok((size, sha)) if size == record.identity.size && sha == record.identity.sha256 => {
+                Ok(Some(record))
+            }
+            Ok(_) => {
+                let reason = "the file changed after it was queued; queued again as a new \
+                              virtual file"
+                    .to_owned();
+                tracing::warn!(file = %record.identity.key.dataset_name, "{reason}");
+                store
+                    .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
+                    .map_err(io_err)?;
+                // The new content may be queued already (the application queued it again):
+                // then that record is the one to send, not a third one.
+                let (_, sha) = fingerprint(&record.path)?;
+                let already = store.all_outgoing().map_err(io_err)?.into_iter().any(|o| {
+                    o.path == record.path
+                        && o.identity.sha256 == sha
+                        && !matches!(o.state, OutgoingState::Failed { .. })
+                });
+                if already {
+                    return Ok(None);
+                }
+                let again = self
+                    .node
+                    .queue_file(
+                        &record.partner,
+                        &record.path,
+                        record.identity.key.dataset_name.as_str(),
+                    )
+                    .map_err(io_err)?;
+                Ok(Some(again))
+            }
+            Err(e) => {
+                let reason = format!("{}: {e}", record.path.display());
+                store
+                    .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
+                    .map_err(io_err)?;
+                Ok(None)
+            }
+        }
+    }
+
+    pub(super) fn offer(
+        &mut self,
+        s: &mut Session,
+        now: Instant,
+        record: OutgoingRecord,
+    ) -> io::Result<()> {
+        let id = &record.identity;
+        let mut sfid = Sfid::new(
+            id.key.dataset_name,
+            id.key.date,
+            id.key.time,
+            id.key.originator,
+            id.key.destination,
+            id.format,
+        );
+        let kib = id.size.div_ceil(1024);
+        sfid.file_size = Decimal::saturating(kib.max(1));
+        sfid.original_size = sfid.file_size;
+        sfid.signed_eerp = record.signed_eerp;
+        if record.signed_eerp {
+            sfid.cipher_suite = record.cipher_suite;
+        }
+        // Offer to restart at the end: the partner lowers it to what it holds durably of
+        // this very virtual file (RFC 5024 §1.5.4, §5.3.3 SFIDREST).
+        if s.negotiated().is_some_and(|n| n.restart) {
+            sfid.restart = Count17::saturating(id.size / 1024);
+        }
+        let fid = s.start_file(now, sfid).map_err(io_err)?;
+        self.sending = Some(Sending {
+            id: fid,
+            record,
+            file: None,
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            done: false,
+        });
+        Ok(())
+    }
+
+    pub(super) fn on_file_accepted(&mut self, restart_at: u64) -> io::Result<()> {
+        let Some(snd) = self.sending.as_mut() else {
+            return Ok(());
+        };
+        let mut f = File::open(&snd.record.path)?;
+        f.seek(SeekFrom::Start(restart_at.saturating_mul(1024)))?;
+        snd.file = Some(f);
+        Ok(())
+    }
+
+    /// Feeds the file being sent.
+    pub(super) fn feed(&mut self, s: &mut Session, now: Instant) -> io::Result<bool> {
+        let Some(snd) = self.sending.as_mut() else {
+            return Ok(false);
+        };
+        if snd.done || s.state() != State::Opo {
+            return Ok(false);
+        }
+        let Some(f) = snd.file.as_mut() else {
+            return Ok(false);
+        };
+        if snd.start == snd.end {
+            let n = f.read(&mut snd.buf)?;
+            if n == 0 {
+                snd.done = true;
+                s.close_file(now, snd.id, None).map_err(io_err)?;
+                return Ok(true);
+            }
+            (snd.start, snd.end) = (0, n);
+        }
+        let pending = snd.buf.get(snd.start..snd.end).unwrap_or_default();
+        let taken = s.send_data(now, snd.id, pending, false).map_err(io_err)?;
+        snd.start += taken;
+        Ok(taken > 0)
+    }
+
+    pub(super) fn finish_sending(
+        &mut self,
+        state: &OutgoingState,
+        outcome: String,
+    ) -> io::Result<()> {
+        let Some(snd) = self.sending.take() else {
+            return Ok(());
+        };
+        let key = snd.record.identity.key;
+        self.node
+            .store
+            .set_outgoing_state(&key, state)
+            .map_err(io_err)?;
+        if *state == OutgoingState::Delivered {
+            self.report.sent.push(key);
+        }
+        self.node.log(&LogEntry {
+            at: self.node.now(),
+            direction: Direction::Sent,
+            partner: snd.record.partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(&key),
+            size: snd.record.identity.size,
+            sha256: hex(&snd.record.identity.sha256),
+            outcome,
+            receipt: if *state == OutgoingState::Delivered {
+                "EERP awaited".into()
+            } else {
+                String::new()
+            },
+        });
+        Ok(())
+    }
+}
