@@ -53,6 +53,17 @@ fn accepted(p: &mut Pair) -> FileId {
     }
 }
 
+/// ALPHA offers `sfid`, BRAVO accepts it from the start: ALPHA's transfer, in OPO.
+fn transfer_accepted(p: &mut Pair, sfid: oftp2_codec::Sfid) -> FileId {
+    let now = p.now;
+    p.a.session.start_file(now, sfid).unwrap();
+    p.drive();
+    let rid = offered(p);
+    p.b.session.accept_file(p.now, rid, 0).unwrap();
+    p.drive();
+    accepted(p)
+}
+
 fn received_octets(events: &[Event]) -> usize {
     events
         .iter()
@@ -72,15 +83,7 @@ fn a_slow_feed_of_1_kib_every_10_s_completes() {
     p.establish();
     p.a.take_events();
     p.b.take_events();
-    let now = p.now;
-    p.a.session
-        .start_file(now, sfid("SLOW", FileFormat::Unstructured, 0, 0))
-        .unwrap();
-    p.drive();
-    let rid = offered(&mut p);
-    p.b.session.accept_file(p.now, rid, 0).unwrap();
-    p.drive();
-    let sid = accepted(&mut p);
+    let sid = transfer_accepted(&mut p, sfid("SLOW", FileFormat::Unstructured, 0, 0));
     let content = data(1 << 20, 3);
     let mut received = 0;
     for chunk in content.chunks(1024) {
@@ -130,15 +133,7 @@ fn the_response_timer_starts_when_the_last_octets_leave() {
     let mut p = Pair::with_configs(config(ALPHA), cb);
     p.report_sent = false;
     p.establish();
-    let now = p.now;
-    p.a.session
-        .start_file(now, sfid("LATE", FileFormat::Unstructured, 0, 0))
-        .unwrap();
-    p.drive();
-    let rid = offered(&mut p);
-    p.b.session.accept_file(p.now, rid, 0).unwrap();
-    p.drive();
-    let sid = accepted(&mut p);
+    let sid = transfer_accepted(&mut p, sfid("LATE", FileFormat::Unstructured, 0, 0));
     p.a.session
         .send_data(p.now, sid, &data(5000, 1), false)
         .unwrap();
@@ -178,15 +173,7 @@ fn a_stalled_application_times_out_with_esid_09() {
     let mut p = Pair::with_configs(config(ALPHA), config(BRAVO));
     p.establish();
     p.a.take_events();
-    let now = p.now;
-    p.a.session
-        .start_file(now, sfid("STALL", FileFormat::Unstructured, 0, 0))
-        .unwrap();
-    p.drive();
-    let rid = offered(&mut p);
-    p.b.session.accept_file(p.now, rid, 0).unwrap();
-    p.drive();
-    accepted(&mut p);
+    let _ = transfer_accepted(&mut p, sfid("STALL", FileFormat::Unstructured, 0, 0));
     // ALPHA's application never feeds data.
     p.advance_to_next_deadline();
     let esid = p.a.sent.last().unwrap();
@@ -567,15 +554,7 @@ fn a_bad_argument_names_the_real_state() {
     // An F record of the wrong length is a bad argument, not a misuse.
     let mut p = Pair::with_configs(config(ALPHA), config(BRAVO));
     p.establish();
-    let now = p.now;
-    p.a.session
-        .start_file(now, sfid("FIXED", FileFormat::Fixed, 100, 0))
-        .unwrap();
-    p.drive();
-    let rid = offered(&mut p);
-    p.b.session.accept_file(p.now, rid, 0).unwrap();
-    p.drive();
-    let sid = accepted(&mut p);
+    let sid = transfer_accepted(&mut p, sfid("FIXED", FileFormat::Fixed, 100, 0));
     let err =
         p.a.session
             .send_data(p.now, sid, &[7; 99], true)
