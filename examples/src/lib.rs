@@ -11,8 +11,6 @@
 //! - [`tls`]: throw-away certificates and rustls configurations (TLS 1.2 minimum, RFC 8996).
 //! - [`identity`]: throw-away RSA identities (key and X.509 certificate) for OFTP2's own
 //!   security: secure authentication and signed receipts.
-//! - [`envelopes`]: RFC 5024 §6 file services on disk: sealing into a spool file before a
-//!   file is offered, opening after it was stored, streaming in bounded memory.
 //! - [`credentials`]: our keys and the partners' certificates per purpose, from the
 //!   command line or a TOML file, with acceptance periods for renewals.
 //! - [`gateway`]: `oftp2-peer serve`, a multi-partner gateway on the runtime's `Node`,
@@ -23,7 +21,6 @@ pub mod apps;
 pub mod clock;
 pub mod credentials;
 pub mod driver;
-pub mod envelopes;
 pub mod gateway;
 pub mod identity;
 pub mod tls;

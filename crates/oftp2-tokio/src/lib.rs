@@ -19,6 +19,12 @@
 //! - **Receipts end to end**: EERPs are stored and sent until the partner's RTR; received
 //!   EERPs are matched by virtual-file key, a signed one checked against the hash of the
 //!   file as sent; NERPs are stored and surfaced.
+//! - **File services** (RFC 5024 §6): files for a partner with
+//!   [`Partner::send_services`] are signed, compressed and encrypted once into a spool copy
+//!   (kept until the EERP, so a restart resumes the same octets and EERPHSH is checked
+//!   against them); files received with services are verified, decrypted and inflated
+//!   before anything reaches the inbox, and refused with EFNA 15/21/22/23 when they do not
+//!   open ([`FileKeys`], [`services`]).
 //! - **Partner policy**: passwords both ways, secure authentication per partner, allowed
 //!   and required file services (SFNA 16-20), buffer and credit, lock-out after repeated
 //!   ESID 03/04/11.
@@ -63,6 +69,7 @@ pub mod driver;
 pub mod net;
 mod node;
 mod partner;
+pub mod services;
 mod sqlite;
 mod store;
 
@@ -71,6 +78,7 @@ pub use node::{
     system_clock,
 };
 pub use partner::{Directory, FileServices, Lockout, Partner};
+pub use services::FileKeys;
 pub use sqlite::SqliteStore;
 pub use store::{
     Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, MemoryStore, OutgoingRecord,

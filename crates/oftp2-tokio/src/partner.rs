@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use oftp2_codec::{BufferSize, Credit, OdetteId, Password, SecurityLevel, Sfid, SfnaReason};
+use oftp2_codec::{
+    BufferSize, CipherSuite, Credit, OdetteId, Password, SecurityLevel, Sfid, SfnaReason,
+};
 
 /// File services (RFC 5024 §6): encryption, compression, signature.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +34,40 @@ impl FileServices {
         compression: false,
         signature: false,
     };
+
+    /// Whether no service is used.
+    #[must_use]
+    pub fn is_none(self) -> bool {
+        self == Self::NONE
+    }
+
+    /// As a bit set (encryption 1, compression 2, signature 4), for stores.
+    #[must_use]
+    pub fn bits(self) -> u8 {
+        u8::from(self.encryption)
+            | (u8::from(self.compression) << 1)
+            | (u8::from(self.signature) << 2)
+    }
+
+    /// From [`FileServices::bits`]; other bits are ignored.
+    #[must_use]
+    pub fn from_bits(bits: u8) -> Self {
+        Self {
+            encryption: bits & 1 != 0,
+            compression: bits & 2 != 0,
+            signature: bits & 4 != 0,
+        }
+    }
+
+    /// The CMS layers for these services (RFC 5024 §6.2-6.4).
+    #[must_use]
+    pub fn layers(self) -> oftp2_auth::FileLayers {
+        oftp2_auth::FileLayers {
+            signed: self.signature,
+            compressed: self.compression,
+            encrypted: self.encryption,
+        }
+    }
 
     /// The services an SFID uses.
     #[must_use]
@@ -72,6 +108,13 @@ pub struct Partner {
     pub credit: Option<Credit>,
     /// Request signed EERPs for files we send it (SFIDSIGN).
     pub signed_eerps: bool,
+    /// The file services applied to every file we send it (RFC 5024 §6: signed with our
+    /// file-signing key, compressed, encrypted to its file-encryption certificate; see
+    /// [`crate::FileKeys`]). Fixed for a file when it is queued.
+    pub send_services: FileServices,
+    /// SFIDCIPH for the files we send it when a service or a signed EERP uses one (RFC 5024
+    /// §10.2; default 04, AES-256-CBC with RSA and SHA-256).
+    pub cipher_suite: CipherSuite,
     /// Whether it may connect at all.
     pub enabled: bool,
 }
@@ -91,6 +134,8 @@ impl Partner {
             buffer_size: None,
             credit: None,
             signed_eerps: false,
+            send_services: FileServices::NONE,
+            cipher_suite: CipherSuite::AES256_RSA_SHA256,
             enabled: true,
         }
     }

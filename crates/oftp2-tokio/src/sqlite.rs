@@ -13,6 +13,7 @@ use oftp2_codec::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::partner::FileServices;
 use crate::store::{
     Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, OutgoingRecord,
     OutgoingState, PendingReceipt, Receipt, Store, StoreError,
@@ -25,7 +26,7 @@ CREATE TABLE IF NOT EXISTS outgoing (
     orig TEXT NOT NULL, dest TEXT NOT NULL,
     partner TEXT NOT NULL, format TEXT NOT NULL, lrecl INTEGER NOT NULL,
     size INTEGER NOT NULL, sha256 BLOB NOT NULL, path TEXT NOT NULL,
-    signed_eerp INTEGER NOT NULL, cipher INTEGER NOT NULL,
+    signed_eerp INTEGER NOT NULL, cipher INTEGER NOT NULL, services INTEGER NOT NULL DEFAULT 0,
     state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
     lease_node TEXT, lease_until INTEGER,
     UNIQUE (dsn, date, time, orig, dest)
@@ -150,7 +151,7 @@ fn sha(v: &[u8]) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(v).map_err(|_| corrupt("a SHA-256 is not 32 octets"))
 }
 
-const OUTGOING_COLUMNS: &str = "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason";
+const OUTGOING_COLUMNS: &str = "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason, services";
 
 /// The columns of `OUTGOING_COLUMNS`, in order.
 type OutgoingRow = (
@@ -165,6 +166,7 @@ type OutgoingRow = (
     i64,
     String,
     String,
+    i64,
 );
 
 fn outgoing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingRow> {
@@ -180,11 +182,25 @@ fn outgoing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingRow> {
         r.get(12)?,
         r.get(13)?,
         r.get(14)?,
+        r.get(15)?,
     ))
 }
 
 fn outgoing_from(row: OutgoingRow) -> Result<OutgoingRecord, StoreError> {
-    let (k, partner, format, lrecl, size, digest, path, signed_eerp, cipher, state, reason) = row;
+    let (
+        k,
+        partner,
+        format,
+        lrecl,
+        size,
+        digest,
+        path,
+        signed_eerp,
+        cipher,
+        state,
+        reason,
+        services,
+    ) = row;
     Ok(OutgoingRecord {
         partner: OdetteId::new(&partner).map_err(corrupt)?,
         identity: FileIdentity {
@@ -200,6 +216,7 @@ fn outgoing_from(row: OutgoingRow) -> Result<OutgoingRecord, StoreError> {
             .ok()
             .and_then(CipherSuite::new)
             .ok_or_else(|| corrupt("cipher suite"))?,
+        services: FileServices::from_bits(u8::try_from(services).unwrap_or(0)),
         state: state_from(&state, reason)?,
     })
 }
@@ -218,6 +235,21 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| db(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| db(&e))?;
+        // A store made before file services were recorded gets the column (no service).
+        let has_services: bool = conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('outgoing') WHERE name = 'services'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| db(&e))?;
+        if !has_services {
+            conn.execute_batch(
+                "ALTER TABLE outgoing ADD COLUMN services INTEGER NOT NULL DEFAULT 0",
+            )
+            .map_err(|e| db(&e))?;
+        }
         Ok(Self {
             conn: Mutex::new(conn),
             path,
@@ -268,7 +300,7 @@ impl Store for SqliteStore {
             c.execute(
                 &format!(
                     "INSERT OR IGNORE INTO outgoing ({OUTGOING_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
                 ),
                 params![
                     k[0],
@@ -286,6 +318,7 @@ impl Store for SqliteStore {
                     i64::from(file.cipher_suite.code()),
                     state,
                     reason,
+                    i64::from(file.services.bits()),
                 ],
             )
             .map_err(|e| db(&e))?;

@@ -20,6 +20,8 @@ use std::sync::Mutex;
 
 use oftp2_codec::{CipherSuite, Command, Eerp, FileFormat, Nerp, OdetteId, VirtualFileKey};
 
+use crate::partner::FileServices;
+
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -97,8 +99,12 @@ pub struct OutgoingRecord {
     pub path: PathBuf,
     /// SFIDSIGN: a signed EERP is requested.
     pub signed_eerp: bool,
-    /// SFIDCIPH when a signed EERP is requested (its digest makes EERPHSH).
+    /// SFIDCIPH when a signed EERP is requested or a file service is used (its digest
+    /// makes EERPHSH); 00 otherwise (RFC 5024 §5.3.3).
     pub cipher_suite: CipherSuite,
+    /// The file services applied before it is sent (RFC 5024 §6): the file as transmitted
+    /// is then the sealed copy in the node's spool, made once and kept until the EERP.
+    pub services: FileServices,
     /// Where it stands.
     pub state: OutgoingState,
 }

@@ -1908,7 +1908,7 @@ fn spooled(
         suite: oftp2_auth::Suite::from_code(envelope.cipher_suite)?,
     };
     let mut rng: rand::rngs::StdRng = rand::make_rng();
-    let summary = oftp2_examples::envelopes::seal_to_spool(&mut rng, source, &sealed, &plan)?;
+    let summary = oftp2_tokio::services::seal_to_spool(&mut rng, source, &sealed, &plan)?;
     std::fs::write(
         &note,
         format!(
@@ -2017,13 +2017,13 @@ fn opener_from(
         };
         let dest = inbox.join(sfid.dataset_name.as_str());
         let mut rng: rand::rngs::StdRng = rand::make_rng();
-        let opened = oftp2_examples::envelopes::open_to_file(
+        let opened = oftp2_tokio::services::open_to_file(
             &mut rng,
             stored,
             &dest,
             layers,
             suite,
-            &oftp2_examples::envelopes::OpenKeys {
+            &oftp2_tokio::services::OpenKeys {
                 keys: &own,
                 signers: &signers,
                 at: None,
@@ -2043,7 +2043,7 @@ fn opener_from(
                 // evidence of origin (§6.2).
                 Ok(dest)
             }
-            Err(oftp2_examples::envelopes::SpoolError::Open(e)) => {
+            Err(oftp2_tokio::services::SpoolError::Open(e)) => {
                 Err(refuse(e.efna_reason(), e.to_string()))
             }
             Err(e) => Err(refuse(99, e.to_string())),

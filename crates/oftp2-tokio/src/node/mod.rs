@@ -40,6 +40,7 @@ use send::Sending;
 
 use crate::driver::{Application, run_with};
 use crate::partner::{Directory, Lockout};
+use crate::services::FileKeys;
 use crate::store::{
     Direction, FileIdentity, IncomingRecord, IncomingState, LogEntry, OutgoingRecord,
     OutgoingState, Receipt, Store, StoreError,
@@ -117,6 +118,8 @@ pub struct Node {
     clock: WallClock,
     stamper: std::sync::Mutex<FileStamper>,
     delivery: Option<DeliveryCheck>,
+    file_keys: FileKeys,
+    spool: PathBuf,
     /// Virtual files a session of this process is sending or receiving now: two sessions
     /// with one partner at once (each side calling the other) never carry the same file.
     /// Other processes sharing the store are kept apart by the store's leases.
@@ -163,12 +166,15 @@ impl Node {
         store: Arc<dyn Store>,
         inbox: impl Into<PathBuf>,
     ) -> Self {
+        let inbox = inbox.into();
         Self {
             name: config.identity.as_str().to_owned(),
             config,
             partners,
             store,
-            inbox: inbox.into(),
+            spool: inbox.join(".spool"),
+            inbox,
+            file_keys: FileKeys::default(),
             security: None,
             lockout: Lockout::default(),
             clock: system_clock(),
@@ -192,6 +198,26 @@ impl Node {
     #[must_use]
     pub fn with_security(mut self, factory: SecurityFactory) -> Self {
         self.security = Some(factory);
+        self
+    }
+
+    /// Our keys and the partners' certificates for file services (RFC 5024 §6): files
+    /// sent to a partner with [`crate::Partner::send_services`] are signed and encrypted
+    /// with them, files received signed or encrypted are opened with them. Without them a
+    /// file needing a key fails with the reason named (sending) or EFNA (receiving).
+    #[must_use]
+    pub fn with_file_keys(mut self, keys: FileKeys) -> Self {
+        self.file_keys = keys;
+        self
+    }
+
+    /// Where sealed copies of files to send are kept (default `inbox/.spool`): one per
+    /// virtual file, made once (a fresh content-encryption key each time would make a
+    /// restart splice two different encryptions) and removed when its EERP arrives or it
+    /// fails.
+    #[must_use]
+    pub fn with_spool(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.spool = dir.into();
         self
     }
 
@@ -268,15 +294,33 @@ impl Node {
             },
             path,
             signed_eerp: p.signed_eerps,
-            cipher_suite: if p.signed_eerps {
-                CipherSuite::AES256_RSA_SHA256
+            // SFIDCIPH 00 when no service and no signed EERP uses a suite (§5.3.3).
+            cipher_suite: if p.signed_eerps || !p.send_services.is_none() {
+                p.cipher_suite
             } else {
                 CipherSuite::NONE
             },
+            services: p.send_services,
             state: OutgoingState::Queued,
         };
         self.store.queue(&record)?;
         Ok(record)
+    }
+
+    /// The file as transmitted: the file itself, or its sealed copy in the spool when file
+    /// services apply (RFC 5024 §6).
+    #[must_use]
+    pub fn transmitted_path(&self, record: &OutgoingRecord) -> PathBuf {
+        if record.services.is_none() {
+            return record.path.clone();
+        }
+        let key = &record.identity.key;
+        self.spool.join(record.partner.as_str()).join(format!(
+            "{}.{}{}.p7m",
+            key.dataset_name.as_str(),
+            String::from_utf8_lossy(key.date.as_bytes()),
+            String::from_utf8_lossy(key.time.as_bytes())
+        ))
     }
 
     /// Calls `partner` over `stream` (connected, TLS done) and runs one session: both

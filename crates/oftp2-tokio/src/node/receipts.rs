@@ -17,7 +17,7 @@ impl Exchange<'_> {
         let verdict = match signature {
             ReceiptSignature::Verified => {
                 // EERPHSH must be the hash of the file as we sent it.
-                match suite_hash(&rec.path, rec.cipher_suite) {
+                match suite_hash(&self.node.transmitted_path(&rec), rec.cipher_suite) {
                     Ok(Some(h)) if h == eerp.hash.as_bytes() => Ok("signed EERP verified"),
                     Ok(_) => Err("EERPHSH does not match the file as sent".to_owned()),
                     Err(e) => Err(format!("the file to check EERPHSH against: {e}")),
@@ -38,6 +38,7 @@ impl Exchange<'_> {
                 store
                     .set_outgoing_state(&key, &OutgoingState::Acknowledged)
                     .map_err(io_err)?;
+                self.node.drop_spool(&rec);
                 v.to_owned()
             }
             Err(why) => {
@@ -73,6 +74,7 @@ impl Exchange<'_> {
                     },
                 )
                 .map_err(io_err)?;
+            self.node.drop_spool(&rec);
             self.node.log(&LogEntry {
                 at: self.node.now(),
                 direction: Direction::Sent,

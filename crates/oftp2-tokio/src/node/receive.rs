@@ -1,7 +1,10 @@
 //! The Listener side of a node's session (RFC 5024 §9.12): offers checked against the
 //! partner's policy and the duplicate index, data made durable, EFPA only after the commit.
 
+use oftp2_auth::{FileLayers, Purpose};
+
 use super::*;
+use crate::partner::FileServices;
 
 /// A file being received.
 pub(super) struct Receiving {
@@ -211,12 +214,54 @@ impl Exchange<'_> {
                 )
                 .map_err(io_err);
         }
+        // A file with services (RFC 5024 §6) is opened before anything is published: a
+        // signature that does not verify or a file that does not decrypt is answered with
+        // EFNA (21-23, 15) and never reaches the inbox.
+        let services = FileServices::of(&r.sfid);
+        let enveloped = !services.is_none() || r.sfid.enveloping != oftp2_codec::Enveloping::NONE;
+        let mut transmitted_digest = None;
+        let content = if enveloped {
+            if let Err(e) = r.file.sync_all() {
+                tracing::error!(%e, "a received file could not be synced");
+            }
+            match self.node.open_received(&r.sfid, &r.record.path) {
+                Ok((opened, digest)) => {
+                    transmitted_digest = digest;
+                    Some(opened)
+                }
+                Err((reason, why)) => {
+                    tracing::warn!(file = %key.dataset_name, %reason, %why, "received file refused");
+                    let _ = std::fs::remove_file(&r.record.path);
+                    self.node
+                        .store
+                        .remove_incoming(&partner, &key)
+                        .map_err(io_err)?;
+                    self.node.log(&LogEntry {
+                        at: self.node.now(),
+                        direction: Direction::Received,
+                        partner,
+                        dataset_name: key.dataset_name.as_str().to_owned(),
+                        stamp: stamp(&key),
+                        size: r.record.stored,
+                        sha256: String::new(),
+                        outcome: format!("refused: EFNA {reason} {why}"),
+                        receipt: String::new(),
+                    });
+                    return s
+                        .reject_file(now, r.id, reason, Utf8Text::truncated(&why))
+                        .map_err(io_err);
+                }
+            }
+        } else {
+            None
+        };
         // The file is synced; its place in the inbox is recorded (state Stored) before the
         // rename, so that a crash in between never makes a second copy: a resend of this
         // virtual file replaces it in place.
         let stored = (|| -> io::Result<(PathBuf, [u8; 32])> {
             r.file.sync_all()?;
-            let (_, sha) = fingerprint(&r.record.path)?;
+            let source = content.clone().unwrap_or_else(|| r.record.path.clone());
+            let (_, sha) = fingerprint(&source)?;
             let dir = self.node.inbox_of(&partner);
             let target = match r.replaces.take() {
                 Some(t) => t,
@@ -238,7 +283,11 @@ impl Exchange<'_> {
             r.record.sha256 = Some(sha);
             r.record.state = IncomingState::Stored;
             self.node.store.put_incoming(&r.record).map_err(io_err)?;
-            std::fs::rename(&temp, &target)?;
+            std::fs::rename(&source, &target)?;
+            if content.is_some() {
+                // The file as transmitted is not kept once its content is in place.
+                let _ = std::fs::remove_file(&temp);
+            }
             File::open(&dir)?.sync_all()?;
             Ok((target, sha))
         })();
@@ -262,7 +311,9 @@ impl Exchange<'_> {
             // again), never refused as a duplicate whose receipt was lost. The EFPA goes out
             // only after this function returns.
             let sign = r.sfid.signed_eerp.then_some(r.sfid.cipher_suite);
+            // EERPHSH: the hash of the file as transmitted (§5.3.13).
             let hash = match sign {
+                Some(_) if enveloped => transmitted_digest.clone(),
                 Some(suite) => suite_hash(&path, suite)?,
                 None => None,
             };
@@ -329,6 +380,66 @@ impl Exchange<'_> {
         {
             let _ = self.node.store.put_incoming(&r.record);
             r.since_checkpoint = 0;
+        }
+    }
+}
+
+/// A received file opened: where its content is, and the digest of the file as
+/// transmitted (EERPHSH) when a suite applies.
+type Opened = (PathBuf, Option<Vec<u8>>);
+
+impl Node {
+    /// Opens a received file with services (RFC 5024 §6) next to it, verified, decrypted
+    /// and inflated: the content's path and the suite's digest of the file as transmitted
+    /// (EERPHSH), or the EFNA reason and why.
+    fn open_received(
+        &self,
+        sfid: &Sfid,
+        transmitted: &Path,
+    ) -> Result<Opened, (EfnaReason, String)> {
+        let refuse = |code: u8, why: String| {
+            (
+                EfnaReason::new(code).unwrap_or(EfnaReason::UNSPECIFIED),
+                why,
+            )
+        };
+        let layers = FileLayers::from_sfid(sfid.security.code(), sfid.compression.code())
+            .ok_or_else(|| refuse(99, "unknown SFIDSEC or SFIDCOMP".into()))?;
+        // A suite only for the layers that use one, or for a signed EERP (§5.3.3).
+        let suite = layers
+            .suite_for(sfid.cipher_suite.code(), sfid.signed_eerp)
+            .map_err(|e| refuse(oftp2_auth::UnsupportedSuite::REASON, e.to_string()))?;
+        let keys = &self.file_keys;
+        let ours = keys.identity.keys(Purpose::FileEncryption);
+        let signers: Vec<oftp2_auth::Certificate> = if layers.signed {
+            keys.certificates
+                .accepted(&sfid.originator, Purpose::FileSigning, self.now())
+                .map_err(|e| refuse(21, format!("no certificate to check the signature: {e}")))?
+                .into_iter()
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let opened = transmitted.with_extension("opened");
+        let mut rng: rand::rngs::StdRng = rand::make_rng();
+        match crate::services::open_to_file(
+            &mut rng,
+            transmitted,
+            &opened,
+            layers,
+            suite,
+            &crate::services::OpenKeys {
+                keys: &ours,
+                signers: &signers,
+                at: None,
+            },
+        ) {
+            Ok(summary) => Ok((opened, summary.received_digest)),
+            Err(crate::services::SpoolError::Open(e)) => {
+                Err(refuse(e.efna_reason(), e.to_string()))
+            }
+            Err(e) => Err(refuse(12, e.to_string())),
         }
     }
 }

@@ -1,12 +1,17 @@
 //! The Speaker side of a node's session (RFC 5024 §9.10-9.11): receipts due, then the
 //! queued files, checked against their fingerprint, fed from disk; then the turn.
 
+use oftp2_auth::{Certificate, Purpose, SealPlan};
+use oftp2_codec::{Enveloping, FileCompression, SecurityLevel};
+
 use super::*;
 
 /// A file being sent.
 pub(super) struct Sending {
     id: FileId,
     record: OutgoingRecord,
+    /// The file as transmitted: the file, or its sealed copy (RFC 5024 §6).
+    transmitted: PathBuf,
     file: Option<File>,
     /// Read buffer; `buf[start..end]` is read but not yet taken by the session (no
     /// refill or shift while the credit window keeps it waiting).
@@ -68,7 +73,19 @@ impl Exchange<'_> {
         let store = &self.node.store;
         match fingerprint(&record.path) {
             Ok((size, sha)) if size == record.identity.size && sha == record.identity.sha256 => {
-                Ok(Some(record))
+                match self.node.seal(&record) {
+                    Ok(()) => Ok(Some(record)),
+                    Err(reason) => {
+                        tracing::error!(file = %record.identity.key.dataset_name, %reason, "file services failed");
+                        store
+                            .set_outgoing_state(
+                                &record.identity.key,
+                                &OutgoingState::Failed { reason },
+                            )
+                            .map_err(io_err)?;
+                        Ok(None)
+                    }
+                }
             }
             Ok(_) => {
                 let reason = "the file changed after it was queued; queued again as a new \
@@ -116,6 +133,8 @@ impl Exchange<'_> {
         record: OutgoingRecord,
     ) -> io::Result<()> {
         let id = &record.identity;
+        let transmitted = self.node.transmitted_path(&record);
+        let size = std::fs::metadata(&transmitted)?.len();
         let mut sfid = Sfid::new(
             id.key.dataset_name,
             id.key.date,
@@ -124,22 +143,30 @@ impl Exchange<'_> {
             id.key.destination,
             id.format,
         );
-        let kib = id.size.div_ceil(1024);
-        sfid.file_size = Decimal::saturating(kib.max(1));
-        sfid.original_size = sfid.file_size;
+        sfid.file_size = Decimal::saturating(size.div_ceil(1024).max(1));
+        sfid.original_size = Decimal::saturating(id.size.div_ceil(1024).max(1));
         sfid.signed_eerp = record.signed_eerp;
-        if record.signed_eerp {
-            sfid.cipher_suite = record.cipher_suite;
+        // §5.3.3: SFIDCIPH names the suite of the services and of a signed EERP, 00 when
+        // neither uses one.
+        let layers = record.services.layers();
+        sfid.cipher_suite = record.cipher_suite;
+        sfid.security = SecurityLevel::from_code(layers.sfidsec()).unwrap_or(SecurityLevel::None);
+        if layers.compressed {
+            sfid.compression = FileCompression::ZLIB;
+        }
+        if !record.services.is_none() {
+            sfid.enveloping = Enveloping::CMS;
         }
         // Offer to restart at the end: the partner lowers it to what it holds durably of
         // this very virtual file (RFC 5024 §1.5.4, §5.3.3 SFIDREST).
         if s.negotiated().is_some_and(|n| n.restart) {
-            sfid.restart = Count17::saturating(id.size / 1024);
+            sfid.restart = Count17::saturating(size / 1024);
         }
         let fid = s.start_file(now, sfid).map_err(io_err)?;
         self.sending = Some(Sending {
             id: fid,
             record,
+            transmitted,
             file: None,
             buf: vec![0; CHUNK],
             start: 0,
@@ -153,7 +180,7 @@ impl Exchange<'_> {
         let Some(snd) = self.sending.as_mut() else {
             return Ok(());
         };
-        let mut f = File::open(&snd.record.path)?;
+        let mut f = File::open(&snd.transmitted)?;
         f.seek(SeekFrom::Start(restart_at.saturating_mul(1024)))?;
         snd.file = Some(f);
         Ok(())
@@ -201,6 +228,9 @@ impl Exchange<'_> {
         if *state == OutgoingState::Delivered {
             self.report.sent.push(key);
         }
+        if matches!(state, OutgoingState::Failed { .. }) {
+            self.node.drop_spool(&snd.record);
+        }
         self.node.log(&LogEntry {
             at: self.node.now(),
             direction: Direction::Sent,
@@ -217,5 +247,61 @@ impl Exchange<'_> {
             },
         });
         Ok(())
+    }
+}
+
+impl Node {
+    /// Seals a queued file into its spool copy (RFC 5024 §6.2-6.4) unless the copy is there:
+    /// it is made once per virtual file and renamed into place complete, so a restart
+    /// resumes the same octets.
+    pub(super) fn seal(&self, record: &OutgoingRecord) -> Result<(), String> {
+        let spool = self.transmitted_path(record);
+        if record.services.is_none() || spool.exists() {
+            return Ok(());
+        }
+        let services = record.services;
+        let suite = oftp2_auth::Suite::try_from(record.cipher_suite)
+            .map_err(|e| format!("SFIDCIPH {}: {e}", record.cipher_suite))?;
+        let keys = &self.file_keys;
+        let signer = if services.signature {
+            Some(
+                keys.identity
+                    .current(Purpose::FileSigning)
+                    .map_err(|e| format!("signing the file: {e}"))?
+                    .clone(),
+            )
+        } else {
+            None
+        };
+        let to: Vec<&Certificate> = if services.encryption {
+            vec![
+                keys.certificates
+                    .current(&record.partner, Purpose::FileEncryption, self.now())
+                    .map_err(|e| format!("encrypting the file: {e}"))?,
+            ]
+        } else {
+            Vec::new()
+        };
+        let plan = SealPlan {
+            sign: signer.as_deref(),
+            include_certificate: false,
+            compress: services.compression,
+            encrypt_to: &to,
+            suite,
+        };
+        if let Some(dir) = spool.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let mut rng: rand::rngs::StdRng = rand::make_rng();
+        crate::services::seal_to_spool(&mut rng, &record.path, &spool, &plan)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Removes the sealed copy of a file that needs it no more.
+    pub(super) fn drop_spool(&self, record: &OutgoingRecord) {
+        if !record.services.is_none() {
+            let _ = std::fs::remove_file(self.transmitted_path(record));
+        }
     }
 }

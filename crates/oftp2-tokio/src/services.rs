@@ -1,6 +1,8 @@
 //! File services on disk (RFC 5024 §6): seal a file into a spool file before it is offered,
 //! and open a received file after it was stored, both streaming in bounded memory with
-//! `oftp2_auth::FileSealer` / `FileOpener`.
+//! `oftp2_auth::FileSealer` / `FileOpener`. A [`Node`](crate::Node) does both for the
+//! partners whose policy says so ([`crate::Partner::send_services`], [`FileKeys`]); the
+//! functions are public for applications that run their own sessions.
 //!
 //! Why a spool file on the sending side: SFID announces the transmitted size (SFIDFSIZ), a
 //! restart (§1.5.4) resumes at an offset *of the transmitted file*, and a signed EERP
@@ -15,11 +17,37 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use oftp2_auth::{
-    Certificate, EnvelopeError, FileLayers, FileOpener, FileSealer, OpenOptions, OpenSummary,
-    PrivateKey, SealPlan, SealSummary, Suite,
+    Certificate, EnvelopeError, FileLayers, FileOpener, FileSealer, Identity, OpenOptions,
+    OpenSummary, PartnerStore, PrivateKey, SealPlan, SealSummary, Suite,
 };
+
+/// What a node signs, encrypts and decrypts files with (RFC 5024 §6.2-6.3, §10.4): our
+/// keys per purpose ([`oftp2_auth::Purpose::FileSigning`] signs the files we send,
+/// every [`oftp2_auth::Purpose::FileEncryption`] key, current and previous, opens the files
+/// encrypted to us) and the partners' certificates per purpose (their
+/// `FileEncryption` certificate is what we encrypt to, their `FileSigning` ones check
+/// their signatures), each with its acceptance period.
+#[derive(Clone, Debug, Default)]
+pub struct FileKeys {
+    /// Our keys.
+    pub identity: Arc<Identity>,
+    /// The partners' certificates.
+    pub certificates: Arc<PartnerStore>,
+}
+
+impl FileKeys {
+    /// Keys and certificates.
+    #[must_use]
+    pub fn new(identity: Arc<Identity>, certificates: Arc<PartnerStore>) -> Self {
+        Self {
+            identity,
+            certificates,
+        }
+    }
+}
 
 /// Pieces read and written at a time.
 const PIECE: usize = 1 << 20;

@@ -1,0 +1,450 @@
+//! File services run by the node (RFC 5024 §6): files signed, compressed and encrypted
+//! for a partner whose policy says so, opened and verified on arrival before anything is
+//! published, with the OpenSSL-made keys of `oftp2-auth`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail by panicking"
+)]
+#![allow(clippy::similar_names, reason = "a and b are the nodes")]
+
+use std::io;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use oftp2_auth::{
+    Certificate, Identity, PartnerCertificate, PartnerStore, PrivateKey, SoftwareRsaKey,
+};
+use oftp2_codec::{OdetteId, Password};
+use oftp2_session::{CmsSecurity, Config, SessionSecurity};
+use oftp2_tokio::{
+    Direction, Directory, FileKeys, FileServices, MemoryStore, Node, OutgoingState, Partner,
+    SessionReport,
+};
+use rand::SeedableRng;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+mod common;
+use common::Cut;
+
+const ALPHA: &str = "O0013000000ALPHA";
+const BRAVO: &str = "O0013000000BRAVO";
+/// 2027-01-01, inside the test certificates' validity.
+const NOW: u64 = 1_798_761_600;
+/// A line that would show on the wire if a file went out in clear.
+const MARKER: &[u8] = b"UNB+UNOC:3+O0013000000ALPHA+O0013000000BRAVO+270101:1200+MARKER'";
+
+fn id(s: &str) -> OdetteId {
+    OdetteId::new(s).unwrap()
+}
+
+fn data(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../oftp2-auth/tests/data")
+        .join(name);
+    std::fs::read(&p).unwrap()
+}
+
+fn cert(who: &str) -> Certificate {
+    Certificate::parse(&data(&format!("{who}.cert.pem"))).unwrap()
+}
+
+fn key(who: &str) -> Arc<dyn PrivateKey> {
+    Arc::new(SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who)).unwrap())
+}
+
+/// Who holds which key: ALPHA alice, BRAVO bob, for every purpose.
+fn holder(node: &str) -> &'static str {
+    if node == ALPHA { "alice" } else { "bob" }
+}
+
+/// How one node is set up: its key, the partner's certificate it trusts, the services it
+/// applies to files for the partner.
+struct Setup {
+    me: &'static str,
+    other: &'static str,
+    own_key: &'static str,
+    partner_cert: &'static str,
+    services: FileServices,
+    keys: bool,
+}
+
+impl Setup {
+    fn new(me: &'static str, other: &'static str, services: FileServices) -> Self {
+        Self {
+            me,
+            other,
+            own_key: holder(me),
+            partner_cert: holder(other),
+            services,
+            keys: true,
+        }
+    }
+
+    fn node(&self, dir: &Path) -> Node {
+        let pw = |s: &str| Password::new(&s[11..]).unwrap();
+        let mut partner = Partner::new(id(self.other), pw(self.other), pw(self.me));
+        partner.send_services = self.services;
+        partner.signed_eerps = true;
+        let mut partners = Directory::new();
+        partners.insert(partner);
+        let own = key(self.own_key);
+        let other = id(self.other);
+        let receipt_cert = cert(holder(self.other));
+        let seed = u64::from(self.me == ALPHA);
+        let mut node = Node::new(
+            Config::new(id(self.me), pw(self.me)),
+            partners,
+            Arc::new(MemoryStore::new()),
+            dir.join(self.me),
+        )
+        .with_clock(Arc::new(|| NOW))
+        .with_security(Arc::new(move |_: &OdetteId| {
+            let s = CmsSecurity::new(
+                vec![own.clone()],
+                Box::new(rand::rngs::StdRng::seed_from_u64(seed)),
+            )
+            .with_receipt_key(own.clone())
+            .with_receipt_signer(other, receipt_cert.clone());
+            Some(Box::new(s) as Box<dyn SessionSecurity>)
+        }));
+        if self.keys {
+            let identity = Identity::new().with_key_for_all(&key(self.own_key));
+            let mut certificates = PartnerStore::new();
+            certificates.add_for_all(
+                id(self.other),
+                &PartnerCertificate::new(cert(self.partner_cert)),
+            );
+            node = node.with_file_keys(FileKeys::new(Arc::new(identity), Arc::new(certificates)));
+        }
+        node
+    }
+}
+
+/// A transport that keeps a copy of every octet written through it.
+struct Tap<S> {
+    inner: S,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                this.seen.lock().unwrap().extend_from_slice(&buf[..n]);
+                Poll::Ready(Ok(n))
+            }
+            other => other,
+        }
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// One session ALPHA → BRAVO; the octets each side wrote; the link breaks after `limit`
+/// octets from ALPHA.
+async fn session(
+    a: &Node,
+    b: &Node,
+    limit: usize,
+) -> (SessionReport, SessionReport, Vec<u8>, Vec<u8>, u64) {
+    let (x, y) = tokio::io::duplex(256 * 1024);
+    let (seen_a, seen_b) = (Arc::default(), Arc::default());
+    let written = Arc::new(AtomicU64::new(0));
+    let x = Cut {
+        inner: Tap {
+            inner: x,
+            seen: Arc::clone(&seen_a),
+        },
+        left: limit,
+        written: written.clone(),
+    };
+    let y = Tap {
+        inner: y,
+        seen: Arc::clone(&seen_b),
+    };
+    let bravo = id(BRAVO);
+    let (ra, rb) = tokio::join!(a.connect(x, &bravo, "pipe"), b.accept(y, "pipe"));
+    let take = |m: Arc<Mutex<Vec<u8>>>| std::mem::take(&mut *m.lock().unwrap());
+    (
+        ra.unwrap(),
+        rb.unwrap(),
+        take(seen_a),
+        take(seen_b),
+        written.load(Ordering::SeqCst),
+    )
+}
+
+/// EDI-like content with the marker on every line; `lines` of about 100 octets.
+fn edi(lines: usize, seed: u8) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut x = u32::from(seed) + 1;
+    for i in 0..lines {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        v.extend_from_slice(MARKER);
+        v.extend_from_slice(format!("LIN+{i}+{x:08x}'\n").as_bytes());
+    }
+    v
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn queue(
+    node: &Node,
+    dir: &Path,
+    to: &str,
+    name: &str,
+    content: &[u8],
+) -> oftp2_codec::VirtualFileKey {
+    let f = dir.join(format!("{name}.src"));
+    std::fs::write(&f, content).unwrap();
+    node.queue_file(&id(to), &f, name).unwrap().identity.key
+}
+
+fn spool_files(node_dir: &Path) -> usize {
+    walk(&node_dir.join(".spool"))
+}
+
+fn walk(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .map(|e| {
+            let p = e.unwrap().path();
+            if p.is_dir() { walk(&p) } else { 1 }
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn every_file_service_both_ways_opens_intact_with_verified_signed_eerps() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Setup::new(ALPHA, BRAVO, FileServices::ALL).node(dir.path());
+    let b = Setup::new(BRAVO, ALPHA, FileServices::ALL).node(dir.path());
+    let big = edi(3_000, 1);
+    let small = edi(3, 2);
+    let back = edi(500, 3);
+    let ka = [
+        queue(&a, dir.path(), BRAVO, "ORDERS", &big),
+        queue(&a, dir.path(), BRAVO, "DELFOR", &small),
+    ];
+    let kb = queue(&b, dir.path(), ALPHA, "INVOIC", &back);
+    let (ra, rb, wire_a, wire_b, _) = session(&a, &b, usize::MAX).await;
+    assert!(ra.released && rb.released, "{ra:?}\n{rb:?}");
+    // Nothing went out in clear, either way.
+    assert!(!contains(&wire_a, MARKER) && !contains(&wire_b, MARKER));
+    assert!(
+        wire_a.len() < big.len() / 4,
+        "compressed: {} octets",
+        wire_a.len()
+    );
+    // Opened, verified, decompressed: the inboxes hold the originals.
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("ORDERS")).unwrap(),
+        big
+    );
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("DELFOR")).unwrap(),
+        small
+    );
+    assert_eq!(
+        std::fs::read(a.inbox_of(&id(BRAVO)).join("INVOIC")).unwrap(),
+        back
+    );
+    // Each signed EERP checked against the hash of the sealed file as transmitted; the
+    // sealed copies are gone once acknowledged.
+    for k in &ka {
+        assert_eq!(
+            a.store().outgoing(k).unwrap().unwrap().state,
+            OutgoingState::Acknowledged
+        );
+    }
+    assert_eq!(
+        b.store().outgoing(&kb).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+    assert!(
+        ra.receipts.iter().all(|(_, v)| v == "signed EERP verified"),
+        "{ra:?}"
+    );
+    assert_eq!(ra.receipts.len() + rb.receipts.len(), 3, "{ra:?}\n{rb:?}");
+    assert_eq!(spool_files(&dir.path().join(ALPHA)), 0);
+    assert_eq!(spool_files(&dir.path().join(BRAVO)), 0);
+    // Nothing of the file as transmitted is left next to the content.
+    assert_eq!(walk(&b.inbox_of(&id(ALPHA)).join(".partial")), 0);
+}
+
+#[tokio::test]
+async fn a_cut_encrypted_transfer_resumes_the_same_sealed_octets() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Setup::new(ALPHA, BRAVO, FileServices::ALL).node(dir.path());
+    let b = Setup::new(BRAVO, ALPHA, FileServices::NONE).node(dir.path());
+    // Random-looking content: compression does not shrink it.
+    let mut content = Vec::new();
+    let mut x = 7u64;
+    for _ in 0..(600 * 1024 / 8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        content.extend_from_slice(&x.to_le_bytes());
+    }
+    let k = queue(&a, dir.path(), BRAVO, "BIG", &content);
+    let (r1, _, _, _, _) = session(&a, &b, 300 * 1024).await;
+    assert!(!r1.released);
+    let sealed = std::fs::read_dir(dir.path().join(ALPHA).join(".spool").join(BRAVO))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
+    let first = std::fs::read(&sealed).unwrap();
+    let (r2, _, _, _, written) = session(&a, &b, usize::MAX).await;
+    assert!(r2.released, "{r2:?}");
+    // The second session sent only the rest of the same sealed file.
+    assert!(
+        written < first.len() as u64 - 200 * 1024,
+        "{written} of {}",
+        first.len()
+    );
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("BIG")).unwrap(),
+        content
+    );
+    assert_eq!(
+        a.store().outgoing(&k).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+}
+
+#[tokio::test]
+async fn a_signature_that_does_not_verify_is_refused_with_efna_21_and_never_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Setup::new(
+        ALPHA,
+        BRAVO,
+        FileServices {
+            signature: true,
+            ..FileServices::NONE
+        },
+    )
+    .node(dir.path());
+    // BRAVO expects ALPHA's files signed with bob's certificate, not alice's.
+    let mut setup = Setup::new(BRAVO, ALPHA, FileServices::NONE);
+    setup.partner_cert = "bob";
+    let b = setup.node(dir.path());
+    let k = queue(&a, dir.path(), BRAVO, "ORDERS", &edi(20, 1));
+    let (ra, rb, _, _, _) = session(&a, &b, usize::MAX).await;
+    assert!(ra.released && rb.released, "{ra:?}");
+    match a.store().outgoing(&k).unwrap().unwrap().state {
+        OutgoingState::Failed { reason } => assert!(reason.contains("EFNA 21"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        walk(&b.inbox_of(&id(ALPHA))),
+        0,
+        "nothing unverified is published"
+    );
+    let log = b.store().log(None, 0).unwrap();
+    assert!(
+        log.iter().any(
+            |e| e.direction == Direction::Received && e.outcome.starts_with("refused: EFNA 21")
+        ),
+        "{log:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_file_for_a_key_we_do_not_hold_is_refused_with_efna_22() {
+    let dir = tempfile::tempdir().unwrap();
+    // ALPHA encrypts to alice's certificate, thinking it BRAVO's; BRAVO holds bob's key.
+    let mut setup = Setup::new(
+        ALPHA,
+        BRAVO,
+        FileServices {
+            encryption: true,
+            ..FileServices::NONE
+        },
+    );
+    setup.partner_cert = "alice";
+    let a = setup.node(dir.path());
+    let b = Setup::new(BRAVO, ALPHA, FileServices::NONE).node(dir.path());
+    let k = queue(&a, dir.path(), BRAVO, "ORDERS", &edi(20, 1));
+    let (ra, _, _, _, _) = session(&a, &b, usize::MAX).await;
+    assert!(ra.released, "{ra:?}");
+    match a.store().outgoing(&k).unwrap().unwrap().state {
+        OutgoingState::Failed { reason } => assert!(reason.contains("EFNA 22"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(walk(&b.inbox_of(&id(ALPHA))), 0);
+}
+
+#[tokio::test]
+async fn a_missing_certificate_fails_the_file_before_it_is_offered_and_the_rest_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut setup = Setup::new(ALPHA, BRAVO, FileServices::ALL);
+    setup.keys = false;
+    let a = setup.node(dir.path());
+    let b = Setup::new(BRAVO, ALPHA, FileServices::NONE).node(dir.path());
+    let k = queue(&a, dir.path(), BRAVO, "ORDERS", &edi(20, 1));
+    let (ra, _, wire_a, _, _) = session(&a, &b, usize::MAX).await;
+    assert!(ra.released, "{ra:?}");
+    match a.store().outgoing(&k).unwrap().unwrap().state {
+        OutgoingState::Failed { reason } => {
+            assert!(reason.starts_with("signing the file"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!contains(&wire_a, b"ORDERS"), "never offered");
+}
+
+#[tokio::test]
+async fn a_file_that_is_only_compressed_needs_no_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sa = Setup::new(
+        ALPHA,
+        BRAVO,
+        FileServices {
+            compression: true,
+            ..FileServices::NONE
+        },
+    );
+    sa.keys = false;
+    let mut sb = Setup::new(BRAVO, ALPHA, FileServices::NONE);
+    sb.keys = false;
+    let (a, b) = (sa.node(dir.path()), sb.node(dir.path()));
+    let content = edi(2_000, 9);
+    queue(&a, dir.path(), BRAVO, "ORDERS", &content);
+    let (ra, _, wire_a, _, _) = session(&a, &b, usize::MAX).await;
+    assert!(ra.released, "{ra:?}");
+    assert!(wire_a.len() < content.len() / 4);
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("ORDERS")).unwrap(),
+        content
+    );
+}
