@@ -47,6 +47,11 @@ pub struct GatewayFile {
     pub auth_key: Option<PathBuf>,
     /// Its certificate (PEM).
     pub auth_cert: Option<PathBuf>,
+    /// Our file key (PEM): signs the files we send with a signature, opens the files
+    /// encrypted to us (RFC 5024 §6.2-6.3); default `auth_key`.
+    pub file_key: Option<PathBuf>,
+    /// Its certificate (PEM), the one partners encrypt to; default `auth_cert`.
+    pub file_cert: Option<PathBuf>,
     /// The state directory (SQLite store, spool); default `state`.
     #[serde(default)]
     pub state: Option<PathBuf>,
@@ -90,6 +95,15 @@ pub struct PartnerFile {
     pub secure_authentication: Option<bool>,
     /// Its session-authentication and receipt certificate (PEM).
     pub auth_cert: Option<PathBuf>,
+    /// Its file certificate (PEM): what files for it are encrypted to and its files'
+    /// signatures are checked with; default `auth_cert`.
+    pub file_cert: Option<PathBuf>,
+    /// File services applied to every file we send it (`"signature"`, `"compression"`,
+    /// `"encryption"`; default none), RFC 5024 §6.
+    pub send_services: Option<Vec<String>>,
+    /// SFIDCIPH for its files and signed EERPs, 1-6 (RFC 5024 §10.2; default 4,
+    /// AES-256-CBC with RSA and SHA-256).
+    pub cipher_suite: Option<u8>,
     /// File services a file from it may use (`"encryption"`, `"compression"`,
     /// `"signature"`; default all); others are refused with SFNA 16, 18 or 19.
     pub allowed_services: Option<Vec<String>>,
@@ -152,11 +166,14 @@ pub fn load(path: &Path) -> Result<Gateway, BoxError> {
         &mut file.tls_ca,
         &mut file.auth_key,
         &mut file.auth_cert,
+        &mut file.file_key,
+        &mut file.file_cert,
     ] {
         *p = p.take().map(|p| base.join(p));
     }
     for partner in &mut file.partner {
         partner.auth_cert = partner.auth_cert.take().map(|p| base.join(p));
+        partner.file_cert = partner.file_cert.take().map(|p| base.join(p));
     }
     Ok(Gateway {
         state: rel(&file.state, "state"),
@@ -201,13 +218,23 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
         if let Some(names) = &p.required_services {
             partner.required = services(names, &p.ssid)?;
         }
+        if let Some(names) = &p.send_services {
+            partner.send_services = services(names, &p.ssid)?;
+        }
+        if let Some(code) = p.cipher_suite {
+            partner.cipher_suite = oftp2_codec::CipherSuite::new(code)
+                .filter(|c| (1..=6).contains(&c.code()))
+                .ok_or_else(|| format!("partner {}: cipher_suite {code} is not 1-6", p.ssid))?;
+        }
         partners.insert(partner);
     }
     let config = Config::new(
         OdetteId::new(&g.file.ssid)?,
         Password::new(&g.file.password)?,
     );
-    let node = Node::new(config, partners, store, &g.inbox);
+    let node = Node::new(config, partners, store, &g.inbox)
+        .with_spool(g.state.join("sealed"))
+        .with_file_keys(file_keys(g)?);
     // Secure authentication and signed receipts: our key, each partner's certificate.
     let (Some(key), Some(cert)) = (&g.file.auth_key, &g.file.auth_cert) else {
         return Ok(node);
@@ -233,6 +260,30 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
         }
         Some(Box::new(s) as Box<dyn oftp2_session::SessionSecurity>)
     })))
+}
+
+/// Our file key and the partners' file certificates (RFC 5024 §6), each defaulting to the
+/// session-authentication one.
+fn file_keys(g: &Gateway) -> Result<oftp2_tokio::FileKeys, BoxError> {
+    let mut identity = oftp2_auth::Identity::new();
+    let key = g.file.file_key.as_ref().or(g.file.auth_key.as_ref());
+    let cert = g.file.file_cert.as_ref().or(g.file.auth_cert.as_ref());
+    if let (Some(key), Some(cert)) = (key, cert) {
+        identity = identity.with_key_for_all(&crate::credentials::load_key(key, cert)?);
+    }
+    let mut certificates = oftp2_auth::PartnerStore::new();
+    for p in &g.file.partner {
+        if let Some(c) = p.file_cert.as_ref().or(p.auth_cert.as_ref()) {
+            certificates.add_for_all(
+                OdetteId::new(&p.ssid)?,
+                &oftp2_auth::PartnerCertificate::new(crate::credentials::load_certificate(c)?),
+            );
+        }
+    }
+    Ok(oftp2_tokio::FileKeys::new(
+        Arc::new(identity),
+        Arc::new(certificates),
+    ))
 }
 
 /// TLS for the gateway: the server side of TLS listeners, the client side per partner.
@@ -554,6 +605,27 @@ pub fn print_status(g: &Gateway, store: &dyn Store) -> Result<(), BoxError> {
             "{:<18} {queued:>7} {awaited:>16} {due:>14} {locked}",
             p.ssid
         );
+    }
+    // Every lock-out: partner codes (known or not) and addresses.
+    let lockouts = store.lockouts(crate::clock::unix_now())?;
+    if lockouts.is_empty() {
+        println!("no partner code or address is locked out");
+    } else {
+        println!("locked out (after repeated ESID 03/04/11):");
+        for (subject, until) in lockouts {
+            let when = oftp2_codec::file_stamp(until, 1).map_or_else(
+                |_| until.to_string(),
+                |(d, t)| {
+                    format!(
+                        "{d} {:02}:{:02}:{:02} UTC",
+                        t.hour(),
+                        t.minute(),
+                        t.second()
+                    )
+                },
+            );
+            println!("  {subject:<40} until {when}");
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `oftp2-peer serve`, `log` and `status` as an operator runs them: two gateway processes
-//! on 127.0.0.1 exchanging files both ways, one of them killed (SIGKILL by PID) and
-//! restarted in the middle of a transfer.
+//! on 127.0.0.1 exchanging files both ways, the receiver and then the sender killed
+//! (SIGKILL by PID) and restarted in the middle of a transfer.
 
 #![allow(
     clippy::unwrap_used,
@@ -221,8 +221,46 @@ fn two_gateways_exchange_files_both_ways_and_survive_a_kill() {
                     .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
             })
     });
+    let mid = !big_at_bravo.exists();
     gateways[1].kill();
+    println!(
+        "BRAVO killed {}",
+        if mid {
+            "mid-transfer"
+        } else {
+            "after the transfer"
+        }
+    );
     gateways[1].start();
+    // Another large file; this time the sender, ALPHA, is killed while it goes out.
+    let big2 = content(40_000_000, 5);
+    std::fs::write(
+        gateways[0].dir.join("outbox").join(BRAVO).join("BIG2"),
+        &big2,
+    )
+    .unwrap();
+    sent.push((0, "BIG2".to_owned(), big2));
+    let second_at_bravo = gateways[1].inbox(ALPHA).join("BIG2");
+    wait_for("the second large file to be in transfer", || {
+        second_at_bravo.exists()
+            || std::fs::read_dir(&partial).is_ok_and(|d| {
+                d.filter_map(Result::ok).any(|e| {
+                    e.file_name().to_string_lossy().starts_with("BIG2.")
+                        && e.metadata().is_ok_and(|m| m.len() > 0)
+                })
+            })
+    });
+    let mid = !second_at_bravo.exists();
+    gateways[0].kill();
+    println!(
+        "ALPHA killed {}",
+        if mid {
+            "mid-transfer"
+        } else {
+            "after the transfer"
+        }
+    );
+    gateways[0].start();
     // Everything arrives exactly once, identical, and every EERP is logged on both sides.
     let explain = || {
         gateways
@@ -244,7 +282,7 @@ fn two_gateways_exchange_files_both_ways_and_survive_a_kill() {
         || {
             let status_a = gateways[0].cli("status", &[]);
             let status_b = gateways[1].cli("status", &[]);
-            files_in(&gateways[1].inbox(ALPHA)).len() == 3
+            files_in(&gateways[1].inbox(ALPHA)).len() == 4
                 && files_in(&gateways[0].inbox(BRAVO)).len() == 1
                 && status_a.lines().nth(1).is_some_and(|l| {
                     l.split_whitespace().nth(1) == Some("0")
@@ -386,7 +424,9 @@ fn send_refuses_an_offered_file_at_once_and_the_gateway_keeps_it() {
 }
 
 /// Two gateways over mutual TLS with secure authentication: ALPHA calls BRAVO by host name
-/// (`localhost`, which BRAVO's certificate names) and both directions flow in the session.
+/// (`localhost`, which BRAVO's certificate names) and both directions flow in the session,
+/// each file signed, compressed and encrypted (RFC 5024 §6) and answered with a signed EERP
+/// that is verified against the sealed file.
 #[test]
 fn gateways_over_tls_with_secure_authentication() {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
@@ -427,7 +467,8 @@ fn gateways_over_tls_with_secure_authentication() {
              poll_seconds = 1\ntls_cert = \"../tls.pem\"\ntls_key = \"../tls.key\"\n\
              tls_ca = \"../ca.pem\"\nauth_key = \"{}\"\nauth_cert = \"{}\"\n\n\
              [[partner]]\nssid = \"{other}\"\npassword = \"{}\"\n{address}\
-             secure_authentication = true\nauth_cert = \"{}\"\n",
+             secure_authentication = true\nauth_cert = \"{}\"\nsigned_eerps = true\n\
+             send_services = [\"signature\", \"compression\", \"encryption\"]\n",
             pw(me),
             data(&format!("{mine}.key.pem")).display(),
             data(&format!("{mine}.cert.pem")).display(),
@@ -448,11 +489,41 @@ fn gateways_over_tls_with_secure_authentication() {
     }
     let serve_log =
         |g: &Gateway| std::fs::read_to_string(g.dir.join("serve.log")).unwrap_or_default();
-    wait_for("both files over TLS", || {
-        gateways[1].inbox(ALPHA).join("FROM.ALPHA").exists()
-            && gateways[0].inbox(BRAVO).join("FROM.BRAVO").exists()
-            && serve_log(&gateways[0]).contains("released")
-    });
+    let verified = |g: &Gateway| {
+        g.cli("log", &["--json"])
+            .lines()
+            .any(|l| l.contains("signed EERP verified"))
+    };
+    wait_or_explain(
+        "both files over TLS and their signed EERPs",
+        || {
+            gateways[1].inbox(ALPHA).join("FROM.ALPHA").exists()
+                && gateways[0].inbox(BRAVO).join("FROM.BRAVO").exists()
+                && serve_log(&gateways[0]).contains("released")
+                && verified(&gateways[0])
+                && verified(&gateways[1])
+        },
+        || {
+            gateways
+                .iter()
+                .map(|g| format!("{}\n{}", g.cli("log", &[]), serve_log(g)))
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+    );
+    // Each side opened a signed, compressed, encrypted file and says so in its log.
+    for (g, file) in [(&gateways[1], "FROM.ALPHA"), (&gateways[0], "FROM.BRAVO")] {
+        let log = g.cli("log", &["--json"]);
+        let entry: serde_json::Value = log
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["direction"] == "received" && e["file"] == file)
+            .unwrap_or_else(|| panic!("{file} not in\n{log}"));
+        let outcome = entry["outcome"].as_str().unwrap();
+        for part in ["signature verified", "decrypted", "decompressed"] {
+            assert!(outcome.contains(part), "{outcome}");
+        }
+    }
     assert_eq!(
         std::fs::read(gateways[1].inbox(ALPHA).join("FROM.ALPHA")).unwrap(),
         ALPHA.as_bytes()
@@ -580,4 +651,53 @@ fn a_required_file_service_is_enforced_with_its_sfna() {
         Some("0"),
         "{status}"
     );
+}
+
+/// Repeated failed logins lock out the partner code and the address (RFC 5024 §5.3.11
+/// ESID 04), and `status` names both with the end of the lock-out.
+#[test]
+fn status_lists_the_codes_and_addresses_locked_out() {
+    let root = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let dir = root.path().join(ALPHA);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = config_from_readme(ALPHA, port, BRAVO, free_port())
+        .lines()
+        .filter(|l| !l.starts_with("address"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("gateway.toml"), config).unwrap();
+    let mut g = Gateway { dir, child: None };
+    g.start();
+    let before = g.cli("status", &[]);
+    assert!(
+        before.contains("no partner code or address is locked out"),
+        "{before}"
+    );
+    // Five wrong passwords from BRAVO's code: the default threshold.
+    for _ in 0..5 {
+        let out = peer()
+            .args(["check", "--connect", &format!("127.0.0.1:{port}")])
+            .args(["--ssid", BRAVO, "--password", "WRONG", "--partner", ALPHA])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+    }
+    let status = g.cli("status", &[]);
+    let locked: Vec<&str> = status
+        .lines()
+        .skip_while(|l| !l.starts_with("locked out"))
+        .skip(1)
+        .collect();
+    assert!(
+        locked.iter().any(|l| l.trim_start().starts_with(BRAVO)),
+        "{status}"
+    );
+    assert!(
+        locked
+            .iter()
+            .any(|l| l.trim_start().starts_with("127.0.0.1 ")),
+        "{status}"
+    );
+    assert!(locked.iter().all(|l| l.contains(" until 20")), "{status}");
 }

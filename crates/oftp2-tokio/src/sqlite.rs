@@ -697,4 +697,23 @@ impl Store for SqliteStore {
             Ok(v.flatten().map(as_u64))
         })
     }
+
+    fn lockouts(&self, now: u64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|c| {
+            let mut st = c
+                .prepare(
+                    "SELECT subject, locked_until FROM failures \
+                     WHERE locked_until > ?1 ORDER BY subject",
+                )
+                .map_err(|e| db(&e))?;
+            let rows = st
+                .query_map(params![as_i64(now)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(|e| db(&e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| db(&e))?;
+            Ok(rows.into_iter().map(|(s, u)| (s, as_u64(u))).collect())
+        })
+    }
 }

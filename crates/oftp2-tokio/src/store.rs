@@ -304,6 +304,10 @@ pub trait Store: Send + Sync {
 
     /// Until when `subject` is locked out, if it is.
     fn locked_until(&self, subject: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Every subject (partner code or address) locked out until after `now`, with the
+    /// time its lock-out ends, ordered by subject.
+    fn lockouts(&self, now: u64) -> Result<Vec<(String, u64)>, StoreError>;
 }
 
 #[derive(Default)]
@@ -502,5 +506,15 @@ impl Store for MemoryStore {
 
     fn locked_until(&self, subject: &str) -> Result<Option<u64>, StoreError> {
         self.with(|m| m.locked.get(subject).copied())
+    }
+
+    fn lockouts(&self, now: u64) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|m| {
+            m.locked
+                .iter()
+                .filter(|(_, until)| **until > now)
+                .map(|(s, until)| (s.clone(), *until))
+                .collect()
+        })
     }
 }

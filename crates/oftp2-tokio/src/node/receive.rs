@@ -220,13 +220,15 @@ impl Exchange<'_> {
         let services = FileServices::of(&r.sfid);
         let enveloped = !services.is_none() || r.sfid.enveloping != oftp2_codec::Enveloping::NONE;
         let mut transmitted_digest = None;
+        let mut opened_note = String::new();
         let content = if enveloped {
             if let Err(e) = r.file.sync_all() {
                 tracing::error!(%e, "a received file could not be synced");
             }
             match self.node.open_received(&r.sfid, &r.record.path) {
-                Ok((opened, digest)) => {
+                Ok((opened, digest, note)) => {
                     transmitted_digest = digest;
+                    opened_note = note;
                     Some(opened)
                 }
                 Err((reason, why)) => {
@@ -303,7 +305,11 @@ impl Exchange<'_> {
         };
         // Durable: now the partner may learn it (EFPA), and the EERP is due.
         let confirmed = s.confirm_file(now, r.id, false);
-        let mut outcome = "stored, EFPA sent".to_owned();
+        let mut outcome = if opened_note.is_empty() {
+            "stored, EFPA sent".to_owned()
+        } else {
+            format!("stored, EFPA sent; {opened_note}")
+        };
         let mut receipt = String::new();
         if confirmed.is_ok() {
             // The receipt is stored before the file counts as acknowledged: a crash in
@@ -386,7 +392,8 @@ impl Exchange<'_> {
 
 /// A received file opened: where its content is, and the digest of the file as
 /// transmitted (EERPHSH) when a suite applies.
-type Opened = (PathBuf, Option<Vec<u8>>);
+/// With a note for the transfer log (the layers opened, the signer).
+type Opened = (PathBuf, Option<Vec<u8>>, String);
 
 impl Node {
     /// Opens a received file with services (RFC 5024 §6) next to it, verified, decrypted
@@ -435,7 +442,26 @@ impl Node {
                 at: None,
             },
         ) {
-            Ok(summary) => Ok((opened, summary.received_digest)),
+            Ok(summary) => {
+                let mut note = Vec::new();
+                if let Some(sig) = &summary.signature {
+                    note.push(format!(
+                        "signature verified ({}, {})",
+                        sig.digest(),
+                        sig.signer().summary()
+                    ));
+                }
+                if layers.encrypted {
+                    note.push("decrypted".to_owned());
+                }
+                if layers.compressed {
+                    note.push("decompressed".to_owned());
+                }
+                for d in &summary.deviations {
+                    note.push(format!("deviation tolerated: {d}"));
+                }
+                Ok((opened, summary.received_digest, note.join(", ")))
+            }
             Err(crate::services::SpoolError::Open(e)) => {
                 Err(refuse(e.efna_reason(), e.to_string()))
             }
