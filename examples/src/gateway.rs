@@ -88,6 +88,9 @@ pub struct PartnerFile {
     pub signed_eerps: Option<bool>,
     /// Call it over TLS (default false).
     pub tls: Option<bool>,
+    /// Sessions it starts must come over TLS (default false): a plain one is refused
+    /// with ESID 99 and the reason.
+    pub require_tls: Option<bool>,
     /// Only TLS 1.2 with this partner (for peers whose TLS 1.3 client authentication
     /// stalls).
     pub tls12_only: Option<bool>,
@@ -218,6 +221,11 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
         if let Some(names) = &p.required_services {
             partner.required = services(names, &p.ssid)?;
         }
+        partner.address.clone_from(&p.address);
+        if p.tls.unwrap_or(false) {
+            partner.tls = Some(Tls::client(g, p)?);
+        }
+        partner.tls_required = p.require_tls.unwrap_or(false);
         if let Some(names) = &p.send_services {
             partner.send_services = services(names, &p.ssid)?;
         }
@@ -319,8 +327,9 @@ fn outcome_line(direction: &str, addr: &str, r: &SessionReport) -> String {
     let partner = r
         .partner
         .map_or_else(|| "unknown partner".to_owned(), |p| p.to_string());
+    let transport = r.tls.as_deref().unwrap_or("plain TCP");
     format!(
-        "session {direction} {partner} ({addr}): {}; sent {}, received {}, receipts {}",
+        "session {direction} {partner} ({addr}, {transport}): {}; sent {}, received {}, receipts {}",
         r.result,
         r.sent.len(),
         r.received.len(),
@@ -432,7 +441,9 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
                             None => node.accept(tcp, &peer).await.map_err(io::Error::other),
                             Some(cfg) => match accept_tls(tcp, cfg).await {
                                 Ok(stream) => {
-                                    node.accept(stream, &peer).await.map_err(io::Error::other)
+                                    let version = oftp2_tokio::net::server_tls_version(&stream);
+                                    let info = oftp2_tokio::PeerInfo::tls(peer.clone(), version);
+                                    node.accept(stream, info).await.map_err(io::Error::other)
                                 }
                                 Err(e) => Err(e),
                             },
@@ -469,7 +480,7 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
                 if !busy.lock().map_err(|_| "poisoned")?.insert(partner) {
                     continue;
                 }
-                let result = call(g, p, &node, &partner, &addr).await;
+                let result = node.call(&partner).await;
                 busy.lock().map_err(|_| "poisoned")?.remove(&partner);
                 match result {
                     Ok(r) => {
@@ -498,32 +509,6 @@ async fn accept_tls(
 ) -> io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
     let tcp = crate::tokio_driver::tls_or_explain(tcp).await?;
     oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
-}
-
-/// Calls a partner: TCP to its address (a host name or an IP address), TLS when
-/// configured (the server name is the host), then one session.
-async fn call(
-    g: &Gateway,
-    p: &PartnerFile,
-    node: &Node,
-    partner: &OdetteId,
-    addr: &str,
-) -> io::Result<SessionReport> {
-    let tcp = oftp2_tokio::net::connect_tcp(addr).await?;
-    if p.tls.unwrap_or(false) {
-        let cfg = Tls::client(g, p).map_err(io::Error::other)?;
-        let host = oftp2_tokio::net::host_of(addr);
-        let stream =
-            oftp2_tokio::net::tls_connect(tcp, cfg, host, oftp2_tokio::net::HANDSHAKE_TIMEOUT)
-                .await?;
-        node.connect(stream, partner, addr)
-            .await
-            .map_err(io::Error::other)
-    } else {
-        node.connect(tcp, partner, addr)
-            .await
-            .map_err(io::Error::other)
-    }
 }
 
 fn retry_later(backoff: &mut BTreeMap<OdetteId, (tokio::time::Instant, Duration)>, p: OdetteId) {

@@ -460,7 +460,7 @@ fn gateways_over_tls_with_secure_authentication() {
         std::fs::create_dir_all(dir.join("outbox").join(other)).unwrap();
         let pw = |id: &str| format!("{}PW", &id[11..]);
         let address = other_port.map_or_else(String::new, |p| {
-            format!("address = \"localhost:{p}\"\ntls = true\n")
+            format!("address = \"localhost:{p}\"\ntls = true\ntls12_only = true\n")
         });
         let config = format!(
             "ssid = \"{me}\"\npassword = \"{}\"\ntls_listen = [\"127.0.0.1:{port}\"]\n\
@@ -538,6 +538,15 @@ fn gateways_over_tls_with_secure_authentication() {
         "{log}"
     );
     assert!(log.contains("released"), "{log}");
+    // The session outcome names the transport: ALPHA pinned TLS 1.2 for BRAVO.
+    for g in &gateways {
+        let log = serve_log(g);
+        assert!(
+            log.lines()
+                .any(|l| l.starts_with("session ") && l.contains(", TLS 1.2)")),
+            "{log}"
+        );
+    }
 }
 
 /// `send --inbox` takes what the partner offers in the same session: both directions,

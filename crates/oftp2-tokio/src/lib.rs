@@ -25,7 +25,11 @@
 //!   against them); files received with services are verified, decrypted and inflated
 //!   before anything reaches the inbox, and refused with EFNA 15/21/22/23 when they do not
 //!   open ([`FileKeys`], [`services`]).
-//! - **Partner policy**: passwords both ways, secure authentication per partner, allowed
+//! - **Transports** ([`net`]): any `AsyncRead + AsyncWrite`; TCP and TLS helpers with a
+//!   handshake timeout, configurations from PEM files (mutual TLS, TLS 1.2 pinning per
+//!   partner), [`Node::call`] to reach a partner at its address; each session's
+//!   [`PeerInfo`] (address, TLS version) is in its report and its log line.
+//! - **Partner policy**: passwords both ways, TLS required or not, secure authentication per partner, allowed
 //!   and required file services (SFNA 16-20), buffer and credit, lock-out after repeated
 //!   ESID 03/04/11.
 //! - **Observability**: a `tracing` span per session; its outcome logged at info level; a
@@ -73,6 +77,7 @@ pub mod services;
 mod sqlite;
 mod store;
 
+pub use net::PeerInfo;
 pub use node::{
     DeliveryCheck, LEASE_SECS, Node, NodeError, SecurityFactory, SessionReport, WallClock,
     system_clock,

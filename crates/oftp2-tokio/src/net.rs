@@ -7,10 +7,157 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::path::Path;
+
 use tokio::net::TcpStream;
-use tokio_rustls::rustls::pki_types::ServerName;
-use tokio_rustls::rustls::{ClientConfig, ServerConfig};
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use tokio_rustls::rustls::server::WebPkiClientVerifier;
+use tokio_rustls::rustls::{self, ClientConfig, RootCertStore, ServerConfig};
 use tokio_rustls::{TlsAcceptor, TlsConnector, client, server};
+
+/// Who is at the other end of a session's transport, for logs and policy: its address and,
+/// over TLS, the version negotiated ("TLS 1.3").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerInfo {
+    /// The address (`host:port`) as the caller named it or the listener saw it.
+    pub address: String,
+    /// The TLS version, when the transport is TLS.
+    pub tls: Option<String>,
+}
+
+impl PeerInfo {
+    /// A peer over TLS with this version.
+    #[must_use]
+    pub fn tls(address: impl Into<String>, version: Option<String>) -> Self {
+        Self {
+            address: address.into(),
+            tls: Some(version.unwrap_or_else(|| "TLS".to_owned())),
+        }
+    }
+}
+
+impl From<&str> for PeerInfo {
+    /// A peer over a transport without TLS.
+    fn from(address: &str) -> Self {
+        Self {
+            address: address.to_owned(),
+            tls: None,
+        }
+    }
+}
+
+impl From<String> for PeerInfo {
+    /// A peer over a transport without TLS.
+    fn from(address: String) -> Self {
+        Self { address, tls: None }
+    }
+}
+
+impl From<&String> for PeerInfo {
+    /// A peer over a transport without TLS.
+    fn from(address: &String) -> Self {
+        Self::from(address.as_str())
+    }
+}
+
+/// "TLS 1.2" or "TLS 1.3" for a negotiated version.
+fn version_name(v: Option<rustls::ProtocolVersion>) -> Option<String> {
+    v.map(|v| match v {
+        rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".to_owned(),
+        rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".to_owned(),
+        other => format!("{other:?}"),
+    })
+}
+
+/// The TLS version a client connection negotiated.
+#[must_use]
+pub fn client_tls_version<S>(stream: &client::TlsStream<S>) -> Option<String> {
+    version_name(stream.get_ref().1.protocol_version())
+}
+
+/// The TLS version a server connection negotiated.
+#[must_use]
+pub fn server_tls_version<S>(stream: &server::TlsStream<S>) -> Option<String> {
+    version_name(stream.get_ref().1.protocol_version())
+}
+
+/// Errors of the TLS configuration helpers: the file and what is wrong with it.
+pub type ConfigError = Box<dyn std::error::Error + Send + Sync>;
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Every certificate in a PEM file (a chain: leaf first).
+pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate found", path.display()).into());
+    }
+    Ok(certs)
+}
+
+/// The private key in a PEM file (PKCS#8, PKCS#1 or SEC1).
+pub fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, ConfigError> {
+    PrivateKeyDer::from_pem_file(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn roots(path: &Path) -> Result<Arc<RootCertStore>, ConfigError> {
+    let mut roots = RootCertStore::empty();
+    for c in read_certs(path)? {
+        roots
+            .add(c)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(Arc::new(roots))
+}
+
+/// A Responder's TLS configuration from PEM files (TLS 1.3 and 1.2); with `client_ca`,
+/// callers must present a certificate issued by it (mutual TLS).
+pub fn server_config(
+    cert: &Path,
+    key: &Path,
+    client_ca: Option<&Path>,
+) -> Result<Arc<ServerConfig>, ConfigError> {
+    let versions = &[&rustls::version::TLS13, &rustls::version::TLS12];
+    let builder =
+        ServerConfig::builder_with_provider(provider()).with_protocol_versions(versions)?;
+    let builder = match client_ca {
+        Some(ca) => builder.with_client_cert_verifier(
+            WebPkiClientVerifier::builder_with_provider(roots(ca)?, provider()).build()?,
+        ),
+        None => builder.with_no_client_auth(),
+    };
+    Ok(Arc::new(
+        builder.with_single_cert(read_certs(cert)?, read_key(key)?)?,
+    ))
+}
+
+/// An Initiator's TLS configuration from PEM files: trust `ca`; present `cert`/`key` when
+/// given (mutual TLS); `tls12_only` pins TLS 1.2 for one partner (e.g. one whose TLS 1.3
+/// client authentication stalls). Give it to a [`crate::Partner::tls`].
+pub fn client_config(
+    ca: &Path,
+    cert_key: Option<(&Path, &Path)>,
+    tls12_only: bool,
+) -> Result<Arc<ClientConfig>, ConfigError> {
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS13, &rustls::version::TLS12]
+    };
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(versions)?
+        .with_root_certificates(roots(ca)?);
+    Ok(Arc::new(match cert_key {
+        Some((cert, key)) => builder.with_client_auth_cert(read_certs(cert)?, read_key(key)?)?,
+        None => builder.with_no_client_auth(),
+    }))
+}
 
 /// The default OFTP2 port over TLS (RFC 5024 §2.3).
 pub const TLS_PORT: u16 = 6619;

@@ -117,6 +117,15 @@ pub struct Partner {
     pub cipher_suite: CipherSuite,
     /// Whether it may connect at all.
     pub enabled: bool,
+    /// Where [`crate::Node::call`] reaches it: `host:port`, a DNS name or an IP address.
+    pub address: Option<String>,
+    /// Call it over TLS with this configuration (its trust, our client certificate, the
+    /// versions: [`crate::net::client_config`] pins TLS 1.2 for one partner); the server
+    /// name checked is the host of [`Partner::address`].
+    pub tls: Option<std::sync::Arc<tokio_rustls::rustls::ClientConfig>>,
+    /// Sessions it starts must come over TLS (RFC 5024 §2.4); a plain one is refused with
+    /// ESID 99 and the reason named.
+    pub tls_required: bool,
 }
 
 impl Partner {
@@ -137,6 +146,9 @@ impl Partner {
             send_services: FileServices::NONE,
             cipher_suite: CipherSuite::AES256_RSA_SHA256,
             enabled: true,
+            address: None,
+            tls: None,
+            tls_required: false,
         }
     }
 

@@ -23,8 +23,8 @@ use oftp2_codec::{Nerp, NerpReason, OdetteId, Password, Sfid, Utf8Text};
 use oftp2_session::{Config, ConnectParams, Event, Session, SessionSecurity};
 use oftp2_tokio::driver::{Application, run_with};
 use oftp2_tokio::{
-    Directory, IncomingState, Lockout, MemoryStore, Node, OutgoingState, Partner, Receipt,
-    SessionReport, SqliteStore, Store,
+    Directory, IncomingState, Lockout, MemoryStore, Node, OutgoingState, Partner, PeerInfo,
+    Receipt, SessionReport, SqliteStore, Store,
 };
 
 mod common;
@@ -621,4 +621,78 @@ async fn two_simultaneous_sessions_never_carry_the_same_file() {
     assert!(std::fs::read(inbox.join("ONCE")).unwrap() == content(3_000_000, 9));
     let log = a.store().log(None, 0).unwrap();
     assert!(!log.iter().any(|e| e.outcome.contains("EFNA")), "{log:?}");
+}
+
+/// A partner whose policy requires TLS is refused over a plain transport, with ESID 99 and
+/// the reason, only after its password checked out; over TLS it is served.
+#[tokio::test]
+async fn a_partner_that_must_use_tls_is_refused_over_a_plain_transport() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let mut partners = Directory::new();
+    let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
+    alpha.tls_required = true;
+    partners.insert(alpha);
+    let b = Node::new(
+        Config::new(id(BRAVO), pw("BRAVOPW")),
+        partners,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(BRAVO),
+    );
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(!ra.released && !rb.released);
+    assert_eq!(
+        ra.esid,
+        Some(oftp2_codec::EsidReason::UNSPECIFIED),
+        "{ra:?}"
+    );
+    assert!(ra.result.contains("must connect over TLS"), "{}", ra.result);
+    // The same partner over a transport the listener saw as TLS.
+    let (x, y) = tokio::io::duplex(64 * 1024);
+    let bravo = id(BRAVO);
+    let (ra, rb) = tokio::join!(
+        a.connect(x, &bravo, PeerInfo::tls("pipe", Some("TLS 1.3".into()))),
+        b.accept(y, PeerInfo::tls("pipe", Some("TLS 1.3".into())))
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(ra.released && rb.released, "{rb:?}");
+    assert_eq!(rb.tls.as_deref(), Some("TLS 1.3"));
+}
+
+/// `Node::call` reaches a partner at its address over TCP and runs both directions.
+#[tokio::test]
+async fn call_reaches_a_partner_at_its_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let mut partners = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
+    bravo.address = Some(addr.clone());
+    partners.insert(bravo);
+    let a = Node::new(
+        Config::new(id(ALPHA), pw("ALPHAPW")),
+        partners,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(ALPHA),
+    );
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let f = dir.path().join("ORDERS");
+    std::fs::write(&f, content(10_000, 1)).unwrap();
+    a.queue_file(&id(BRAVO), &f, "ORDERS").unwrap();
+    let serve = async {
+        let (tcp, peer) = listener.accept().await.unwrap();
+        b.accept(tcp, peer.to_string()).await.unwrap()
+    };
+    let bravo_id = id(BRAVO);
+    let (ra, rb) = tokio::join!(a.call(&bravo_id), serve);
+    let ra = ra.unwrap();
+    assert!(ra.released && rb.released, "{ra:?}");
+    assert_eq!((ra.peer.as_str(), ra.tls.as_deref()), (addr.as_str(), None));
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("ORDERS")).unwrap(),
+        content(10_000, 1)
+    );
+    // A partner without an address is named.
+    let err = b.call(&id(ALPHA)).await.unwrap_err();
+    assert!(err.to_string().contains("has no address"), "{err}");
 }

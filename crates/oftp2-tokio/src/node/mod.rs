@@ -39,6 +39,7 @@ use receive::Receiving;
 use send::Sending;
 
 use crate::driver::{Application, run_with};
+use crate::net::PeerInfo;
 use crate::partner::{Directory, Lockout};
 use crate::services::FileKeys;
 use crate::store::{
@@ -89,6 +90,8 @@ pub struct SessionReport {
     pub partner: Option<OdetteId>,
     /// The peer's address as the caller named it.
     pub peer: String,
+    /// The TLS version of the transport ("TLS 1.3"), `None` without TLS.
+    pub tls: Option<String>,
     /// How it ended: `released`, or the error with its ESID.
     pub result: String,
     /// Whether it ended normally.
@@ -329,7 +332,7 @@ impl Node {
         &self,
         stream: S,
         partner: &OdetteId,
-        peer: &str,
+        peer: impl Into<PeerInfo>,
     ) -> Result<SessionReport, NodeError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
@@ -342,18 +345,50 @@ impl Node {
         config.password = p.our_password;
         let params = self.params_for(partner);
         let mut session = Session::initiator(config, params);
-        let mut ex = Exchange::new(self, peer, Some(*partner));
+        let mut ex = Exchange::new(self, peer.into(), Some(*partner));
         self.run(stream, &mut session, &mut ex).await
     }
 
-    /// Runs one session with whoever called over `stream` (accepted, TLS done).
-    pub async fn accept<S>(&self, stream: S, peer: &str) -> Result<SessionReport, NodeError>
+    /// Runs one session with whoever called over `stream` (accepted, TLS done). `peer`
+    /// names the caller's address and, over TLS, the version ([`PeerInfo::tls`]): a
+    /// partner with [`crate::Partner::tls_required`] is refused without it.
+    pub async fn accept<S>(
+        &self,
+        stream: S,
+        peer: impl Into<PeerInfo>,
+    ) -> Result<SessionReport, NodeError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let mut session = Session::responder(self.config.clone());
-        let mut ex = Exchange::new(self, peer, None);
+        let mut ex = Exchange::new(self, peer.into(), None);
         self.run(stream, &mut session, &mut ex).await
+    }
+
+    /// Calls `partner` at its [`crate::Partner::address`]: TCP, TLS when the partner has a
+    /// [`crate::Partner::tls`] configuration (the certificate is checked against the
+    /// address's host, within [`crate::net::HANDSHAKE_TIMEOUT`]), then one session.
+    pub async fn call(&self, partner: &OdetteId) -> Result<SessionReport, NodeError> {
+        let p = self
+            .partners
+            .get(partner)
+            .ok_or(NodeError::UnknownPartner(*partner))?;
+        let addr = p
+            .address
+            .clone()
+            .ok_or_else(|| NodeError::Invalid(format!("partner {partner} has no address")))?;
+        let tcp = crate::net::connect_tcp(&addr).await?;
+        match p.tls.clone() {
+            Some(cfg) => {
+                let host = crate::net::host_of(&addr);
+                let tls =
+                    crate::net::tls_connect(tcp, cfg, host, crate::net::HANDSHAKE_TIMEOUT).await?;
+                let version = crate::net::client_tls_version(&tls);
+                self.connect(tls, partner, PeerInfo::tls(addr, version))
+                    .await
+            }
+            None => self.connect(tcp, partner, addr).await,
+        }
     }
 
     async fn run<S>(
@@ -365,8 +400,12 @@ impl Node {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let span =
-            tracing::info_span!("oftp2", node = %self.config.identity, peer = %ex.report.peer);
+        let span = tracing::info_span!(
+            "oftp2",
+            node = %self.config.identity,
+            peer = %ex.report.peer,
+            tls = ex.report.tls.as_deref().unwrap_or("none")
+        );
         let _enter = span.enter();
         let result = run_with(stream, session, ex, None).await;
         if let Err(e) = &result {
@@ -377,7 +416,9 @@ impl Node {
         tracing::info!(
             partner = ex.report.partner.map(|p| p.to_string()).unwrap_or_default(),
             peer = %ex.report.peer,
+            tls = ex.report.tls.as_deref().unwrap_or("none"),
             result = %ex.report.result,
+            esid = ex.report.esid.map(|e| e.to_string()).unwrap_or_default(),
             sent = ex.report.sent.len(),
             received = ex.report.received.len(),
             "session ended"
@@ -503,7 +544,7 @@ fn io_err(e: impl core::fmt::Display) -> io::Error {
 }
 
 impl<'a> Exchange<'a> {
-    fn new(node: &'a Node, peer: &str, partner: Option<OdetteId>) -> Self {
+    fn new(node: &'a Node, peer: PeerInfo, partner: Option<OdetteId>) -> Self {
         Self {
             node,
             partner,
@@ -516,7 +557,8 @@ impl<'a> Exchange<'a> {
             loaded: false,
             report: SessionReport {
                 partner,
-                peer: peer.to_owned(),
+                peer: peer.address,
+                tls: peer.tls,
                 ..SessionReport::default()
             },
         }
@@ -601,6 +643,15 @@ impl<'a> Exchange<'a> {
         if ssid.password.expose() != p.password.expose() {
             node.failure(&[code.as_str(), &addr]);
             return refuse(s, EsidReason::INVALID_PASSWORD, "");
+        }
+        // After the password: an unauthenticated caller learns nothing of the policy.
+        if p.tls_required && self.report.tls.is_none() {
+            self.report.esid = Some(EsidReason::UNSPECIFIED);
+            return refuse(
+                s,
+                EsidReason::UNSPECIFIED,
+                "this partner must connect over TLS (RFC 5024 section 2.4)",
+            );
         }
         self.partner = Some(code);
         self.report.partner = Some(code);
