@@ -91,6 +91,12 @@ pub struct PartnerFile {
     /// Sessions it starts must come over TLS (default false): a plain one is refused
     /// with ESID 99 and the reason.
     pub require_tls: Option<bool>,
+    /// The highest protocol level offered to it (SSIDLEV: 5 OFTP 2.0, 4 rev 1.4, 2 rev
+    /// 1.3 (RFC 2204), 1 rev 1.2; default 5).
+    pub level: Option<u8>,
+    /// The lowest level it may use (default 5 when its policy needs OFTP 2.0, else any);
+    /// a lower one is refused with ESID 12 as a downgrade.
+    pub minimum_level: Option<u8>,
     /// Only TLS 1.2 with this partner (for peers whose TLS 1.3 client authentication
     /// stalls).
     pub tls12_only: Option<bool>,
@@ -226,6 +232,15 @@ fn node(g: &Gateway, store: Arc<SqliteStore>) -> Result<Node, BoxError> {
             partner.tls = Some(Tls::client(g, p)?);
         }
         partner.tls_required = p.require_tls.unwrap_or(false);
+        let level = |l: u8, key: &str| {
+            oftp2_codec::ProtocolLevel::new(l)
+                .map_err(|e| format!("partner {}: {key} {l}: {e}", p.ssid))
+        };
+        partner.level = p.level.map(|l| level(l, "level")).transpose()?;
+        partner.minimum_level = p
+            .minimum_level
+            .map(|l| level(l, "minimum_level"))
+            .transpose()?;
         if let Some(names) = &p.send_services {
             partner.send_services = services(names, &p.ssid)?;
         }
@@ -327,7 +342,14 @@ fn outcome_line(direction: &str, addr: &str, r: &SessionReport) -> String {
     let partner = r
         .partner
         .map_or_else(|| "unknown partner".to_owned(), |p| p.to_string());
-    let transport = r.tls.as_deref().unwrap_or("plain TCP");
+    let transport = match r.level {
+        Some(l) => format!(
+            "{}, level {}",
+            r.tls.as_deref().unwrap_or("plain TCP"),
+            l.get()
+        ),
+        None => r.tls.as_deref().unwrap_or("plain TCP").to_owned(),
+    };
     format!(
         "session {direction} {partner} ({addr}, {transport}): {}; sent {}, received {}, receipts {}",
         r.result,

@@ -543,7 +543,7 @@ fn gateways_over_tls_with_secure_authentication() {
         let log = serve_log(g);
         assert!(
             log.lines()
-                .any(|l| l.starts_with("session ") && l.contains(", TLS 1.2)")),
+                .any(|l| l.starts_with("session ") && l.contains(", TLS 1.2, level 5)")),
             "{log}"
         );
     }

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use oftp2_codec::{
-    BufferSize, CipherSuite, Credit, OdetteId, Password, SecurityLevel, Sfid, SfnaReason,
+    BufferSize, CipherSuite, Credit, OdetteId, Password, ProtocolLevel, SecurityLevel, Sfid,
+    SfnaReason,
 };
 
 /// File services (RFC 5024 §6): encryption, compression, signature.
@@ -126,6 +127,12 @@ pub struct Partner {
     /// Sessions it starts must come over TLS (RFC 5024 §2.4); a plain one is refused with
     /// ESID 99 and the reason named.
     pub tls_required: bool,
+    /// The highest protocol level offered to it (SSIDLEV, RFC 5024 §5.3.2; default 5):
+    /// `2` for a partner that speaks only OFTP 1.3 (RFC 2204).
+    pub level: Option<ProtocolLevel>,
+    /// The lowest level it may use; a lower SSIDLEV is refused with ESID 12 as a downgrade.
+    /// Default: `5` when its policy needs OFTP 2.0 ([`Partner::needs_oftp2`]), else any.
+    pub minimum_level: Option<ProtocolLevel>,
 }
 
 impl Partner {
@@ -149,7 +156,21 @@ impl Partner {
             address: None,
             tls: None,
             tls_required: false,
+            level: None,
+            minimum_level: None,
         }
+    }
+
+    /// Whether its policy uses what exists only in OFTP 2.0 (RFC 5024 §1.2): secure
+    /// authentication, signed EERPs, file services sent or required. Such a partner is
+    /// never served below level 5 (no downgrade).
+    #[must_use]
+    pub fn needs_oftp2(&self) -> bool {
+        self.secure_authentication
+            || self.signed_eerps
+            || !self.send_services.is_none()
+            || self.required.encryption
+            || self.required.signature
     }
 
     /// Whether an offered file is acceptable: the SFNA reason of RFC 5024 §5.3.5 if not.

@@ -696,3 +696,119 @@ async fn call_reaches_a_partner_at_its_address() {
     let err = b.call(&id(ALPHA)).await.unwrap_err();
     assert!(err.to_string().contains("has no address"), "{err}");
 }
+
+/// A partner configured for OFTP 1.3 (RFC 2204, SSIDLEV 2): files both ways in the 1.x
+/// layouts, and each EERP, whose stamp has no counter at that level, matched to its file.
+#[tokio::test]
+async fn a_partner_at_oftp_1_3_exchanges_files_and_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let mut partners = Directory::new();
+    let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
+    alpha.level = Some(oftp2_codec::ProtocolLevel::V1_3);
+    partners.insert(alpha);
+    let b = Node::new(
+        Config::new(id(BRAVO), pw("BRAVOPW")),
+        partners,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(BRAVO),
+    );
+    let mut keys = Vec::new();
+    // Each node stamps a file first: the files below carry a counter above 0001, which
+    // the 1.x layouts cannot carry (RFC 2204 §5.3.3 SFIDTIME is HHMMSS).
+    for (from, to) in [(&a, BRAVO), (&b, ALPHA)] {
+        let f = dir.path().join(format!("FIRST{to}"));
+        std::fs::write(&f, b"first").unwrap();
+        from.queue_file(&id(to), &f, "FIRST").unwrap();
+    }
+    for (from, to, name, len) in [(&a, BRAVO, "ORDERS", 70_000), (&b, ALPHA, "INVOIC", 5_000)] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, content(len, 3)).unwrap();
+        keys.push(from.queue_file(&id(to), &f, name).unwrap().identity.key);
+    }
+    // Two sessions: the receipts of the second direction come back in the next one.
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?}\n{rb:?}");
+    assert_eq!(ra.level, Some(oftp2_codec::ProtocolLevel::V1_3));
+    assert!(keys.iter().all(|k| k.time.counter() > 1), "{keys:?}");
+    let (ra2, _) = session(&a, &b, BRAVO).await;
+    assert!(ra2.released);
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("ORDERS")).unwrap(),
+        content(70_000, 3)
+    );
+    assert_eq!(
+        std::fs::read(a.inbox_of(&id(BRAVO)).join("INVOIC")).unwrap(),
+        content(5_000, 3)
+    );
+    assert_eq!(
+        a.store().outgoing(&keys[0]).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+    assert_eq!(
+        b.store().outgoing(&keys[1]).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+}
+
+/// A partner whose policy needs OFTP 2.0 (signed EERPs) is never served at 1.3: its SSID at
+/// level 2 is refused with ESID 12 as a downgrade; a 1.x partner's file that needs file
+/// services fails with the reason instead of being sent without them.
+#[tokio::test]
+async fn no_downgrade_for_a_partner_whose_policy_needs_oftp2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pa = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
+    bravo.level = Some(oftp2_codec::ProtocolLevel::V1_3);
+    pa.insert(bravo);
+    let a = Node::new(
+        Config::new(id(ALPHA), pw("ALPHAPW")),
+        pa,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(ALPHA),
+    );
+    let mut pb = Directory::new();
+    let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
+    alpha.signed_eerps = true;
+    pb.insert(alpha);
+    let b = Node::new(
+        Config::new(id(BRAVO), pw("BRAVOPW")),
+        pb,
+        Arc::new(MemoryStore::new()),
+        dir.path().join(BRAVO),
+    );
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(!ra.released && !rb.released);
+    assert_eq!(
+        ra.esid,
+        Some(oftp2_codec::EsidReason::SECURE_AUTH_INCOMPATIBLE),
+        "{ra:?}"
+    );
+    assert!(rb.result.contains("downgrade"), "{}", rb.result);
+    // A 1.x partner allowed explicitly below 2.0, with a file that needs file services.
+    let mut pa = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
+    bravo.level = Some(oftp2_codec::ProtocolLevel::V1_3);
+    bravo.minimum_level = Some(oftp2_codec::ProtocolLevel::V1_2);
+    bravo.send_services = oftp2_tokio::FileServices {
+        compression: true,
+        ..oftp2_tokio::FileServices::NONE
+    };
+    pa.insert(bravo);
+    let a = Node::new(
+        Config::new(id(ALPHA), pw("ALPHAPW")),
+        pa,
+        Arc::new(MemoryStore::new()),
+        dir.path().join("A2"),
+    );
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let f = dir.path().join("ORDERS");
+    std::fs::write(&f, content(1_000, 1)).unwrap();
+    let k = a.queue_file(&id(BRAVO), &f, "ORDERS").unwrap().identity.key;
+    let (ra, _) = session(&a, &b, BRAVO).await;
+    assert!(ra.released, "{ra:?}");
+    match a.store().outgoing(&k).unwrap().unwrap().state {
+        OutgoingState::Failed { reason } => assert!(reason.contains("need OFTP 2.0"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}

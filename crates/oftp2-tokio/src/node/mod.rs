@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use oftp2_codec::{
     Binary, CipherSuite, Count17, Decimal, Eerp, EfnaReason, EsidReason, FileFormat, FileStamper,
-    OdetteId, Sfid, SfnaReason, UserData, Utf8Text, VirtualFileKey, VirtualFileName,
+    OdetteId, ProtocolLevel, Sfid, SfnaReason, UserData, Utf8Text, VirtualFileKey, VirtualFileName,
 };
 use oftp2_session::{
     AbortOrigin, Config, ConnectParams, Event, FileId, ReceiptSignature, Session, SessionError,
@@ -92,6 +92,8 @@ pub struct SessionReport {
     pub peer: String,
     /// The TLS version of the transport ("TLS 1.3"), `None` without TLS.
     pub tls: Option<String>,
+    /// The negotiated protocol level (SSIDLEV, RFC 5024 §5.3.2), once connected.
+    pub level: Option<ProtocolLevel>,
     /// How it ended: `released`, or the error with its ESID.
     pub result: String,
     /// Whether it ended normally.
@@ -437,6 +439,17 @@ impl Node {
         if let Some(c) = p.credit {
             params = params.credit(c);
         }
+        if let Some(l) = p.level {
+            params = params.level(l);
+        }
+        // No downgrade (RFC 5024 §5.3.2): what the policy needs of OFTP 2.0 sets the
+        // minimum, not whether a security hook happens to exist for every partner.
+        let minimum = p.minimum_level.unwrap_or(if p.needs_oftp2() {
+            ProtocolLevel::V2_0
+        } else {
+            ProtocolLevel::V1_2
+        });
+        params = params.minimum_level(minimum);
         let security = self.security.as_ref().and_then(|f| f(partner));
         match security {
             Some(s) if p.secure_authentication => params.secure_authentication(s),
@@ -708,6 +721,7 @@ impl Application for Exchange<'_> {
                 }
                 self.partner = Some(n.partner);
                 self.report.partner = Some(n.partner);
+                self.report.level = Some(s.protocol_level());
                 self.speak(s, now)?;
             }
             Event::BecameSpeaker { .. } | Event::ReceiptAcknowledged => {

@@ -4,16 +4,48 @@
 use super::*;
 
 impl Exchange<'_> {
+    /// The file a receipt answers. At levels 1 and 2 the stamp travels as HHMMSS (RFC 2204
+    /// §5.3.3), so the receipt's key has no counter: the file delivered to that partner
+    /// with the same name, date, second, originator and destination is the one.
+    fn sent_file(&self, key: &VirtualFileKey) -> io::Result<Option<OutgoingRecord>> {
+        let store = &self.node.store;
+        if let Some(rec) = store.outgoing(key).map_err(io_err)? {
+            return Ok(Some(rec));
+        }
+        let same_second = |k: &VirtualFileKey| {
+            k.dataset_name == key.dataset_name
+                && k.date == key.date
+                && (k.time.hour(), k.time.minute(), k.time.second())
+                    == (key.time.hour(), key.time.minute(), key.time.second())
+                && k.originator == key.originator
+                && k.destination == key.destination
+        };
+        let mut candidates: Vec<OutgoingRecord> = store
+            .all_outgoing()
+            .map_err(io_err)?
+            .into_iter()
+            .filter(|o| o.state == OutgoingState::Delivered && same_second(&o.identity.key))
+            .collect();
+        // Two versions sent within one second cannot be told apart at these levels.
+        Ok(if candidates.len() == 1 {
+            candidates.pop()
+        } else {
+            None
+        })
+    }
+
     pub(super) fn on_eerp(&mut self, eerp: &Eerp, signature: &ReceiptSignature) -> io::Result<()> {
         let key = eerp.file_key();
         let store = &self.node.store;
-        let Some(rec) = store.outgoing(&key).map_err(io_err)? else {
+        let Some(rec) = self.sent_file(&key)? else {
             tracing::warn!(file = %key.dataset_name, "an EERP for a file we do not know");
             self.report
                 .receipts
                 .push((key, "EERP for an unknown file".into()));
             return Ok(());
         };
+        // The key as stored (a 1.x receipt's key has no stamp counter).
+        let key = rec.identity.key;
         let verdict = match signature {
             ReceiptSignature::Verified => {
                 // EERPHSH must be the hash of the file as we sent it.
@@ -64,7 +96,9 @@ impl Exchange<'_> {
     pub(super) fn on_nerp(&mut self, nerp: &oftp2_codec::Nerp) -> io::Result<()> {
         let key = nerp.file_key();
         let reason = format!("NERP {} {}", nerp.reason, nerp.text);
-        if let Some(rec) = self.node.store.outgoing(&key).map_err(io_err)? {
+        let found = self.sent_file(&key)?;
+        let key = found.as_ref().map_or(key, |r| r.identity.key);
+        if let Some(rec) = found {
             self.node
                 .store
                 .set_outgoing_state(

@@ -132,6 +132,21 @@ impl Exchange<'_> {
         now: Instant,
         record: OutgoingRecord,
     ) -> io::Result<()> {
+        // Below OFTP 2.0 there is no SFIDSEC, SFIDCIPH or SFIDSIGN (RFC 2204 §5.3.3): a file
+        // that needs them fails with the reason, the others go.
+        let level = s.protocol_level();
+        if level < ProtocolLevel::V2_0 && (!record.services.is_none() || record.signed_eerp) {
+            let reason = format!(
+                "file services or a signed EERP need OFTP 2.0; the partner speaks level {}",
+                level.get()
+            );
+            tracing::warn!(file = %record.identity.key.dataset_name, %reason, "not offered");
+            self.node
+                .store
+                .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
+                .map_err(io_err)?;
+            return self.speak(s, now);
+        }
         let id = &record.identity;
         let transmitted = self.node.transmitted_path(&record);
         let size = std::fs::metadata(&transmitted)?.len();
