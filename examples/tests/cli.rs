@@ -617,11 +617,14 @@ fn a_killed_sender_resumes_where_the_partner_stopped() {
             .output()
             .unwrap()
     };
-    // The first sender dies abruptly after 12 MB.
-    let first = send(&["--crash-after-octets", "12000000"]);
+    // The first sender dies abruptly after 12 MB; its store keeps the virtual file queued.
+    let state = tempfile::tempdir().unwrap();
+    let state_arg = state.path().to_str().unwrap().to_string();
+    let first = send(&["--crash-after-octets", "12000000", "--state", &state_arg]);
     assert_eq!(first.status.code(), Some(137));
-    // The second one is offered a restart position and completes the file.
-    let second = send(&[]);
+    // The second one sends the same virtual file, is offered a restart position and
+    // completes it.
+    let second = send(&["--state", &state_arg]);
     let stdout = String::from_utf8_lossy(&second.stdout);
     assert!(
         second.status.success(),
@@ -720,11 +723,20 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
             .code(),
         Some(137)
     );
+    // The sender's store remembers the file as delivered, its EERP awaited.
+    let store =
+        oftp2_tokio::SqliteStore::open_read_only(state.path().join("store.sqlite")).unwrap();
+    let awaited: Vec<_> = oftp2_tokio::Store::all_outgoing(&store)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.state)
+        .collect();
     assert_eq!(
-        std::fs::read_dir(state.path()).unwrap().count(),
-        1,
+        awaited,
+        [oftp2_tokio::OutgoingState::Delivered],
         "the sender remembers the EERP is due"
     );
+    drop(store);
     let pending = std::fs::read_dir(inbox.path())
         .unwrap()
         .filter(|e| {
@@ -736,15 +748,20 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
         })
         .count();
     assert_eq!(pending, 1, "the EERP waits on disk");
-    // Next session: the same file is a duplicate (SFNA 13), and the pending EERP arrives.
-    let out = send(&[]);
+    // Next session with the same state: the file, delivered already, is not sent again,
+    // and the pending EERP arrives and is matched to it.
+    let out = send(&["--state", &state_arg]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("LATE.EDI"), "{stdout}");
     assert!(
-        stdout.contains("EERP received"),
+        stdout.contains("LATE.EDI: sent earlier (delivered, EERP awaited); not sent again"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("LATE.EDI (sent earlier): EERP received"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(!stdout.contains("still waiting"), "{stdout}");
     let _ = child.kill();
     let _ = child.wait();
     let pending = std::fs::read_dir(inbox.path())
@@ -918,7 +935,16 @@ fn send_signed_compressed_encrypted_files_and_verify_the_signed_eerp() {
         .lines()
         .find(|l| l.starts_with("ORDERS.EDI"))
         .unwrap();
-    let octets: usize = line.split(' ').nth(1).unwrap().parse().unwrap();
+    // "ORDERS.EDI <original> octets (<transmitted> transmitted): ..."
+    let original: usize = line.split(' ').nth(1).unwrap().parse().unwrap();
+    assert_eq!(original, content.len(), "{line}");
+    let octets: usize = line
+        .split('(')
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(octets < content.len() / 4, "{line}");
     assert!(
         line.ends_with("delivered, EERP received, signature and EERPHSH verified"),
@@ -957,7 +983,12 @@ fn a_file_that_does_not_open_is_refused_with_efna() {
     let out = send_sealed(&nobody, state.path(), &file);
     assert_eq!(out.status.code(), Some(2));
     // Damage the sealed file in the spool (same size: it is reused as is).
-    let sealed = state.path().join("spool/invoice.edi.p7m");
+    let partner_dir = state.path().join("sealed").join("O0013000000BRAVO");
+    let sealed = std::fs::read_dir(&partner_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "p7m"))
+        .expect("the sealed copy in the spool");
     let mut bytes = std::fs::read(&sealed).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;

@@ -605,7 +605,11 @@ fn send_with_an_inbox_takes_the_partners_file_and_answers_its_eerp() {
         "{stdout}"
     );
     assert!(stdout.contains("EERP sent"), "{stdout}");
-    assert_eq!(std::fs::read(inbox.join("FORALPHA")).unwrap(), b"for alpha");
+    // One inbox per partner (the runtime's layout).
+    assert_eq!(
+        std::fs::read(inbox.join(BRAVO).join("FORALPHA")).unwrap(),
+        b"for alpha"
+    );
     wait_for("the file at BRAVO", || {
         g.inbox(ALPHA).join("ORDERS.EDI").exists()
     });

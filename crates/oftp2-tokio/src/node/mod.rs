@@ -102,13 +102,62 @@ pub struct SessionReport {
     pub esid: Option<EsidReason>,
     /// Files sent and confirmed (EFPA).
     pub sent: Vec<VirtualFileKey>,
+    /// Files we offered that the partner refused (SFNA) or failed after transfer (EFNA):
+    /// the reason with its code and text, and whether the partner asked for a retry later
+    /// (the file stays queued then).
+    pub refused: Vec<(VirtualFileKey, String, bool)>,
+    /// Octets of each file as transmitted (sealed, when file services apply), for the
+    /// files offered in this session.
+    pub transmitted: Vec<(VirtualFileKey, u64)>,
     /// Files received and stored.
     pub received: Vec<(VirtualFileKey, PathBuf)>,
     /// EERPs received and their verdict.
     pub receipts: Vec<(VirtualFileKey, String)>,
     /// NERPs received.
     pub negative_receipts: Vec<(VirtualFileKey, String)>,
+    /// Files sent from a restart position (RFC 5024 §1.5.4), in 1K blocks.
+    pub resumed: Vec<(VirtualFileKey, u64)>,
+    /// Offers of the partner refused (SFNA), e.g. while [`Node::drain`]ing or by a node
+    /// that does not receive ([`Node::with_receiving`]).
+    pub refused_offers: Vec<VirtualFileKey>,
+    /// Whether we ended the session with an error (`Some(true)`), the partner or the
+    /// network did (`Some(false)`), or it was released (`None`).
+    pub ended_locally: Option<bool>,
+    /// The session's RFC 5024 §9 state transitions, for explaining a failure.
+    pub transcript: Vec<String>,
 }
+
+/// What a node reports while it works, for progress displays and fault injection in tests
+/// ([`Node::with_observer`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Progress<'a> {
+    /// Octets of a file handed to the session so far (of the file as transmitted, from
+    /// the restart position on), and its transmitted size.
+    Sending {
+        /// The virtual file.
+        key: &'a VirtualFileKey,
+        /// Octets handed over, counted from the start of the file.
+        octets: u64,
+        /// The transmitted size.
+        total: u64,
+    },
+    /// The partner confirmed storage (EFPA): the file is recorded as delivered.
+    Delivered {
+        /// The virtual file.
+        key: &'a VirtualFileKey,
+    },
+    /// A received file is stored and acknowledged (EFPA sent after this).
+    Received {
+        /// The virtual file.
+        key: &'a VirtualFileKey,
+        /// Where it is.
+        path: &'a Path,
+    },
+}
+
+/// Called with every [`Progress`]; it runs on the session's task, so it must be quick.
+pub type Observer = Arc<dyn Fn(&Progress<'_>) + Send + Sync>;
 
 /// One OFTP2 location: our identity (the session [`Config`]), the partners, the store and
 /// the inbox. Share it (`Arc<Node>`) between the sessions it runs.
@@ -125,6 +174,9 @@ pub struct Node {
     delivery: Option<DeliveryCheck>,
     file_keys: FileKeys,
     spool: PathBuf,
+    receiving_files: bool,
+    draining: std::sync::atomic::AtomicBool,
+    observer: Option<Observer>,
     /// Virtual files a session of this process is sending or receiving now: two sessions
     /// with one partner at once (each side calling the other) never carry the same file.
     /// Other processes sharing the store are kept apart by the store's leases.
@@ -180,6 +232,9 @@ impl Node {
             spool: inbox.join(".spool"),
             inbox,
             file_keys: FileKeys::default(),
+            receiving_files: true,
+            draining: std::sync::atomic::AtomicBool::new(false),
+            observer: None,
             security: None,
             lockout: Lockout::default(),
             clock: system_clock(),
@@ -224,6 +279,43 @@ impl Node {
     pub fn with_spool(mut self, dir: impl Into<PathBuf>) -> Self {
         self.spool = dir.into();
         self
+    }
+
+    /// Whether the node takes files its partners offer (default yes). A node that only
+    /// sends refuses them with SFNA 14 (file direction refused) and "retry later", so the
+    /// partner keeps them for a session that receives.
+    #[must_use]
+    pub fn with_receiving(mut self, receiving: bool) -> Self {
+        self.receiving_files = receiving;
+        self
+    }
+
+    /// Reports progress (files handed over, delivered, received) to `observer`.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Drains every session of this node (e.g. on Ctrl-C): the file in transfer finishes
+    /// and the receipts due are still exchanged, but no further file is offered (it stays
+    /// queued) and the partner's offers are refused with SFNA 99 and "retry later"; then
+    /// the sessions end normally.
+    pub fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether [`Node::drain`] was called.
+    #[must_use]
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn observe(&self, p: &Progress<'_>) {
+        if let Some(o) = &self.observer {
+            o(p);
+        }
     }
 
     /// The lock-out policy.
@@ -410,6 +502,7 @@ impl Node {
         );
         let _enter = span.enter();
         let result = run_with(stream, session, ex, None).await;
+        ex.report.transcript = session.transcript().map(str::to_owned).collect();
         if let Err(e) = &result {
             ex.report.result = format!("transport error: {e}");
         }
@@ -693,6 +786,7 @@ impl<'a> Exchange<'a> {
             other => other.esid_reason(),
         };
         self.report.esid = esid.or(self.report.esid);
+        self.report.ended_locally = Some(matches!(origin, Some(AbortOrigin::Local)));
         let who = match origin {
             Some(AbortOrigin::Local) => "we ended it",
             _ => "the partner or the network ended it",
@@ -743,14 +837,19 @@ impl Application for Exchange<'_> {
                 text,
                 ..
             } => {
-                let why = format!(
-                    "refused: SFNA {reason}{}",
+                let detail = format!(
+                    "SFNA {reason}{}",
                     if text.is_empty() {
                         String::new()
                     } else {
                         format!(" \"{text}\"")
                     }
                 );
+                if let Some(snd) = self.sending.as_ref() {
+                    let key = snd.key();
+                    self.report.refused.push((key, detail.clone(), retry));
+                }
+                let why = format!("refused: {detail}");
                 if reason == SfnaReason::DUPLICATE_FILE {
                     // The partner holds this very virtual file already (our EFPA was lost
                     // in a crash): delivered; its EERP comes or came.
@@ -772,6 +871,12 @@ impl Application for Exchange<'_> {
                 self.speak(s, now)?;
             }
             Event::FileFailed { reason, text, .. } => {
+                if let Some(snd) = self.sending.as_ref() {
+                    let key = snd.key();
+                    self.report
+                        .refused
+                        .push((key, format!("EFNA {reason} {text}"), false));
+                }
                 let why = format!("refused after transfer: EFNA {reason} {text}");
                 self.finish_sending(
                     &OutgoingState::Failed {
@@ -781,7 +886,13 @@ impl Application for Exchange<'_> {
                 )?;
                 self.speak(s, now)?;
             }
-            Event::FileOffered { id, sfid } => self.on_offer(s, now, id, *sfid)?,
+            Event::FileOffered { id, sfid } => {
+                let key = sfid.key();
+                self.on_offer(s, now, id, *sfid)?;
+                if self.receiving.is_none() {
+                    self.report.refused_offers.push(key);
+                }
+            }
             Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk.data),
             Event::FileEnded {
                 declared, received, ..

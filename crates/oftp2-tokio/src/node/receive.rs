@@ -43,6 +43,22 @@ impl Exchange<'_> {
             s.refuse_file(now, id, reason, retry, Utf8Text::truncated(text))
                 .map_err(io_err)
         };
+        if !self.node.receiving_files {
+            return refuse(
+                s,
+                SfnaReason::FILE_DIRECTION_REFUSED,
+                true,
+                "this node only sends; a receiving session collects the file",
+            );
+        }
+        if self.node.is_draining() {
+            return refuse(
+                s,
+                SfnaReason::UNSPECIFIED,
+                true,
+                "shutting down; retry later",
+            );
+        }
         if let Some(reason) = self
             .node
             .partners
@@ -359,6 +375,10 @@ impl Exchange<'_> {
                 .map_err(io_err)?;
             r.record.state = IncomingState::Acknowledged;
             self.node.store.put_incoming(&r.record).map_err(io_err)?;
+            self.node.observe(&Progress::Received {
+                key: &key,
+                path: &path,
+            });
         } else {
             outcome = "stored, not acknowledged (the session ended before EFPA)".into();
         }

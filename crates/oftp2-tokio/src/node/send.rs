@@ -19,6 +19,16 @@ pub(super) struct Sending {
     start: usize,
     end: usize,
     done: bool,
+    /// Octets handed to the session, from the start of the file.
+    offset: u64,
+    total: u64,
+}
+
+impl Sending {
+    /// The virtual file.
+    pub(super) fn key(&self) -> VirtualFileKey {
+        self.record.identity.key
+    }
 }
 
 impl Exchange<'_> {
@@ -54,7 +64,8 @@ impl Exchange<'_> {
             };
             return sent.map_err(io_err);
         }
-        while let Some(record) = self.queue.pop_front() {
+        // Draining: the rest stays queued for a later session.
+        while let Some(record) = self.queue.pop_front().filter(|_| !self.node.is_draining()) {
             if let Some(record) = self.prepare(record)? {
                 return self.offer(s, now, record);
             }
@@ -178,6 +189,7 @@ impl Exchange<'_> {
             sfid.restart = Count17::saturating(size / 1024);
         }
         let fid = s.start_file(now, sfid).map_err(io_err)?;
+        self.report.transmitted.push((record.identity.key, size));
         self.sending = Some(Sending {
             id: fid,
             record,
@@ -187,6 +199,8 @@ impl Exchange<'_> {
             start: 0,
             end: 0,
             done: false,
+            offset: 0,
+            total: 0,
         });
         Ok(())
     }
@@ -196,8 +210,15 @@ impl Exchange<'_> {
             return Ok(());
         };
         let mut f = File::open(&snd.transmitted)?;
-        f.seek(SeekFrom::Start(restart_at.saturating_mul(1024)))?;
+        snd.offset = restart_at.saturating_mul(1024);
+        f.seek(SeekFrom::Start(snd.offset))?;
+        snd.total = f.metadata()?.len();
         snd.file = Some(f);
+        if restart_at > 0 {
+            self.report
+                .resumed
+                .push((snd.record.identity.key, restart_at));
+        }
         Ok(())
     }
 
@@ -224,6 +245,14 @@ impl Exchange<'_> {
         let pending = snd.buf.get(snd.start..snd.end).unwrap_or_default();
         let taken = s.send_data(now, snd.id, pending, false).map_err(io_err)?;
         snd.start += taken;
+        if taken > 0 {
+            snd.offset += taken as u64;
+            self.node.observe(&Progress::Sending {
+                key: &snd.record.identity.key,
+                octets: snd.offset,
+                total: snd.total,
+            });
+        }
         Ok(taken > 0)
     }
 
@@ -242,6 +271,7 @@ impl Exchange<'_> {
             .map_err(io_err)?;
         if *state == OutgoingState::Delivered {
             self.report.sent.push(key);
+            self.node.observe(&Progress::Delivered { key: &key });
         }
         if matches!(state, OutgoingState::Failed { .. }) {
             self.node.drop_spool(&snd.record);
@@ -266,6 +296,14 @@ impl Exchange<'_> {
 }
 
 impl Node {
+    /// Seals a queued file with the file services of its record now (RFC 5024 §6), instead
+    /// of before its first offer: a missing key or certificate shows before any session,
+    /// and the sealed copy is ready. Nothing happens for a file without services or one
+    /// sealed already.
+    pub fn seal_queued(&self, record: &OutgoingRecord) -> Result<(), NodeError> {
+        self.seal(record).map_err(NodeError::Invalid)
+    }
+
     /// Seals a queued file into its spool copy (RFC 5024 §6.2-6.4) unless the copy is there:
     /// it is made once per virtual file and renamed into place complete, so a restart
     /// resumes the same octets.

@@ -17,6 +17,8 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
+mod send;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use oftp2_auth::Purpose;
 use oftp2_codec::{
@@ -167,16 +169,6 @@ struct EnvelopeArgs {
     cipher_suite: u8,
 }
 
-impl EnvelopeArgs {
-    fn layers(self) -> oftp2_auth::FileLayers {
-        oftp2_auth::FileLayers {
-            signed: self.sign,
-            compressed: self.zlib,
-            encrypted: self.encrypt,
-        }
-    }
-}
-
 /// TLS (RFC 5024 §2.4, port 6619; TLS 1.2 minimum per RFC 8996), from PEM files.
 #[derive(clap::Args, Clone)]
 #[allow(
@@ -317,10 +309,12 @@ enum Cmd {
         #[command(flatten)]
         tls: TlsArgs,
     },
-    /// Send files to a partner and wait for their EERPs.
+    /// Send files to a partner and wait for their EERPs, on the runtime's node (both
+    /// directions: receipts due come back, `--inbox` takes the partner's files).
     ///
     /// Ctrl-C: the file in progress is finished and its EERP awaited, the others are not
-    /// offered (exit code 1). A second Ctrl-C aborts (ESID 99).
+    /// offered (exit code 1). A second Ctrl-C exits at once (the connection is cut; the
+    /// state, if any, keeps the file for a restart).
     Send {
         /// The files (none: only collect the EERPs still due for earlier files).
         files: Vec<PathBuf>,
@@ -329,11 +323,12 @@ enum Cmd {
         /// name that host.
         #[arg(long)]
         connect: Option<String>,
-        /// A directory that remembers the files still waiting for their EERP, across
-        /// sessions.
+        /// The state directory (`store.sqlite`, sealed copies): a file interrupted earlier
+        /// resumes, a file delivered earlier is not sent again, EERPs that arrive in a later
+        /// session are matched. Without it nothing is remembered.
         #[arg(long)]
         state: Option<PathBuf>,
-        /// Take the files the partner offers in the same session into this directory (and
+        /// Take the files the partner offers in the same session into `DIR/<PARTNER>/` (and
         /// send their EERPs); without it they are refused with SFNA 14, retry later.
         #[arg(long)]
         inbox: Option<PathBuf>,
@@ -633,18 +628,21 @@ fn main() -> ExitCode {
             auth,
             tls,
         } => credentials(&auth, Some(&partner), None).and_then(|creds| {
-            send(
-                &files,
-                &default_addr(connect, tls.tls_ca.is_some()),
-                (state.as_deref(), inbox.as_deref()),
-                &ssid,
-                &password,
-                &partner,
-                (crash_after_octets, crash_after_delivery),
+            let connect = default_addr(connect, tls.tls_ca.is_some());
+            send::send(&send::SendJob {
+                paths: &files,
+                connect: &connect,
+                state: state.as_deref(),
+                inbox: inbox.as_deref(),
+                ssid: &ssid,
+                password: &password,
+                partner: &partner,
+                crash_after_octets,
+                crash_after_delivery,
                 envelope,
-                creds.as_ref(),
-                &tls,
-            )
+                creds: creds.as_ref(),
+                tls: &tls,
+            })
         }),
         Cmd::Check {
             connect,
@@ -1575,351 +1573,6 @@ fn default_addr(connect: Option<String>, tls: bool) -> String {
             if tls { tls::TLS_PORT } else { tls::PLAIN_PORT }
         )
     })
-}
-
-/// The files of earlier sessions still waiting for their EERP, one marker file each.
-fn pending_receipts(state: &std::path::Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(state)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| n.strip_suffix(".awaiting-eerp").map(str::to_string))
-        .collect();
-    v.sort();
-    v
-}
-
-fn receipt_marker(key: &oftp2_codec::VirtualFileKey) -> String {
-    format!(
-        "{}.{}{}.{}",
-        key.dataset_name,
-        key.date.as_bytes().escape_ascii(),
-        key.time.as_bytes().escape_ascii(),
-        key.destination
-    )
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one argument per command-line option"
-)]
-fn send(
-    paths: &[PathBuf],
-    connect: &str,
-    (state, inbox): (Option<&std::path::Path>, Option<&std::path::Path>),
-    ssid: &str,
-    password: &str,
-    partner: &str,
-    (crash_after_octets, crash_after_delivery): (Option<u64>, bool),
-    envelope: EnvelopeArgs,
-    creds: Option<&Credentials>,
-    tls: &TlsArgs,
-) -> Result<bool, BoxError> {
-    let tls = tls.client(connect)?;
-    let layers = envelope.layers();
-    let enveloped = layers != oftp2_auth::FileLayers::default();
-    // Sealed files wait in the state directory (kept for a restart) or a temporary one.
-    let scratch = tempfile::tempdir()?;
-    let spool = state.map_or_else(|| scratch.path().to_path_buf(), |s| s.join("spool"));
-    let partner_id = OdetteId::new(partner)?;
-    let mut files = Vec::new();
-    let mut sizes = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let original = meta.len();
-        let name = p
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or("the file name is not UTF-8")?;
-        let mut offer = sfid_for(
-            name,
-            ssid,
-            partner,
-            Format::U,
-            original,
-            meta.modified().ok(),
-        )?;
-        offer.signed_eerp = envelope.signed_eerp;
-        // SFIDCIPH is 00 when no security service is used (RFC 5024 §5.3.3): only signing,
-        // encryption and a signed EERP use the suite, not compression.
-        if layers.uses_suite() || envelope.signed_eerp {
-            offer.cipher_suite = CipherSuite::new(envelope.cipher_suite).ok_or("cipher suite")?;
-        }
-        let (path, size, digest) = if enveloped {
-            std::fs::create_dir_all(&spool).map_err(|e| format!("{}: {e}", spool.display()))?;
-            let (sealed, summary) = spooled(p, &spool, name, envelope, creds, partner_id)?;
-            offer.security =
-                oftp2_codec::SecurityLevel::from_code(layers.sfidsec()).ok_or("security level")?;
-            offer.compression =
-                oftp2_codec::FileCompression::new(layers.sfidcomp()).ok_or("compression")?;
-            offer.enveloping = oftp2_codec::Enveloping::CMS;
-            offer.file_size = Decimal::saturating(summary.transmitted_octets.div_ceil(1024));
-            (
-                sealed,
-                summary.transmitted_octets,
-                summary.transmitted_digest,
-            )
-        } else {
-            (p.clone(), original, None)
-        };
-        sizes.push(Some(size));
-        files.push(OutgoingFile {
-            sfid: offer,
-            source: Box::new(io::BufReader::with_capacity(
-                1 << 20,
-                std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?,
-            )),
-            digest: digest.filter(|_| envelope.signed_eerp),
-        });
-    }
-    // A file interrupted earlier resumes where the partner's copy ends (restart, §1.5.4).
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| f.sfid.dataset_name.as_str().to_string())
-        .collect();
-    let mut sender = Sender::new(files).with_sizes(sizes.clone());
-    let state_dir = state.map(std::path::Path::to_path_buf);
-    if let Some(dir) = &state_dir {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    sender.on_delivered = Some(Box::new(move |f| {
-        // Delivered (EFPA): the EERP is due, maybe in a later session.
-        if let Some(dir) = &state_dir {
-            let _ = std::fs::write(
-                dir.join(format!("{}.awaiting-eerp", receipt_marker(&f.key))),
-                b"",
-            );
-        }
-        if crash_after_delivery {
-            std::process::exit(137);
-        }
-    }));
-    if let Some(limit) = crash_after_octets {
-        sender.progress = Some(Box::new(move |_, octets| {
-            if octets >= limit {
-                std::process::exit(137);
-            }
-        }));
-    } else if io::IsTerminal::is_terminal(&io::stdout()) {
-        // A progress bar per file, named, when a person watches.
-        let style = indicatif::ProgressStyle::with_template(
-            "{prefix:14} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-        let bars = indicatif::MultiProgress::new();
-        let mut current: Option<(usize, indicatif::ProgressBar)> = None;
-        sender.progress = Some(Box::new(move |index, octets| {
-            if current.as_ref().map(|(i, _)| *i) != Some(index) {
-                if let Some((_, done)) = current.take() {
-                    done.finish();
-                }
-                let size = sizes.get(index).copied().flatten().unwrap_or(0);
-                let bar = bars.add(indicatif::ProgressBar::new(size));
-                bar.set_style(style.clone());
-                bar.set_prefix(names.get(index).cloned().unwrap_or_default());
-                current = Some((index, bar));
-            }
-            if let Some((_, bar)) = &current {
-                bar.set_position(octets);
-                if bar.length().is_some_and(|len| octets >= len) {
-                    // All handed over: draw the final state now, not at the next redraw.
-                    bar.finish();
-                }
-            }
-        }));
-    }
-    sender.wait_for_eerps = true;
-    if let Some(inbox) = inbox {
-        std::fs::create_dir_all(inbox).map_err(|e| format!("{}: {e}", inbox.display()))?;
-        let mut receiver = Receiver::new(inbox);
-        receiver.opener = Some(opener_from(
-            creds.map(|c| std::sync::Arc::new(c.clone())),
-            inbox,
-        ));
-        sender.receiver = Some(receiver);
-    }
-    let c = config(ssid, password, None)?;
-    let auth = creds.is_some_and(Credentials::can_authenticate);
-    let mut session = Session::initiator(c, params(auth, security_from(creds)));
-    // Ctrl-C: finish the file in progress and collect its EERP, offer no more; again: abort.
-    let (tx, rx) = driver::command_channel();
-    let running: Running = std::sync::Arc::new(std::sync::Mutex::new(vec![tx]));
-    on_ctrl_c(&running, || {});
-    run_tcp(
-        TcpStream::connect(connect)?,
-        tls,
-        &mut session,
-        &mut sender,
-        Some(rx),
-    )?;
-    for (f, at) in sender
-        .sent
-        .iter()
-        .zip(sender.restarted_at.iter().chain(std::iter::repeat(&0)))
-    {
-        if *at > 0 {
-            println!(
-                "{} resumed at {} KiB (the partner kept it)",
-                f.key.dataset_name, at
-            );
-        }
-        println!(
-            "{} {} octets: {}{}{}",
-            f.key.dataset_name,
-            f.octets,
-            match (&f.refused, f.delivered) {
-                (Some(why), _) => format!("refused ({why})"),
-                (None, true) => "delivered".to_string(),
-                (None, false) => "not delivered".to_string(),
-            },
-            if f.eerp.is_some() {
-                ", EERP received"
-            } else {
-                ""
-            },
-            match &f.eerp_verified {
-                Some(Ok(())) => ", signature and EERPHSH verified".to_string(),
-                Some(Err(why)) => format!(", signed EERP NOT verified: {why}"),
-                None => String::new(),
-            }
-        );
-    }
-    if let Some(r) = &sender.receiver {
-        for f in &r.received {
-            println!(
-                "received {} from {partner} -> {} ({} octets), EERP {}",
-                f.key.dataset_name,
-                f.path.display(),
-                f.octets,
-                if r.eerps_due() { "still due" } else { "sent" }
-            );
-        }
-    }
-    for name in &sender.refused_offers {
-        println!(
-            "{name}: offered by the partner, refused with SFNA 14 (retry later): `send` only \
-             sends; a receiving session (serve, listen) collects it"
-        );
-    }
-    for (e, signature) in &sender.late_eerps {
-        println!(
-            "{} (sent earlier): EERP received ({signature:?})",
-            e.dataset_name
-        );
-    }
-    if let Some(state) = state {
-        // Forget what got its EERP.
-        let received = sender
-            .sent
-            .iter()
-            .filter_map(|f| f.eerp.as_ref())
-            .chain(sender.late_eerps.iter().map(|(e, _)| e));
-        for e in received {
-            let _ = std::fs::remove_file(
-                state.join(format!("{}.awaiting-eerp", receipt_marker(&e.file_key()))),
-            );
-        }
-        for p in pending_receipts(state) {
-            println!("still waiting for the EERP of {p}");
-        }
-    }
-    for sfid in &sender.not_started {
-        println!(
-            "{} not sent: stopped by Ctrl-C before it was offered",
-            sfid.dataset_name
-        );
-    }
-    let ok = sender.outcome == Outcome::Released
-        && sender.sent.iter().all(|f| f.delivered)
-        && sender.not_started.is_empty();
-    if !ok {
-        explain_failure(&sender.outcome, &session);
-    }
-    Ok(ok)
-}
-
-/// The sealed form of `source` in `spool`: reused when a previous run sealed the same
-/// source (same size and modification time) the same way, so that a restart offset still
-/// refers to the octets the partner holds; sealed anew otherwise.
-fn spooled(
-    source: &std::path::Path,
-    spool: &std::path::Path,
-    name: &str,
-    envelope: EnvelopeArgs,
-    creds: Option<&Credentials>,
-    partner: OdetteId,
-) -> Result<(PathBuf, oftp2_auth::SealSummary), BoxError> {
-    let meta = std::fs::metadata(source).map_err(|e| format!("{}: {e}", source.display()))?;
-    let modified = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
-    let recipe = format!(
-        "{} {modified} sec{} comp{} suite{}",
-        meta.len(),
-        envelope.layers().sfidsec(),
-        envelope.layers().sfidcomp(),
-        envelope.cipher_suite
-    );
-    let sealed = spool.join(format!("{name}.p7m"));
-    let note = spool.join(format!("{name}.p7m.recipe"));
-    // The recipe file: the recipe line, then the transmitted size, original size and digest.
-    if let Ok(text) = std::fs::read_to_string(&note)
-        && let Some((line, rest)) = text.split_once('\n')
-        && line == recipe
-        && let [transmitted, original, digest] = rest.split_whitespace().collect::<Vec<_>>()[..]
-        && let (Ok(transmitted), Ok(original)) = (transmitted.parse(), original.parse())
-        && std::fs::metadata(&sealed).is_ok_and(|m| m.len() == transmitted)
-    {
-        let digest = (0..digest.len() / 2)
-            .map(|i| u8::from_str_radix(digest.get(2 * i..2 * i + 2).unwrap_or("zz"), 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .ok();
-        let mut summary = oftp2_auth::SealSummary::default();
-        summary.original_octets = original;
-        summary.transmitted_octets = transmitted;
-        summary.transmitted_digest = digest;
-        return Ok((sealed, summary));
-    }
-    let missing = || "signing and encryption need --auth-key, --auth-cert and --partner-cert";
-    let signer = if envelope.sign {
-        let creds = creds.ok_or_else(missing)?;
-        Some(creds.identity.current(Purpose::FileSigning)?.as_ref())
-    } else {
-        None
-    };
-    let to = if envelope.encrypt {
-        let creds = creds.ok_or_else(missing)?;
-        let now = clock::unix_now();
-        vec![
-            creds
-                .partners
-                .current(&partner, Purpose::FileEncryption, now)?,
-        ]
-    } else {
-        Vec::new()
-    };
-    let plan = oftp2_auth::SealPlan {
-        sign: signer,
-        include_certificate: false,
-        compress: envelope.zlib,
-        encrypt_to: &to,
-        suite: oftp2_auth::Suite::from_code(envelope.cipher_suite)?,
-    };
-    let mut rng: rand::rngs::StdRng = rand::make_rng();
-    let summary = oftp2_tokio::services::seal_to_spool(&mut rng, source, &sealed, &plan)?;
-    std::fs::write(
-        &note,
-        format!(
-            "{recipe}\n{} {} {}\n",
-            summary.transmitted_octets,
-            summary.original_octets,
-            hex(summary.transmitted_digest.as_deref().unwrap_or_default())
-        ),
-    )
-    .map_err(|e| format!("{}: {e}", note.display()))?;
-    Ok((sealed, summary))
 }
 
 /// Our keys and the partners' certificates: a configuration file's `[[key]]` and
