@@ -10,6 +10,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+/// The sending partner in these tests; a listener stores its files in `inbox/<ALPHA>/`.
+const ALPHA: &str = "O0013000000ALPHA";
+
 fn peer() -> Command {
     Command::new(env!("CARGO_BIN_EXE_oftp2-peer"))
 }
@@ -263,7 +266,7 @@ fn listen_and_send_with(listen_driver: &str, send_driver: &str) {
     let listened = child.wait_with_output().unwrap();
     assert!(listened.status.success());
     assert_eq!(
-        std::fs::read(inbox.path().join("ORDERS.EDI")).unwrap(),
+        std::fs::read(inbox.path().join(ALPHA).join("ORDERS.EDI")).unwrap(),
         content
     );
     // The listener says who sent it.
@@ -572,7 +575,7 @@ fn listen_and_send_over_tls_to(connect: impl Fn(&str) -> String) {
     );
     assert!(child.wait_with_output().unwrap().status.success());
     assert_eq!(
-        std::fs::read(inbox.path().join("TLS.DAT")).unwrap(),
+        std::fs::read(inbox.path().join(ALPHA).join("TLS.DAT")).unwrap(),
         vec![42u8; 100_000]
     );
 }
@@ -634,7 +637,7 @@ fn a_killed_sender_resumes_where_the_partner_stopped() {
     assert!(stdout.contains("RESUME.BIN resumed at"), "{stdout}");
     let _ = child.kill();
     let _ = child.wait();
-    let stored = std::fs::read(inbox.path().join("RESUME.BIN")).unwrap();
+    let stored = std::fs::read(inbox.path().join(ALPHA).join("RESUME.BIN")).unwrap();
     assert_eq!(stored.len(), content.len());
     assert!(stored == content, "the resumed file differs");
 }
@@ -698,12 +701,23 @@ fn a_malformed_toml_file_is_named_with_its_line() {
 #[test]
 fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
     let inbox = tempfile::tempdir().unwrap();
+    let listener_state = tempfile::tempdir().unwrap();
     let (mut child, addr) = start(
         as_bravo()
             .arg("--accept-any-partner")
             .arg("--inbox")
-            .arg(inbox.path()),
+            .arg(inbox.path())
+            .arg("--state")
+            .arg(listener_state.path()),
     );
+    // The EERPs the listener still has to send, from its store.
+    let receipts_due = || {
+        let store =
+            oftp2_tokio::SqliteStore::open_read_only(listener_state.path().join("store.sqlite"))
+                .unwrap();
+        let alpha = oftp2_codec::OdetteId::new(ALPHA).unwrap();
+        oftp2_tokio::Store::receipts(&store, &alpha).unwrap().len()
+    };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("late.edi");
     std::fs::write(&file, b"UNB+UNOC:3'").unwrap();
@@ -737,17 +751,7 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
         "the sender remembers the EERP is due"
     );
     drop(store);
-    let pending = std::fs::read_dir(inbox.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "eerp")
-        })
-        .count();
-    assert_eq!(pending, 1, "the EERP waits on disk");
+    assert_eq!(receipts_due(), 1, "the EERP waits in the listener's store");
     // Next session with the same state: the file, delivered already, is not sent again,
     // and the pending EERP arrives and is matched to it.
     let out = send(&["--state", &state_arg]);
@@ -762,19 +766,9 @@ fn an_eerp_lost_with_the_connection_is_sent_in_the_next_session() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!stdout.contains("still waiting"), "{stdout}");
+    assert_eq!(receipts_due(), 0, "acknowledged with RTR, so forgotten");
     let _ = child.kill();
     let _ = child.wait();
-    let pending = std::fs::read_dir(inbox.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "eerp")
-        })
-        .count();
-    assert_eq!(pending, 0, "acknowledged with RTR, so forgotten");
 }
 
 #[test]
@@ -887,10 +881,10 @@ fn drain_a_running_session(driver: &str) {
     let listened = child.wait_with_output().unwrap();
     assert!(listened.status.success());
     assert_eq!(
-        std::fs::read(inbox.path().join("BIG.DAT")).unwrap(),
+        std::fs::read(inbox.path().join(ALPHA).join("BIG.DAT")).unwrap(),
         content
     );
-    assert!(!inbox.path().join("SMALL.DAT").exists());
+    assert!(!inbox.path().join(ALPHA).join("SMALL.DAT").exists());
 }
 
 /// `send` with the RFC 5024 §6 options, with alice's key and bob as the partner.
@@ -959,11 +953,11 @@ fn send_signed_compressed_encrypted_files_and_verify_the_signed_eerp() {
     );
     // The content, opened and verified, and the file as transmitted beside it.
     assert_eq!(
-        std::fs::read(inbox.path().join("ORDERS.EDI")).unwrap(),
+        std::fs::read(inbox.path().join(ALPHA).join("ORDERS.EDI")).unwrap(),
         content
     );
     assert_eq!(
-        std::fs::metadata(inbox.path().join("ORDERS.EDI.p7m"))
+        std::fs::metadata(inbox.path().join(ALPHA).join("ORDERS.EDI.p7m"))
             .unwrap()
             .len() as usize,
         octets
@@ -1007,7 +1001,7 @@ fn a_file_that_does_not_open_is_refused_with_efna() {
     );
     let _ = child.wait_with_output().unwrap();
     // Nothing unverified was published.
-    assert!(!inbox.path().join("INVOICE.EDI").exists());
+    assert!(!inbox.path().join(ALPHA).join("INVOICE.EDI").exists());
 }
 
 #[test]
@@ -1197,7 +1191,7 @@ fn six_mb_through_a_64_kb_per_s_link_arrive_intact() {
     );
     let listened = child.wait_with_output().unwrap();
     assert!(listened.status.success());
-    assert!(std::fs::read(inbox.path().join("SLOW.BIN")).unwrap() == content);
+    assert!(std::fs::read(inbox.path().join(ALPHA).join("SLOW.BIN")).unwrap() == content);
 }
 
 /// `keygen` writes a key, a self-signed certificate and a CSR naming the ODETTE ID, prints
@@ -1330,7 +1324,7 @@ fn a_file_that_is_only_compressed_needs_no_cipher_suite() {
     );
     assert!(child.wait_with_output().unwrap().status.success());
     assert_eq!(
-        std::fs::read(inbox.path().join("ZIPPED.EDI")).unwrap(),
+        std::fs::read(inbox.path().join(ALPHA).join("ZIPPED.EDI")).unwrap(),
         content
     );
 }

@@ -220,6 +220,7 @@ impl Default for Lockout {
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     partners: BTreeMap<OdetteId, Partner>,
+    any: bool,
 }
 
 impl Directory {
@@ -243,5 +244,18 @@ impl Directory {
     /// Every partner.
     pub fn iter(&self) -> impl Iterator<Item = &Partner> {
         self.partners.values()
+    }
+
+    /// Accepts callers that are not in the directory, with any password, under the default
+    /// policy ([`Partner::new`]): for tests and trials only, never for production, where
+    /// an unknown code is refused with ESID 03.
+    pub fn accept_any(&mut self) {
+        self.any = true;
+    }
+
+    /// Whether [`Directory::accept_any`] was called.
+    #[must_use]
+    pub fn accepts_any(&self) -> bool {
+        self.any
     }
 }

@@ -297,8 +297,11 @@ async fn every_file_service_both_ways_opens_intact_with_verified_signed_eerps() 
     assert_eq!(ra.receipts.len() + rb.receipts.len(), 3, "{ra:?}\n{rb:?}");
     assert_eq!(spool_files(&dir.path().join(ALPHA)), 0);
     assert_eq!(spool_files(&dir.path().join(BRAVO)), 0);
-    // Nothing of the file as transmitted is left next to the content.
+    // Nothing is left partial; the signed file as transmitted is kept beside the content
+    // as the evidence of its origin (RFC 5024 §6.2).
     assert_eq!(walk(&b.inbox_of(&id(ALPHA)).join(".partial")), 0);
+    let evidence = b.inbox_of(&id(ALPHA)).join("ORDERS.p7m");
+    assert!(std::fs::metadata(&evidence).unwrap().len() < big.len() as u64 / 4);
 }
 
 #[tokio::test]

@@ -303,8 +303,15 @@ impl Exchange<'_> {
             self.node.store.put_incoming(&r.record).map_err(io_err)?;
             std::fs::rename(&source, &target)?;
             if content.is_some() {
-                // The file as transmitted is not kept once its content is in place.
-                let _ = std::fs::remove_file(&temp);
+                if services.signature {
+                    // A signed file as transmitted is the evidence of its origin (RFC 5024
+                    // §6.2): kept beside the content as `<name>.p7m`.
+                    let mut evidence = target.clone().into_os_string();
+                    evidence.push(".p7m");
+                    std::fs::rename(&temp, evidence)?;
+                } else {
+                    let _ = std::fs::remove_file(&temp);
+                }
             }
             File::open(&dir)?.sync_all()?;
             Ok((target, sha))
@@ -381,6 +388,9 @@ impl Exchange<'_> {
             });
         } else {
             outcome = "stored, not acknowledged (the session ended before EFPA)".into();
+        }
+        if !opened_note.is_empty() {
+            self.report.opened.push((key, opened_note));
         }
         self.report.received.push((key, path));
         self.node.log(&LogEntry {

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Duration;
 
+mod listen;
 mod send;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -75,32 +76,6 @@ fn run_tcp(
         .copied()
         .unwrap_or_default()
         .run_tcp(tcp, tls, session, app, commands)
-}
-
-/// The command senders of the running sessions, for Ctrl-C.
-type Running = std::sync::Arc<std::sync::Mutex<Vec<driver::CommandSender>>>;
-
-/// Ctrl-C: the first one asks every session in `running` to drain (finish what is in
-/// progress, then end) and calls `first`; another one aborts them (ESID 99).
-fn on_ctrl_c(running: &Running, first: impl Fn() + Send + 'static) {
-    let running = running.clone();
-    let pressed = std::sync::atomic::AtomicU32::new(0);
-    // Installing twice (tests run several listeners in one process) is not an error here.
-    let _ = ctrlc::set_handler(move || {
-        let command = if pressed.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-            eprintln!("Ctrl-C: finishing what is in progress (press again to abort)");
-            first();
-            driver::AppCommand::Drain
-        } else {
-            eprintln!("Ctrl-C again: aborting");
-            driver::AppCommand::Abort
-        };
-        if let Ok(senders) = running.lock() {
-            for tx in senders.iter() {
-                let _ = tx.send(command);
-            }
-        }
-    });
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -194,17 +169,6 @@ struct TlsArgs {
 }
 
 impl TlsArgs {
-    fn server(&self) -> Result<driver::Tls, BoxError> {
-        match (&self.tls_cert, &self.tls_key) {
-            (Some(c), Some(k)) => Ok(driver::Tls::Server(tls::server_config(
-                c,
-                k,
-                self.tls_ca.as_deref(),
-            )?)),
-            _ => Ok(driver::Tls::None),
-        }
-    }
-
     fn client(&self, addr: &str) -> Result<driver::Tls, BoxError> {
         let Some(ca) = &self.tls_ca else {
             return Ok(driver::Tls::None);
@@ -300,6 +264,10 @@ enum Cmd {
         /// Serve one session, then exit.
         #[arg(long)]
         once: bool,
+        /// The state directory (`store.sqlite`): partial files, the duplicate index and
+        /// the receipts due survive a restart. Without it they live in memory.
+        #[arg(long)]
+        state: Option<PathBuf>,
         /// Accept any ODETTE ID with any password (tests only). Without it, `listen` needs
         /// at least one partner (--partner or `[[partner]]` in --config).
         #[arg(long)]
@@ -578,6 +546,7 @@ fn main() -> ExitCode {
             partner_password,
             inbox,
             once,
+            state,
             accept_any_partner,
             auth,
             tls,
@@ -603,16 +572,18 @@ fn main() -> ExitCode {
                 );
             }
             let creds = credentials(&auth, partner.as_deref(), Some(&l.credentials))?;
-            listen(
-                l.bind,
-                &l.ssid,
-                &l.password,
-                &partners,
-                &l.inbox,
+            listen::listen(&listen::ListenJob {
+                bind: l.bind,
+                ssid: &l.ssid,
+                password: &l.password,
+                partners: &partners,
+                accept_any: accept_any_partner,
+                inbox: &l.inbox,
+                state: state.as_deref(),
                 once,
-                creds.map(std::sync::Arc::new).as_ref(),
-                &tls,
-            )
+                creds: creds.as_ref(),
+                tls: &tls,
+            })
         }),
         Cmd::Send {
             files,
@@ -1403,116 +1374,6 @@ impl Write for HashWriter<'_> {
     }
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one argument per command-line option"
-)]
-fn listen(
-    bind: SocketAddr,
-    ssid: &str,
-    password: &str,
-    partners: &[(String, String)],
-    inbox: &std::path::Path,
-    once: bool,
-    creds: Option<&std::sync::Arc<Credentials>>,
-    tls: &TlsArgs,
-) -> Result<bool, BoxError> {
-    let listener = TcpListener::bind(bind)?;
-    let config = config(ssid, password, None)?;
-    let auth = creds.is_some_and(|c| c.can_authenticate());
-    let partners = partners
-        .iter()
-        .map(|(code, pw)| Ok((code.clone(), Password::new(pw)?)))
-        .collect::<Result<Vec<_>, BoxError>>()?;
-    // Configuration errors (unreadable key files...) show before the first connection:
-    // the credentials are loaded already.
-    let _ = tls.server()?;
-    // Ctrl-C drains: no new sessions; the running ones finish their file, send the
-    // receipts due and end; then exit. A second Ctrl-C aborts them.
-    let stopping = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let commands: Running = std::sync::Arc::default();
-    {
-        let stopping = stopping.clone();
-        let wake = listener.local_addr()?;
-        on_ctrl_c(&commands, move || {
-            stopping.store(true, std::sync::atomic::Ordering::SeqCst);
-            // Wake the blocking accept.
-            let _ = TcpStream::connect(wake);
-        });
-    }
-    // Announced only once Ctrl-C is handled, so that a signal right after it drains.
-    eprintln!("listening on {}", listener.local_addr()?);
-    let mut running = Vec::new();
-    for conn in listener.incoming() {
-        if stopping.load(std::sync::atomic::Ordering::SeqCst) {
-            eprintln!(
-                "stopping: waiting for {} session(s) to finish",
-                running.len()
-            );
-            break;
-        }
-        let tcp = conn?;
-        let security = security_from(creds.map(AsRef::as_ref));
-        let opener = Some(opener_from(creds.cloned(), inbox));
-        let tls = tls.server()?;
-        let config = config.clone();
-        let inbox = inbox.to_path_buf();
-        let partners = partners.clone();
-        let (tx, rx) = driver::command_channel();
-        if let Ok(mut senders) = commands.lock() {
-            senders.retain(|t| !t.is_closed());
-            senders.push(tx);
-        }
-        // One thread per session: sessions run concurrently.
-        let serving = thread::spawn(move || -> Result<bool, BoxError> {
-            let mut session = Session::responder(config);
-            let mut app = Receiver::new(&inbox);
-            app.accept = Some(params(auth, security));
-            app.partners = partners;
-            app.opener = opener;
-            let peer = tcp
-                .peer_addr()
-                .map_or_else(|_| "unknown address".to_owned(), |a| a.to_string());
-            let ran = run_tcp(tcp, tls, &mut session, &mut app, Some(rx));
-            let partner = app.negotiated.as_ref().map_or_else(
-                || "an unidentified caller".to_owned(),
-                |n| n.partner.to_string(),
-            );
-            for r in &app.received {
-                println!(
-                    "received {} from {partner} -> {} ({} octets)",
-                    r.key.dataset_name,
-                    r.path.display(),
-                    r.octets
-                );
-            }
-            // Every session's outcome reaches the operator, I/O and TLS failures included.
-            if let Err(e) = ran {
-                eprintln!("session with {partner} ({peer}) failed: {e}");
-                return Ok(false);
-            }
-            let ok = app.outcome == Outcome::Released;
-            if ok {
-                eprintln!("session with {partner} ({peer}): released");
-            } else {
-                eprintln!("session with {partner} ({peer}): aborted");
-                explain_failure(&app.outcome, &session);
-            }
-            Ok(ok)
-        });
-        if once {
-            return serving.join().map_err(|_| "the session thread panicked")?;
-        }
-        running.retain(|h: &thread::JoinHandle<Result<bool, BoxError>>| !h.is_finished());
-        running.push(serving);
-    }
-    let mut all_ok = true;
-    for h in running {
-        all_ok &= matches!(h.join(), Ok(Ok(true)));
-    }
-    Ok(all_ok)
-}
-
 /// `keygen`: writes the three files (never over existing ones) and prints the next steps.
 fn keygen(ssid: &str, out: &std::path::Path) -> Result<bool, BoxError> {
     let id = OdetteId::new(ssid)?;
@@ -1623,85 +1484,6 @@ fn credentials(
     }
     let ours = Purpose::ALL.iter().any(|&p| c.identity.current(p).is_ok());
     Ok(ours.then_some(c))
-}
-
-/// Opens signed, compressed and encrypted files (RFC 5024 §6) with our key (decryption)
-/// and the partner's certificate (signatures), once stored; without keys only compressed
-/// files can be opened, and the others are refused with the matching EFNA reason. The
-/// content goes to the inbox under the file's name; the file as transmitted stays beside
-/// it as `NAME.p7m`.
-fn opener_from(
-    creds: Option<std::sync::Arc<Credentials>>,
-    inbox: &std::path::Path,
-) -> oftp2_examples::apps::Opener {
-    let inbox = inbox.to_path_buf();
-    Box::new(move |sfid: &Sfid, stored: &std::path::Path| {
-        let refuse = |code: u8, why: String| {
-            (
-                oftp2_codec::EfnaReason::new(code).unwrap_or(oftp2_codec::EfnaReason::UNSPECIFIED),
-                why,
-            )
-        };
-        let layers =
-            oftp2_auth::FileLayers::from_sfid(sfid.security.code(), sfid.compression.code())
-                .ok_or_else(|| refuse(99, "unknown SFIDSEC or SFIDCOMP".into()))?;
-        // A suite only for the layers that use one, or a signed EERP: a file that is only
-        // compressed may say SFIDCIPH 00 (RFC 5024 §5.3.3).
-        let suite = layers
-            .suite_for(sfid.cipher_suite.code(), sfid.signed_eerp)
-            .map_err(|e| refuse(oftp2_auth::UnsupportedSuite::REASON, e.to_string()))?;
-        // Decryption with every file-encryption key of ours (a renewal's old one too);
-        // signatures checked against the originator's file-signing certificates accepted
-        // now.
-        let now = clock::unix_now();
-        let own = creds
-            .as_ref()
-            .map(|c| c.identity.keys(Purpose::FileEncryption))
-            .unwrap_or_default();
-        let signers: Vec<oftp2_auth::Certificate> = match creds.as_ref() {
-            Some(c) if layers.signed => c
-                .partners
-                .accepted(&sfid.originator, Purpose::FileSigning, now)
-                .map_err(|e| refuse(21, e.to_string()))?
-                .into_iter()
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        };
-        let dest = inbox.join(sfid.dataset_name.as_str());
-        let mut rng: rand::rngs::StdRng = rand::make_rng();
-        let opened = oftp2_tokio::services::open_to_file(
-            &mut rng,
-            stored,
-            &dest,
-            layers,
-            suite,
-            &oftp2_tokio::services::OpenKeys {
-                keys: &own,
-                signers: &signers,
-                at: None,
-            },
-        );
-        match opened {
-            Ok(summary) => {
-                if let Some(sig) = &summary.signature {
-                    println!(
-                        "{}: signature verified ({}, signer {})",
-                        sfid.dataset_name,
-                        sig.digest(),
-                        sig.signer().summary()
-                    );
-                }
-                // The file as transmitted stays next to it: with a signature, it is the
-                // evidence of origin (§6.2).
-                Ok(dest)
-            }
-            Err(oftp2_tokio::services::SpoolError::Open(e)) => {
-                Err(refuse(e.efna_reason(), e.to_string()))
-            }
-            Err(e) => Err(refuse(99, e.to_string())),
-        }
-    })
 }
 
 /// The CMS security of one session (secure authentication, signed receipts), from the

@@ -350,7 +350,7 @@ fn print_report(
 }
 
 /// Why the session failed, with the RFC names, and the transcript.
-fn explain(report: &SessionReport) {
+pub(crate) fn explain(report: &SessionReport) {
     let who = match report.ended_locally {
         Some(true) => "we ended the session",
         Some(false) => "the partner ended the session",
