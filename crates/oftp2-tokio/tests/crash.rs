@@ -1,6 +1,6 @@
-//! The crash harness: two node processes (ALPHA calls, BRAVO listens, files both ways)
-//! with SQLite stores, killed with SIGKILL by PID at random points and restarted, at least
-//! 50 times. At the end every file was delivered exactly once and byte-identical, every
+//! The crash harness: two node processes (ALPHA calls, BRAVO listens, files both ways;
+//! ALPHA's signed, compressed and encrypted with signed EERPs, BRAVO's plain) with SQLite
+//! stores, killed with SIGKILL by PID at random points and restarted, at least 50 times. At the end every file was delivered exactly once and byte-identical, every
 //! EERP arrived, and no spliced or duplicated file exists. A file changed between a kill
 //! and the restart is sent again as a new virtual file, never resumed.
 //!
@@ -27,9 +27,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use oftp2_auth::{
+    Certificate, Identity, PartnerCertificate, PartnerStore, PrivateKey, SoftwareRsaKey,
+};
 use oftp2_codec::{OdetteId, Password};
-use oftp2_session::Config;
-use oftp2_tokio::{Directory, Node, OutgoingState, Partner, SqliteStore, Store};
+use oftp2_session::{CmsSecurity, Config, SessionSecurity};
+use oftp2_tokio::{
+    Directory, FileKeys, FileServices, Node, OutgoingState, Partner, SqliteStore, Store,
+};
+use rand::SeedableRng;
 use sha2::{Digest, Sha256};
 
 const ALPHA: &str = "O0013000000ALPHA";
@@ -44,18 +50,63 @@ fn other(role: &str) -> &'static str {
     if role == ALPHA { BRAVO } else { ALPHA }
 }
 
+fn data(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../oftp2-auth/tests/data")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn cert(who: &str) -> Certificate {
+    Certificate::parse(&data(&format!("{who}.cert.pem"))).unwrap()
+}
+
+fn key(who: &str) -> Arc<dyn PrivateKey> {
+    Arc::new(SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who)).unwrap())
+}
+
+/// ALPHA (alice's keys) sends its files signed, compressed and encrypted (RFC 5024 §6)
+/// and asks for signed EERPs; BRAVO (bob's keys) sends its files plain.
 fn node(dir: &Path, me: &str) -> Node {
     let them = other(me);
     let pw = |s: &str| Password::new(&s[11..]).unwrap();
+    let (mine, theirs) = if me == ALPHA {
+        ("alice", "bob")
+    } else {
+        ("bob", "alice")
+    };
+    let mut partner = Partner::new(id(them), pw(them), pw(me));
+    if me == ALPHA {
+        partner.send_services = FileServices::ALL;
+        partner.signed_eerps = true;
+    }
     let mut partners = Directory::new();
-    partners.insert(Partner::new(id(them), pw(them), pw(me)));
+    partners.insert(partner);
     let store = Arc::new(SqliteStore::open(dir.join(format!("{me}.sqlite"))).unwrap());
+    let own = key(mine);
+    let their_cert = cert(theirs);
+    let mut certificates = PartnerStore::new();
+    certificates.add_for_all(id(them), &PartnerCertificate::new(their_cert.clone()));
+    let identity = Identity::new().with_key_for_all(&own);
+    let them_id = id(them);
     Node::new(
         Config::new(id(me), pw(me)),
         partners,
         store,
         dir.join("inbox"),
     )
+    .with_file_keys(FileKeys::new(Arc::new(identity), Arc::new(certificates)))
+    .with_security(Arc::new(move |_: &OdetteId| {
+        let s = CmsSecurity::new(
+            vec![own.clone()],
+            Box::new(rand::rngs::StdRng::seed_from_u64(7)),
+        )
+        .with_receipt_key(own.clone())
+        .with_receipt_signer(them_id, their_cert.clone());
+        Some(Box::new(s) as Box<dyn SessionSecurity>)
+    }))
 }
 
 /// Deterministic content of file `i` sent by `who`.
@@ -197,12 +248,13 @@ fn sigkill(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// SHA-256 and name of every file directly in `dir`.
+/// SHA-256 and name of every file directly in `dir` (not the signed files as
+/// transmitted, kept as `.p7m` beside their content).
 fn contents(dir: &Path) -> Vec<([u8; 32], String)> {
     let mut v: Vec<([u8; 32], String)> = std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(Result::ok)
-                .filter(|e| e.path().is_file())
+                .filter(|e| e.path().is_file() && e.path().extension().is_none_or(|x| x != "p7m"))
                 .map(|e| {
                     (
                         Sha256::digest(std::fs::read(e.path()).unwrap()).into(),
@@ -350,7 +402,8 @@ fn sigkill_at_random_points_loses_duplicates_and_splices_nothing() {
     }
     println!(
         "crash harness: {kills} SIGKILLs ({during_transfer} while a file was in transfer) in \
-         {:.1} s, {} files ({bytes} octets) both ways, nothing lost, duplicated or spliced",
+         {:.1} s, {} files ({bytes} octets) both ways (one way sealed, signed EERPs), \
+         nothing lost, duplicated or spliced",
         started.elapsed().as_secs_f64(),
         expected[ALPHA].len() + expected[BRAVO].len()
     );
