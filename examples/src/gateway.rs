@@ -529,7 +529,7 @@ async fn accept_tls(
     tcp: tokio::net::TcpStream,
     cfg: Arc<rustls::ServerConfig>,
 ) -> io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
-    let tcp = crate::tokio_driver::tls_or_explain(tcp).await?;
+    let tcp = oftp2_tokio::net::tls_or_explain(tcp).await?;
     oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
 }
 

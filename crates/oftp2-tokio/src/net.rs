@@ -234,3 +234,42 @@ fn explain_tls(e: &io::Error, who: &str) -> io::Error {
     };
     io::Error::new(e.kind(), hint)
 }
+
+/// How long a TLS listener waits for the caller's first octet: an OFTP client speaking
+/// plain TCP sends nothing (it waits for SSRM), so silence means a plain client.
+const FIRST_OCTET: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// At a TLS listener: a caller that sends no TLS ClientHello within a second (or
+/// sends something else) speaks plain OFTP. It gets a plain ESID that says so, instead of
+/// waiting for its timers, and the listener's operator gets an error naming it.
+pub async fn tls_or_explain(tcp: TcpStream) -> io::Result<TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut first = [0u8; 1];
+    let plain = match tokio::time::timeout(FIRST_OCTET, tcp.peek(&mut first)).await {
+        Ok(Ok(n)) => n == 0 || first[0] != 0x16, // 0x16: a TLS handshake record
+        Ok(Err(e)) => return Err(e),
+        Err(_) => true,
+    };
+    if !plain {
+        return Ok(tcp);
+    }
+    let text = oftp2_codec::Utf8Text::truncated(
+        "this port speaks OFTP over TLS (RFC 5024 section 2.4): connect with TLS, or to the plain port",
+    );
+    let esid = oftp2_codec::Command::Esid(oftp2_codec::Esid::new(
+        oftp2_codec::EsidReason::COMMAND_NOT_RECOGNISED,
+        text,
+    ))
+    .to_bytes();
+    let mut frame = vec![0x10];
+    let len = esid.len() + 4;
+    frame.extend_from_slice(&[(len >> 16) as u8, (len >> 8) as u8, len as u8]);
+    frame.extend_from_slice(&esid);
+    let mut tcp = tcp;
+    let _ = tcp.write_all(&frame).await;
+    let _ = tcp.shutdown().await;
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "the caller speaks plain OFTP at this TLS port (no TLS ClientHello within 1 s); it was told so with ESID 01",
+    ))
+}

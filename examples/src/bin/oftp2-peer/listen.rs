@@ -169,7 +169,7 @@ async fn one_session(
         None => node.accept(tcp, peer.as_str()).await,
         Some(cfg) => {
             let tls = async {
-                let tcp = oftp2_examples::tokio_driver::tls_or_explain(tcp).await?;
+                let tcp = oftp2_tokio::net::tls_or_explain(tcp).await?;
                 oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
             };
             match tls.await {
