@@ -226,6 +226,22 @@ impl Credentials {
             .is_ok()
     }
 
+    /// `node` with these keys and certificates: for file services (RFC 5024 §6) and for
+    /// each session's security (secure authentication, signed receipts), made when the
+    /// session starts.
+    #[must_use]
+    pub fn equip(self: &Arc<Self>, node: oftp2_tokio::Node) -> oftp2_tokio::Node {
+        let c = Arc::clone(self);
+        node.with_file_keys(oftp2_tokio::FileKeys::new(
+            Arc::new(self.identity.clone()),
+            Arc::new(self.partners.clone()),
+        ))
+        .with_security(Arc::new(move |_: &OdetteId| {
+            Some(c.session_security(crate::clock::unix_now())
+                as Box<dyn oftp2_session::SessionSecurity>)
+        }))
+    }
+
     /// The CMS security of one session starting at `at` (Unix seconds).
     #[must_use]
     pub fn session_security(&self, at: u64) -> Box<CmsSecurity> {

@@ -27,15 +27,16 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use oftp2_auth::{
-    Certificate, Identity, PartnerCertificate, PartnerStore, PrivateKey, SoftwareRsaKey,
-};
+use oftp2_auth::{Identity, PartnerCertificate, PartnerStore};
 use oftp2_codec::{OdetteId, Password};
 use oftp2_session::{CmsSecurity, Config, SessionSecurity};
 use oftp2_tokio::{
     Directory, FileKeys, FileServices, Node, OutgoingState, Partner, SqliteStore, Store,
 };
 use rand::SeedableRng;
+
+mod common;
+use common::{cert, key};
 use sha2::{Digest, Sha256};
 
 const ALPHA: &str = "O0013000000ALPHA";
@@ -48,23 +49,6 @@ fn id(s: &str) -> OdetteId {
 
 fn other(role: &str) -> &'static str {
     if role == ALPHA { BRAVO } else { ALPHA }
-}
-
-fn data(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../oftp2-auth/tests/data")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn cert(who: &str) -> Certificate {
-    Certificate::parse(&data(&format!("{who}.cert.pem"))).unwrap()
-}
-
-fn key(who: &str) -> Arc<dyn PrivateKey> {
-    Arc::new(SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who)).unwrap())
 }
 
 /// ALPHA (alice's keys) sends its files signed, compressed and encrypted (RFC 5024 §6)

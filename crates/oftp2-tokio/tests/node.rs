@@ -60,6 +60,16 @@ fn node(dir: &Path, me: &str, others: &[&str], store: Arc<dyn Store>) -> Node {
     Node::new(config, partners, store, dir.join(me))
 }
 
+/// A node `me` with its own `partners` and a memory store, its inbox under `dir/inbox`.
+fn node_with(dir: &Path, me: &str, partners: Directory, inbox: &str) -> Node {
+    Node::new(
+        Config::new(id(me), pw(password_of(me))),
+        partners,
+        Arc::new(MemoryStore::new()),
+        dir.join(inbox),
+    )
+}
+
 fn sqlite(dir: &Path, me: &str) -> Arc<dyn Store> {
     std::fs::create_dir_all(dir).unwrap();
     Arc::new(SqliteStore::open(dir.join(format!("{me}.sqlite"))).unwrap())
@@ -434,27 +444,17 @@ async fn one_listener_serves_partners_with_and_without_secure_authentication() {
     secure.secure_authentication = true;
     partners.insert(secure);
     partners.insert(Partner::new(id(CHARLIE), pw("CHARLIPW"), pw("BRAVOPW")));
-    let b = Node::new(
-        Config::new(id(BRAVO), pw("BRAVOPW")),
-        partners,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(BRAVO),
-    )
-    .with_security(Arc::new(|p: &OdetteId| {
-        (p.as_str() == ALPHA).then(|| fake(BRAVO))
-    }));
+    let b =
+        node_with(dir.path(), BRAVO, partners, BRAVO).with_security(Arc::new(|p: &OdetteId| {
+            (p.as_str() == ALPHA).then(|| fake(BRAVO))
+        }));
     // ALPHA calls with secure authentication.
     let mut ap = Directory::new();
     let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
     bravo.secure_authentication = true;
     ap.insert(bravo);
-    let a = Node::new(
-        Config::new(id(ALPHA), pw("ALPHAPW")),
-        ap,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(ALPHA),
-    )
-    .with_security(Arc::new(|_: &OdetteId| Some(fake(ALPHA))));
+    let a = node_with(dir.path(), ALPHA, ap, ALPHA)
+        .with_security(Arc::new(|_: &OdetteId| Some(fake(ALPHA))));
     let c = node(dir.path(), CHARLIE, &[BRAVO], Arc::new(MemoryStore::new()));
     for (n, name) in [(&a, "SECURE"), (&c, "PLAIN")] {
         let f = dir.path().join(name);
@@ -633,12 +633,7 @@ async fn a_partner_that_must_use_tls_is_refused_over_a_plain_transport() {
     let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
     alpha.tls_required = true;
     partners.insert(alpha);
-    let b = Node::new(
-        Config::new(id(BRAVO), pw("BRAVOPW")),
-        partners,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(BRAVO),
-    );
+    let b = node_with(dir.path(), BRAVO, partners, BRAVO);
     let (ra, rb) = session(&a, &b, BRAVO).await;
     assert!(!ra.released && !rb.released);
     assert_eq!(
@@ -669,12 +664,7 @@ async fn call_reaches_a_partner_at_its_address() {
     let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
     bravo.address = Some(addr.clone());
     partners.insert(bravo);
-    let a = Node::new(
-        Config::new(id(ALPHA), pw("ALPHAPW")),
-        partners,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(ALPHA),
-    );
+    let a = node_with(dir.path(), ALPHA, partners, ALPHA);
     let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
     let f = dir.path().join("ORDERS");
     std::fs::write(&f, content(10_000, 1)).unwrap();
@@ -707,12 +697,7 @@ async fn a_partner_at_oftp_1_3_exchanges_files_and_receipts() {
     let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
     alpha.level = Some(oftp2_codec::ProtocolLevel::V1_3);
     partners.insert(alpha);
-    let b = Node::new(
-        Config::new(id(BRAVO), pw("BRAVOPW")),
-        partners,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(BRAVO),
-    );
+    let b = node_with(dir.path(), BRAVO, partners, BRAVO);
     let mut keys = Vec::new();
     // Each node stamps a file first: the files below carry a counter above 0001, which
     // the 1.x layouts cannot carry (RFC 2204 §5.3.3 SFIDTIME is HHMMSS).
@@ -761,22 +746,12 @@ async fn no_downgrade_for_a_partner_whose_policy_needs_oftp2() {
     let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
     bravo.level = Some(oftp2_codec::ProtocolLevel::V1_3);
     pa.insert(bravo);
-    let a = Node::new(
-        Config::new(id(ALPHA), pw("ALPHAPW")),
-        pa,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(ALPHA),
-    );
+    let a = node_with(dir.path(), ALPHA, pa, ALPHA);
     let mut pb = Directory::new();
     let mut alpha = Partner::new(id(ALPHA), pw("ALPHAPW"), pw("BRAVOPW"));
     alpha.signed_eerps = true;
     pb.insert(alpha);
-    let b = Node::new(
-        Config::new(id(BRAVO), pw("BRAVOPW")),
-        pb,
-        Arc::new(MemoryStore::new()),
-        dir.path().join(BRAVO),
-    );
+    let b = node_with(dir.path(), BRAVO, pb, BRAVO);
     let (ra, rb) = session(&a, &b, BRAVO).await;
     assert!(!ra.released && !rb.released);
     assert_eq!(
@@ -795,12 +770,7 @@ async fn no_downgrade_for_a_partner_whose_policy_needs_oftp2() {
         ..oftp2_tokio::FileServices::NONE
     };
     pa.insert(bravo);
-    let a = Node::new(
-        Config::new(id(ALPHA), pw("ALPHAPW")),
-        pa,
-        Arc::new(MemoryStore::new()),
-        dir.path().join("A2"),
-    );
+    let a = node_with(dir.path(), ALPHA, pa, "A2");
     let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
     let f = dir.path().join("ORDERS");
     std::fs::write(&f, content(1_000, 1)).unwrap();

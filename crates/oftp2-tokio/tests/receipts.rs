@@ -14,14 +14,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use oftp2_auth::{Certificate, PrivateKey, SoftwareRsaKey};
 use oftp2_codec::{OdetteId, Password};
 use oftp2_session::{CmsSecurity, Config, SessionSecurity};
 use oftp2_tokio::{Directory, MemoryStore, Node, OutgoingState, Partner};
 use rand::SeedableRng;
 
 mod common;
-use common::Cut;
+use common::{Cut, cert, key};
 
 const ALPHA: &str = "O0013000000ALPHA";
 const BRAVO: &str = "O0013000000BRAVO";
@@ -30,21 +29,6 @@ const NOW: u64 = 1_798_761_600;
 
 fn id(s: &str) -> OdetteId {
     OdetteId::new(s).unwrap()
-}
-
-fn data(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../oftp2-auth/tests/data")
-        .join(name);
-    std::fs::read(&p).unwrap()
-}
-
-fn cert(who: &str) -> Certificate {
-    Certificate::parse(&data(&format!("{who}.cert.pem"))).unwrap()
-}
-
-fn key(who: &str) -> Arc<dyn PrivateKey> {
-    Arc::new(SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who)).unwrap())
 }
 
 /// ALPHA asks BRAVO for signed EERPs and knows bob's receipt certificate; BRAVO signs with

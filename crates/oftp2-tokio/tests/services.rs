@@ -10,16 +10,11 @@
 )]
 #![allow(clippy::similar_names, reason = "a and b are the nodes")]
 
-use std::io;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
-use oftp2_auth::{
-    Certificate, Identity, PartnerCertificate, PartnerStore, PrivateKey, SoftwareRsaKey,
-};
+use oftp2_auth::{Identity, PartnerCertificate, PartnerStore};
 use oftp2_codec::{OdetteId, Password};
 use oftp2_session::{CmsSecurity, Config, SessionSecurity};
 use oftp2_tokio::{
@@ -27,10 +22,9 @@ use oftp2_tokio::{
     SessionReport,
 };
 use rand::SeedableRng;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 mod common;
-use common::Cut;
+use common::{Cut, Tap, cert, key};
 
 const ALPHA: &str = "O0013000000ALPHA";
 const BRAVO: &str = "O0013000000BRAVO";
@@ -41,21 +35,6 @@ const MARKER: &[u8] = b"UNB+UNOC:3+O0013000000ALPHA+O0013000000BRAVO+270101:1200
 
 fn id(s: &str) -> OdetteId {
     OdetteId::new(s).unwrap()
-}
-
-fn data(name: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../oftp2-auth/tests/data")
-        .join(name);
-    std::fs::read(&p).unwrap()
-}
-
-fn cert(who: &str) -> Certificate {
-    Certificate::parse(&data(&format!("{who}.cert.pem"))).unwrap()
-}
-
-fn key(who: &str) -> Arc<dyn PrivateKey> {
-    Arc::new(SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who)).unwrap())
 }
 
 /// Who holds which key: ALPHA alice, BRAVO bob, for every purpose.
@@ -123,45 +102,6 @@ impl Setup {
             node = node.with_file_keys(FileKeys::new(Arc::new(identity), Arc::new(certificates)));
         }
         node
-    }
-}
-
-/// A transport that keeps a copy of every octet written through it.
-struct Tap<S> {
-    inner: S,
-    seen: Arc<Mutex<Vec<u8>>>,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_write(cx, buf) {
-            Poll::Ready(Ok(n)) => {
-                this.seen.lock().unwrap().extend_from_slice(&buf[..n]);
-                Poll::Ready(Ok(n))
-            }
-            other => other,
-        }
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 

@@ -653,6 +653,37 @@ fn stamp(key: &VirtualFileKey) -> String {
     format!("{} {}", key.date, key.time)
 }
 
+impl Node {
+    /// A transfer-log line about the virtual file `key` of `partner`, now.
+    fn log_file(
+        &self,
+        direction: Direction,
+        partner: OdetteId,
+        key: &VirtualFileKey,
+        size: u64,
+        what: Logged,
+    ) {
+        self.log(&LogEntry {
+            at: self.now(),
+            direction,
+            partner,
+            dataset_name: key.dataset_name.as_str().to_owned(),
+            stamp: stamp(key),
+            size,
+            sha256: what.sha256,
+            outcome: what.outcome,
+            receipt: what.receipt,
+        });
+    }
+}
+
+/// What a transfer-log line says of a file.
+struct Logged {
+    sha256: String,
+    outcome: String,
+    receipt: String,
+}
+
 /// The application side of one session of a [`Node`].
 struct Exchange<'a> {
     node: &'a Node,

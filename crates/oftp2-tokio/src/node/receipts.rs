@@ -78,17 +78,17 @@ impl Exchange<'_> {
                 why
             }
         };
-        self.node.log(&LogEntry {
-            at: self.node.now(),
-            direction: Direction::Sent,
-            partner: rec.partner,
-            dataset_name: key.dataset_name.as_str().to_owned(),
-            stamp: stamp(&key),
-            size: rec.identity.size,
-            sha256: hex(&rec.identity.sha256),
-            outcome: "receipt".into(),
-            receipt: text.clone(),
-        });
+        self.node.log_file(
+            Direction::Sent,
+            rec.partner,
+            &key,
+            rec.identity.size,
+            Logged {
+                sha256: hex(&rec.identity.sha256),
+                outcome: "receipt".into(),
+                receipt: text.clone(),
+            },
+        );
         self.report.receipts.push((key, text));
         Ok(())
     }
@@ -109,17 +109,17 @@ impl Exchange<'_> {
                 )
                 .map_err(io_err)?;
             self.node.drop_spool(&rec);
-            self.node.log(&LogEntry {
-                at: self.node.now(),
-                direction: Direction::Sent,
-                partner: rec.partner,
-                dataset_name: key.dataset_name.as_str().to_owned(),
-                stamp: stamp(&key),
-                size: rec.identity.size,
-                sha256: hex(&rec.identity.sha256),
-                outcome: "negative receipt".into(),
-                receipt: reason.clone(),
-            });
+            self.node.log_file(
+                Direction::Sent,
+                rec.partner,
+                &key,
+                rec.identity.size,
+                Logged {
+                    sha256: hex(&rec.identity.sha256),
+                    outcome: "negative receipt".into(),
+                    receipt: reason.clone(),
+                },
+            );
         }
         tracing::warn!(file = %key.dataset_name, %reason, "negative end-to-end response");
         self.report.negative_receipts.push((key, reason));

@@ -254,17 +254,17 @@ impl Exchange<'_> {
                         .store
                         .remove_incoming(&partner, &key)
                         .map_err(io_err)?;
-                    self.node.log(&LogEntry {
-                        at: self.node.now(),
-                        direction: Direction::Received,
+                    self.node.log_file(
+                        Direction::Received,
                         partner,
-                        dataset_name: key.dataset_name.as_str().to_owned(),
-                        stamp: stamp(&key),
-                        size: r.record.stored,
-                        sha256: String::new(),
-                        outcome: format!("refused: EFNA {reason} {why}"),
-                        receipt: String::new(),
-                    });
+                        &key,
+                        r.record.stored,
+                        Logged {
+                            sha256: String::new(),
+                            outcome: format!("refused: EFNA {reason} {why}"),
+                            receipt: String::new(),
+                        },
+                    );
                     return s
                         .reject_file(now, r.id, reason, Utf8Text::truncated(&why))
                         .map_err(io_err);
@@ -393,17 +393,17 @@ impl Exchange<'_> {
             self.report.opened.push((key, opened_note));
         }
         self.report.received.push((key, path));
-        self.node.log(&LogEntry {
-            at: self.node.now(),
-            direction: Direction::Received,
+        self.node.log_file(
+            Direction::Received,
             partner,
-            dataset_name: key.dataset_name.as_str().to_owned(),
-            stamp: stamp(&key),
-            size: r.record.stored,
-            sha256: hex(&sha),
-            outcome,
-            receipt,
-        });
+            &key,
+            r.record.stored,
+            Logged {
+                sha256: hex(&sha),
+                outcome,
+                receipt,
+            },
+        );
         Ok(())
     }
 

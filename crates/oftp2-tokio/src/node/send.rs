@@ -276,21 +276,21 @@ impl Exchange<'_> {
         if matches!(state, OutgoingState::Failed { .. }) {
             self.node.drop_spool(&snd.record);
         }
-        self.node.log(&LogEntry {
-            at: self.node.now(),
-            direction: Direction::Sent,
-            partner: snd.record.partner,
-            dataset_name: key.dataset_name.as_str().to_owned(),
-            stamp: stamp(&key),
-            size: snd.record.identity.size,
-            sha256: hex(&snd.record.identity.sha256),
-            outcome,
-            receipt: if *state == OutgoingState::Delivered {
-                "EERP awaited".into()
-            } else {
-                String::new()
+        self.node.log_file(
+            Direction::Sent,
+            snd.record.partner,
+            &key,
+            snd.record.identity.size,
+            Logged {
+                sha256: hex(&snd.record.identity.sha256),
+                outcome,
+                receipt: if *state == OutgoingState::Delivered {
+                    "EERP awaited".into()
+                } else {
+                    String::new()
+                },
             },
-        });
+        );
         Ok(())
     }
 }

@@ -1,11 +1,14 @@
-//! Shared by the runtime's tests: a transport that breaks after a number of octets.
+//! Shared by the runtime's tests: transports that break after a number of octets or keep
+//! a copy of what crosses them, and the OpenSSL-made keys of `oftp2-auth`.
 
 #![allow(dead_code, unreachable_pub, reason = "each test file uses a part")]
+#![allow(clippy::panic, reason = "test helpers fail by panicking")]
 
 use std::io;
+use std::path::Path;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -56,4 +59,69 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Cut<S> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
+}
+
+/// A transport that keeps a copy of every octet written through it.
+pub struct Tap<S> {
+    /// The transport.
+    pub inner: S,
+    /// What was written.
+    pub seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                if let Ok(mut seen) = this.seen.lock() {
+                    seen.extend_from_slice(&buf[..n]);
+                }
+                Poll::Ready(Ok(n))
+            }
+            other => other,
+        }
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A file of `oftp2-auth`'s test data (keys and certificates made by OpenSSL).
+pub fn data(name: &str) -> Vec<u8> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../oftp2-auth/tests/data")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The certificate of `who` (alice, bob).
+pub fn cert(who: &str) -> oftp2_auth::Certificate {
+    oftp2_auth::Certificate::parse(&data(&format!("{who}.cert.pem")))
+        .unwrap_or_else(|e| panic!("{who}: {e}"))
+}
+
+/// The key of `who` (alice, bob) with its certificate.
+pub fn key(who: &str) -> Arc<dyn oftp2_auth::PrivateKey> {
+    Arc::new(
+        oftp2_auth::SoftwareRsaKey::parse(&data(&format!("{who}.key.pem")), cert(who))
+            .unwrap_or_else(|e| panic!("{who}: {e}")),
+    )
 }

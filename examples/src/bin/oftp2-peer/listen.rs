@@ -12,10 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use oftp2_codec::{OdetteId, Password};
-use oftp2_examples::clock;
 use oftp2_examples::credentials::Credentials;
 use oftp2_tokio::{
-    Directory, FileKeys, MemoryStore, Node, Partner, PeerInfo, SessionReport, SqliteStore, Store,
+    Directory, MemoryStore, Node, Partner, PeerInfo, SessionReport, SqliteStore, Store,
 };
 
 use crate::{BoxError, TlsArgs};
@@ -61,14 +60,7 @@ fn node(job: &ListenJob<'_>) -> Result<Node, BoxError> {
     let config = crate::config(job.ssid, job.password, None)?;
     let mut node = Node::new(config, partners, store, job.inbox);
     if let Some(c) = job.creds {
-        let c = Arc::new(c.clone());
-        node = node.with_file_keys(FileKeys::new(
-            Arc::new(c.identity.clone()),
-            Arc::new(c.partners.clone()),
-        ));
-        node = node.with_security(Arc::new(move |_: &OdetteId| {
-            Some(c.session_security(clock::unix_now()) as Box<dyn oftp2_session::SessionSecurity>)
-        }));
+        node = Arc::new(c.clone()).equip(node);
     }
     Ok(node)
 }

@@ -14,12 +14,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use oftp2_codec::{CipherSuite, OdetteId, Password};
-use oftp2_examples::clock;
 use oftp2_examples::credentials::Credentials;
 use oftp2_examples::tls;
 use oftp2_tokio::{
-    Directory, FileKeys, FileServices, MemoryStore, Node, OutgoingRecord, OutgoingState, Partner,
-    Progress, SessionReport, SqliteStore, Store,
+    Directory, FileServices, MemoryStore, Node, OutgoingRecord, OutgoingState, Partner, Progress,
+    SessionReport, SqliteStore, Store,
 };
 use sha2::{Digest, Sha256};
 
@@ -98,14 +97,7 @@ fn node(job: &SendJob<'_>, scratch: &Path) -> Result<Node, BoxError> {
         .with_spool(spool)
         .with_receiving(job.inbox.is_some());
     if let Some(c) = job.creds {
-        let c = Arc::new(c.clone());
-        node = node.with_file_keys(FileKeys::new(
-            Arc::new(c.identity.clone()),
-            Arc::new(c.partners.clone()),
-        ));
-        node = node.with_security(Arc::new(move |_: &OdetteId| {
-            Some(c.session_security(clock::unix_now()) as Box<dyn oftp2_session::SessionSecurity>)
-        }));
+        node = Arc::new(c.clone()).equip(node);
     }
     Ok(node)
 }
