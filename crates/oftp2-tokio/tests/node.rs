@@ -782,3 +782,59 @@ async fn no_downgrade_for_a_partner_whose_policy_needs_oftp2() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A writer for the captured log.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The crate logs every session's outcome at info level, in a span with the session
+/// number, the partner and the peer: here a wrong password, with the ESID and what to
+/// check.
+#[tokio::test]
+async fn every_session_outcome_is_logged_with_its_esid_and_explanation() {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let dir = tempfile::tempdir().unwrap();
+    let mut partners = Directory::new();
+    partners.insert(Partner::new(id(BRAVO), pw("BRAVOPW"), pw("WRONGPW")));
+    let a = node_with(dir.path(), ALPHA, partners, ALPHA);
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let (ra, _) = session(&a, &b, BRAVO).await;
+    assert_eq!(ra.session, 1);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let ended: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("session ended"))
+        .collect();
+    assert_eq!(ended.len(), 2, "{text}");
+    let caller = ended
+        .iter()
+        .find(|l| l.contains("node=O0013000000ALPHA"))
+        .unwrap();
+    for part in [
+        "INFO",
+        "session=1",
+        "partner=\"O0013000000BRAVO\"",
+        "peer=pipe",
+        "esid=\"04 (invalid password)\"",
+        "explanation=\"the partner rejects our password",
+    ] {
+        assert!(caller.contains(part), "{part}: {caller}");
+    }
+}

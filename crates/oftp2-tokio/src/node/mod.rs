@@ -88,6 +88,9 @@ pub enum NodeError {
 pub struct SessionReport {
     /// The partner, once known.
     pub partner: Option<OdetteId>,
+    /// This node's number for the session (1, 2, ... since the node was made), as in the
+    /// `oftp2` tracing span.
+    pub session: u64,
     /// The peer's address as the caller named it.
     pub peer: String,
     /// The TLS version of the transport ("TLS 1.3"), `None` without TLS.
@@ -178,6 +181,7 @@ pub struct Node {
     file_keys: FileKeys,
     spool: PathBuf,
     receiving_files: bool,
+    sessions: std::sync::atomic::AtomicU64,
     draining: std::sync::atomic::AtomicBool,
     /// The command senders of the running sessions ([`Node::abort_sessions`]).
     running: std::sync::Mutex<Vec<crate::driver::CommandSender>>,
@@ -238,6 +242,7 @@ impl Node {
             inbox,
             file_keys: FileKeys::default(),
             receiving_files: true,
+            sessions: std::sync::atomic::AtomicU64::new(0),
             draining: std::sync::atomic::AtomicBool::new(false),
             running: std::sync::Mutex::default(),
             observer: None,
@@ -510,19 +515,34 @@ impl Node {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
+        let number = self
+            .sessions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        ex.report.session = number;
         let span = tracing::info_span!(
             "oftp2",
+            session = number,
             node = %self.config.identity,
+            partner = tracing::field::Empty,
             peer = %ex.report.peer,
             tls = ex.report.tls.as_deref().unwrap_or("none")
         );
-        let _enter = span.enter();
+        if let Some(p) = ex.partner {
+            span.record("partner", p.as_str());
+        }
+        ex.span = span.clone();
         let (tx, mut commands) = crate::driver::command_channel();
         if let Ok(mut running) = self.running.lock() {
             running.retain(|t| !t.is_closed());
             running.push(tx);
         }
-        let result = run_with(stream, session, ex, Some(&mut commands)).await;
+        let result = tracing::Instrument::instrument(
+            run_with(stream, session, ex, Some(&mut commands)),
+            span.clone(),
+        )
+        .await;
+        let _enter = span.enter();
         drop(commands);
         ex.report.transcript = session.transcript().map(str::to_owned).collect();
         if let Err(e) = &result {
@@ -536,6 +556,12 @@ impl Node {
             tls = ex.report.tls.as_deref().unwrap_or("none"),
             result = %ex.report.result,
             esid = ex.report.esid.map(|e| e.to_string()).unwrap_or_default(),
+            explanation = ex
+                .report
+                .esid
+                .filter(|_| ex.report.ended_locally == Some(false))
+                .and_then(EsidReason::guidance)
+                .unwrap_or_default(),
             sent = ex.report.sent.len(),
             received = ex.report.received.len(),
             "session ended"
@@ -696,6 +722,7 @@ struct Exchange<'a> {
     receiving: Option<Receiving>,
     loaded: bool,
     report: SessionReport,
+    span: tracing::Span,
 }
 
 fn io_err(e: impl core::fmt::Display) -> io::Error {
@@ -714,6 +741,7 @@ impl<'a> Exchange<'a> {
             sending: None,
             receiving: None,
             loaded: false,
+            span: tracing::Span::none(),
             report: SessionReport {
                 partner,
                 peer: peer.address,
@@ -823,6 +851,7 @@ impl<'a> Exchange<'a> {
         }
         self.partner = Some(code);
         self.report.partner = Some(code);
+        self.span.record("partner", code.as_str());
         let params = node.params_for(&code);
         match s.accept_session(now, params) {
             Ok(()) | Err(oftp2_session::RequestError::SessionEnded(_)) => Ok(()),
