@@ -233,8 +233,10 @@ impl Exchange<'_> {
         // A file with services (RFC 5024 §6) is opened before anything is published: a
         // signature that does not verify or a file that does not decrypt is answered with
         // EFNA (21-23, 15) and never reaches the inbox.
+        // SFIDENV 1 without SFIDSEC or SFIDCOMP is a certificate exchange (§10.4): stored
+        // as it came, for the application.
         let services = FileServices::of(&r.sfid);
-        let enveloped = !services.is_none() || r.sfid.enveloping != oftp2_codec::Enveloping::NONE;
+        let enveloped = !services.is_none();
         let mut transmitted_digest = None;
         let mut opened_note = String::new();
         let content = if enveloped {
@@ -420,9 +422,9 @@ impl Exchange<'_> {
     }
 }
 
-/// A received file opened: where its content is, and the digest of the file as
-/// transmitted (EERPHSH) when a suite applies.
-/// With a note for the transfer log (the layers opened, the signer).
+/// A received file opened: where its content is, the digest of the file as transmitted
+/// (EERPHSH) when a suite applies, and a note for the transfer log (the layers opened,
+/// the signer).
 type Opened = (PathBuf, Option<Vec<u8>>, String);
 
 impl Node {

@@ -156,6 +156,7 @@ impl Exchange<'_> {
                 .store
                 .set_outgoing_state(&record.identity.key, &OutgoingState::Failed { reason })
                 .map_err(io_err)?;
+            self.node.drop_spool(&record);
             return self.speak(s, now);
         }
         let id = &record.identity;

@@ -9,7 +9,7 @@
 //! is matched and checked. Without it the store lives in memory: an interrupted file
 //! starts again from zero as a new virtual file next time.
 
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,7 +20,6 @@ use oftp2_tokio::{
     Directory, FileServices, MemoryStore, Node, OutgoingRecord, OutgoingState, Partner, Progress,
     SessionReport, SqliteStore, Store,
 };
-use sha2::{Digest, Sha256};
 
 use crate::{BoxError, EnvelopeArgs, TlsArgs};
 
@@ -38,19 +37,6 @@ pub(crate) struct SendJob<'a> {
     pub(crate) envelope: EnvelopeArgs,
     pub(crate) creds: Option<&'a Credentials>,
     pub(crate) tls: &'a TlsArgs,
-}
-
-fn sha256_of(path: &Path) -> io::Result<[u8; 32]> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(h.finalize().into());
-        }
-        h.update(buf.get(..n).unwrap_or_default());
-    }
 }
 
 /// The node of this run: us, the one partner, the store.
@@ -115,7 +101,7 @@ fn queue(job: &SendJob<'_>, node: &Node) -> Result<Vec<OutgoingRecord>, BoxError
             .and_then(|n| n.to_str())
             .ok_or("the file name is not UTF-8")?
             .to_uppercase();
-        let sha = sha256_of(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let sha = crate::file_sha256(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let earlier = known.iter().find(|o| {
             o.partner == partner
                 && o.path == path
