@@ -540,7 +540,7 @@ impl HashWorker {
 fn key_name(k: &VirtualFileKey) -> String {
     format!(
         "{}.{}{}.{}",
-        k.dataset_name.as_str(),
+        oftp2_tokio::file_name_of(&k.dataset_name),
         k.date.as_bytes().escape_ascii(),
         k.time.as_bytes().escape_ascii(),
         k.originator.as_str()
@@ -931,10 +931,13 @@ impl Application for Receiver {
                     || c.sfid.compression != oftp2_codec::FileCompression::NONE;
                 let path = if enveloped {
                     // The file as transmitted: CMS (RFC 5024 §6).
-                    self.inbox
-                        .join(format!("{}.p7m", c.sfid.dataset_name.as_str()))
+                    self.inbox.join(format!(
+                        "{}.p7m",
+                        oftp2_tokio::file_name_of(&c.sfid.dataset_name)
+                    ))
                 } else {
-                    self.inbox.join(c.sfid.dataset_name.as_str())
+                    self.inbox
+                        .join(oftp2_tokio::file_name_of(&c.sfid.dataset_name))
                 };
                 let mut path = path;
                 std::fs::rename(&c.partial, &path)?;

@@ -80,7 +80,7 @@ mod store;
 pub use net::PeerInfo;
 pub use node::{
     DeliveryCheck, LEASE_SECS, Node, NodeError, Observer, Progress, SecurityFactory, SessionReport,
-    WallClock, system_clock,
+    WallClock, file_name_of, system_clock,
 };
 pub use partner::{Directory, FileServices, Lockout, Partner};
 pub use services::FileKeys;

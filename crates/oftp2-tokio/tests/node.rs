@@ -838,3 +838,39 @@ async fn every_session_outcome_is_logged_with_its_esid_and_explanation() {
         assert!(caller.contains(part), "{part}: {caller}");
     }
 }
+
+/// SFIDDSN may hold `/` and `.` (RFC 5024 §5.3.3): a partner's dataset names never lead a
+/// file out of its inbox, to an absolute path or to a hidden file.
+#[tokio::test]
+async fn dataset_names_never_lead_out_of_the_partners_inbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let names = [
+        ("../../ESCAPE", "_.._.._ESCAPE"),
+        ("/TMP/ABSOLUTE", "_TMP_ABSOLUTE"),
+        (".HIDDEN", "_.HIDDEN"),
+        ("ORDERS/2026", "ORDERS_2026"),
+    ];
+    for (i, (dsn, _)) in names.iter().enumerate() {
+        let f = dir.path().join(format!("source{i}"));
+        std::fs::write(&f, content(100, u8::try_from(i).unwrap())).unwrap();
+        a.queue_file(&id(BRAVO), &f, dsn).unwrap();
+    }
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{rb:?}");
+    let inbox = b.inbox_of(&id(ALPHA));
+    for (i, (_, stored)) in names.iter().enumerate() {
+        assert_eq!(
+            std::fs::read(inbox.join(stored)).unwrap(),
+            content(100, u8::try_from(i).unwrap()),
+            "{stored}"
+        );
+    }
+    assert!(!dir.path().join("ESCAPE").exists());
+    assert!(!std::path::Path::new("/TMP/ABSOLUTE").exists());
+    // Every stored path is directly in the partner's inbox.
+    for (_, path) in &rb.received {
+        assert_eq!(path.parent(), Some(inbox.as_path()), "{}", path.display());
+    }
+}

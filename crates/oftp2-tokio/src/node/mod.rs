@@ -435,7 +435,7 @@ impl Node {
         let key = &record.identity.key;
         self.spool.join(record.partner.as_str()).join(format!(
             "{}.{}{}.p7m",
-            key.dataset_name.as_str(),
+            file_name_of(&key.dataset_name),
             String::from_utf8_lossy(key.date.as_bytes()),
             String::from_utf8_lossy(key.time.as_bytes())
         ))
@@ -673,6 +673,22 @@ fn hex(b: &[u8]) -> String {
         let _ = write!(s, "{x:02x}");
     }
     s
+}
+
+/// A dataset name as one file name: RFC 5024 §5.3.3 allows `/` and `.` in SFIDDSN, which
+/// must never lead out of a partner's directory (`../X`, `/ETC/X`) or make a hidden file.
+/// `/` becomes `_`, and a leading `.` gets a `_` before it.
+#[must_use]
+pub fn file_name_of(dsn: &VirtualFileName) -> String {
+    let mut name: String = dsn
+        .as_str()
+        .chars()
+        .map(|c| if c == '/' || c == '\\' { '_' } else { c })
+        .collect();
+    if name.is_empty() || name.starts_with('.') {
+        name.insert(0, '_');
+    }
+    name
 }
 
 fn stamp(key: &VirtualFileKey) -> String {

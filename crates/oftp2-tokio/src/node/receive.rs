@@ -23,7 +23,7 @@ pub(super) struct Receiving {
 pub(super) fn partial_path(dir: &Path, key: &VirtualFileKey) -> PathBuf {
     dir.join(format!(
         "{}.{}{}.part",
-        key.dataset_name.as_str(),
+        file_name_of(&key.dataset_name),
         String::from_utf8_lossy(key.date.as_bytes()),
         String::from_utf8_lossy(key.time.as_bytes())
     ))
@@ -286,11 +286,11 @@ impl Exchange<'_> {
             let target = match r.replaces.take() {
                 Some(t) => t,
                 None => {
-                    let plain = dir.join(key.dataset_name.as_str());
+                    let plain = dir.join(file_name_of(&key.dataset_name));
                     if plain.exists() {
                         dir.join(format!(
                             "{}.{}{}",
-                            key.dataset_name.as_str(),
+                            file_name_of(&key.dataset_name),
                             String::from_utf8_lossy(key.date.as_bytes()),
                             String::from_utf8_lossy(key.time.as_bytes())
                         ))
