@@ -117,6 +117,9 @@ pub struct OpenKeys<'a> {
     pub signers: &'a [Certificate],
     /// Unix time for the signer certificate's validity.
     pub at: Option<u64>,
+    /// The most content octets the file may open to: a compressed layer that inflates
+    /// beyond it (a decompression bomb) fails with EFNA 23 before it fills the disk.
+    pub max_content: usize,
 }
 
 /// Opens the stored file `stored` (as transmitted) into `dest`: decrypts, inflates and
@@ -135,7 +138,7 @@ pub fn open_to_file(
         keys: keys.keys,
         signers: keys.signers,
         at: keys.at,
-        max_decompressed: usize::MAX,
+        max_decompressed: keys.max_content,
     };
     let mut input = File::open(stored).map_err(io_at(stored))?;
     let tmp = dest.with_extension("opening");

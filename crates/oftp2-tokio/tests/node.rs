@@ -874,3 +874,35 @@ async fn dataset_names_never_lead_out_of_the_partners_inbox() {
         assert_eq!(path.parent(), Some(inbox.as_path()), "{}", path.display());
     }
 }
+
+/// A node takes files up to its limit: a larger offer is refused with SFNA 06 (file size
+/// is too big), judged by the larger of the transmitted and the original size, so a small
+/// compressed file that would open to a large one is refused before a byte arrives.
+#[tokio::test]
+async fn an_offer_beyond_the_size_limit_is_refused_with_sfna_06() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut partners = Directory::new();
+    let mut bravo = Partner::new(id(BRAVO), pw("BRAVOPW"), pw("ALPHAPW"));
+    bravo.send_services = oftp2_tokio::FileServices {
+        compression: true,
+        ..oftp2_tokio::FileServices::NONE
+    };
+    partners.insert(bravo);
+    let a = node_with(dir.path(), ALPHA, partners, ALPHA);
+    let b =
+        node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new())).with_max_file_size(1 << 20);
+    let f = dir.path().join("ZEROS");
+    std::fs::write(&f, vec![0u8; 3 << 20]).unwrap();
+    let k = a.queue_file(&id(BRAVO), &f, "ZEROS").unwrap().identity.key;
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released);
+    assert!(
+        ra.transmitted[0].1 < 64 * 1024,
+        "compressed on the wire: {ra:?}"
+    );
+    match a.store().outgoing(&k).unwrap().unwrap().state {
+        OutgoingState::Failed { reason } => assert!(reason.contains("SFNA 06"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(std::fs::read_dir(b.inbox_of(&id(ALPHA))).is_err() || rb.received.is_empty());
+}

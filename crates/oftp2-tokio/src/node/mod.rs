@@ -54,6 +54,9 @@ pub const LEASE_SECS: u64 = 15 * 60;
 /// Octets between two durable restart points of a received file (sync and store commit).
 const CHECKPOINT: u64 = 4 << 20;
 
+/// The largest file a node takes by default (64 GiB): see [`Node::with_max_file_size`].
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 30;
+
 /// Read size when sending a file.
 const CHUNK: usize = 256 * 1024;
 
@@ -181,6 +184,7 @@ pub struct Node {
     file_keys: FileKeys,
     spool: PathBuf,
     receiving_files: bool,
+    max_file_size: u64,
     sessions: std::sync::atomic::AtomicU64,
     draining: std::sync::atomic::AtomicBool,
     /// The command senders of the running sessions ([`Node::abort_sessions`]).
@@ -242,6 +246,7 @@ impl Node {
             inbox,
             file_keys: FileKeys::default(),
             receiving_files: true,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
             sessions: std::sync::atomic::AtomicU64::new(0),
             draining: std::sync::atomic::AtomicBool::new(false),
             running: std::sync::Mutex::default(),
@@ -298,6 +303,17 @@ impl Node {
     #[must_use]
     pub fn with_receiving(mut self, receiving: bool) -> Self {
         self.receiving_files = receiving;
+        self
+    }
+
+    /// The largest file this node takes (default [`DEFAULT_MAX_FILE_SIZE`]): an offer
+    /// that declares more (SFIDFSIZ or SFIDOSIZ) is refused with SFNA 06, "file size is
+    /// too big"; a file that grows beyond it in transfer ends the session with ESID 08; a
+    /// compressed file that inflates beyond it, or well beyond its declared original size,
+    /// fails with EFNA 23 (a decompression bomb never fills the disk).
+    #[must_use]
+    pub fn with_max_file_size(mut self, octets: u64) -> Self {
+        self.max_file_size = octets;
         self
     }
 

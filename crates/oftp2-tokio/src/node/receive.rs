@@ -59,6 +59,19 @@ impl Exchange<'_> {
                 "shutting down; retry later",
             );
         }
+        let declared = sfid
+            .file_size
+            .get()
+            .max(sfid.original_size.get())
+            .saturating_mul(1024);
+        if declared > self.node.max_file_size {
+            return refuse(
+                s,
+                SfnaReason::FILE_TOO_BIG,
+                false,
+                "the file is larger than this node takes",
+            );
+        }
         if let Some(reason) = self
             .node
             .partners
@@ -182,6 +195,12 @@ impl Exchange<'_> {
         let Some(r) = self.receiving.as_mut() else {
             return;
         };
+        if r.record.stored.saturating_add(data.len() as u64) > self.node.max_file_size {
+            tracing::error!(path = %r.record.path.display(), "a received file grew beyond the node's limit");
+            let text = Utf8Text::truncated("the file is larger than this node takes");
+            let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
+            return;
+        }
         let written = r.file.write_all(data).and_then(|()| {
             r.record.stored += data.len() as u64;
             r.since_checkpoint += data.len() as u64;
@@ -422,12 +441,32 @@ impl Exchange<'_> {
     }
 }
 
+/// Slack above the declared original size for a file that opens (SFIDOSIZ is in 1K
+/// blocks, and some peers round it down).
+const CONTENT_SLACK: u64 = 1 << 20;
+
 /// A received file opened: where its content is, the digest of the file as transmitted
 /// (EERPHSH) when a suite applies, and a note for the transfer log (the layers opened,
 /// the signer).
 type Opened = (PathBuf, Option<Vec<u8>>, String);
 
 impl Node {
+    /// How far a received file may open: its declared original size (SFIDOSIZ, RFC 5024
+    /// §5.3.3) with some slack when it declares one, and never beyond the node's
+    /// [`Node::with_max_file_size`].
+    fn max_content(&self, sfid: &Sfid) -> usize {
+        let declared = sfid.original_size.get();
+        let limit = if declared > 0 {
+            declared
+                .saturating_mul(1024)
+                .saturating_add(CONTENT_SLACK)
+                .min(self.max_file_size)
+        } else {
+            self.max_file_size
+        };
+        usize::try_from(limit).unwrap_or(usize::MAX)
+    }
+
     /// Opens a received file with services (RFC 5024 §6) next to it, verified, decrypted
     /// and inflated: the content's path and the suite's digest of the file as transmitted
     /// (EERPHSH), or the EFNA reason and why.
@@ -472,6 +511,7 @@ impl Node {
                 keys: &ours,
                 signers: &signers,
                 at: None,
+                max_content: self.max_content(sfid),
             },
         ) {
             Ok(summary) => {
