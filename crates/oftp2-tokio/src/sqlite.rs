@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS outgoing (
     partner TEXT NOT NULL, format TEXT NOT NULL, lrecl INTEGER NOT NULL,
     size INTEGER NOT NULL, sha256 BLOB NOT NULL, path TEXT NOT NULL,
     signed_eerp INTEGER NOT NULL, cipher INTEGER NOT NULL, services INTEGER NOT NULL DEFAULT 0,
+    eerphsh BLOB,
     state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',
     lease_node TEXT, lease_until INTEGER,
     UNIQUE (dsn, date, time, orig, dest)
@@ -151,7 +152,7 @@ fn sha(v: &[u8]) -> Result<[u8; 32], StoreError> {
     <[u8; 32]>::try_from(v).map_err(|_| corrupt("a SHA-256 is not 32 octets"))
 }
 
-const OUTGOING_COLUMNS: &str = "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason, services";
+const OUTGOING_COLUMNS: &str = "dsn, date, time, orig, dest, partner, format, lrecl, size, sha256, path, signed_eerp, cipher, state, reason, services, eerphsh";
 
 /// The columns of `OUTGOING_COLUMNS`, in order.
 type OutgoingRow = (
@@ -167,6 +168,7 @@ type OutgoingRow = (
     String,
     String,
     i64,
+    Option<Vec<u8>>,
 );
 
 fn outgoing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingRow> {
@@ -183,6 +185,7 @@ fn outgoing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutgoingRow> {
         r.get(13)?,
         r.get(14)?,
         r.get(15)?,
+        r.get(16)?,
     ))
 }
 
@@ -200,6 +203,7 @@ fn outgoing_from(row: OutgoingRow) -> Result<OutgoingRecord, StoreError> {
         state,
         reason,
         services,
+        eerphsh,
     ) = row;
     Ok(OutgoingRecord {
         partner: OdetteId::new(&partner).map_err(corrupt)?,
@@ -217,6 +221,7 @@ fn outgoing_from(row: OutgoingRow) -> Result<OutgoingRecord, StoreError> {
             .and_then(CipherSuite::new)
             .ok_or_else(|| corrupt("cipher suite"))?,
         services: FileServices::from_bits(u8::try_from(services).unwrap_or(0)),
+        expected_hash: eerphsh,
         state: state_from(&state, reason)?,
     })
 }
@@ -235,20 +240,23 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(|e| db(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| db(&e))?;
-        // A store made before file services were recorded gets the column (no service).
-        let has_services: bool = conn
-            .query_row(
-                "SELECT COUNT(*) FROM pragma_table_info('outgoing') WHERE name = 'services'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n > 0)
-            .map_err(|e| db(&e))?;
-        if !has_services {
-            conn.execute_batch(
-                "ALTER TABLE outgoing ADD COLUMN services INTEGER NOT NULL DEFAULT 0",
-            )
-            .map_err(|e| db(&e))?;
+        // A store made by an earlier version gets the columns added since.
+        for (column, definition) in [
+            ("services", "services INTEGER NOT NULL DEFAULT 0"),
+            ("eerphsh", "eerphsh BLOB"),
+        ] {
+            let present: bool = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_table_info('outgoing') WHERE name = ?1",
+                    [column],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n > 0)
+                .map_err(|e| db(&e))?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE outgoing ADD COLUMN {definition}"))
+                    .map_err(|e| db(&e))?;
+            }
         }
         Ok(Self {
             conn: Mutex::new(conn),
@@ -300,7 +308,7 @@ impl Store for SqliteStore {
             c.execute(
                 &format!(
                     "INSERT OR IGNORE INTO outgoing ({OUTGOING_COLUMNS}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
                 ),
                 params![
                     k[0],
@@ -319,6 +327,7 @@ impl Store for SqliteStore {
                     state,
                     reason,
                     i64::from(file.services.bits()),
+                    file.expected_hash.as_deref(),
                 ],
             )
             .map_err(|e| db(&e))?;
@@ -416,6 +425,19 @@ impl Store for SqliteStore {
                  lease_until = NULL WHERE dsn = ?3 AND date = ?4 AND time = ?5 AND orig = ?6 \
                  AND dest = ?7",
                 params![name, reason, k[0], k[1], k[2], k[3], k[4]],
+            )
+            .map_err(|e| db(&e))?;
+            Ok(())
+        })
+    }
+
+    fn set_expected_hash(&self, key: &VirtualFileKey, hash: &[u8]) -> Result<(), StoreError> {
+        let k = key_strings(key);
+        self.with(|c| {
+            c.execute(
+                "UPDATE outgoing SET eerphsh = ?1 WHERE dsn = ?2 AND date = ?3 AND time = ?4 \
+                 AND orig = ?5 AND dest = ?6",
+                params![hash, k[0], k[1], k[2], k[3], k[4]],
             )
             .map_err(|e| db(&e))?;
             Ok(())

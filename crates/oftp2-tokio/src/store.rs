@@ -105,6 +105,10 @@ pub struct OutgoingRecord {
     /// The file services applied before it is sent (RFC 5024 §6): the file as transmitted
     /// is then the sealed copy in the node's spool, made once and kept until the EERP.
     pub services: FileServices,
+    /// The EERPHSH a signed EERP must carry (RFC 5024 §5.3.13: the suite's digest of the
+    /// file as transmitted), fixed when the file is queued (or sealed): a late receipt is
+    /// checked against it even if the file on disk changed since.
+    pub expected_hash: Option<Vec<u8>>,
     /// Where it stands.
     pub state: OutgoingState,
 }
@@ -259,6 +263,9 @@ pub trait Store: Send + Sync {
         state: &OutgoingState,
     ) -> Result<(), StoreError>;
 
+    /// Records the EERPHSH a signed EERP for `key` must carry.
+    fn set_expected_hash(&self, key: &VirtualFileKey, hash: &[u8]) -> Result<(), StoreError>;
+
     /// The record of a file received from `partner` with this identity.
     fn incoming(
         &self,
@@ -411,6 +418,16 @@ impl Store for MemoryStore {
                 if o.identity.key == *key {
                     o.state = state.clone();
                     *lease = None;
+                }
+            }
+        })
+    }
+
+    fn set_expected_hash(&self, key: &VirtualFileKey, hash: &[u8]) -> Result<(), StoreError> {
+        self.with(|m| {
+            for (o, _) in &mut m.outgoing {
+                if o.identity.key == *key {
+                    o.expected_hash = Some(hash.to_vec());
                 }
             }
         })

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use oftp2_codec::{OdetteId, Password};
 use oftp2_session::{CmsSecurity, Config, SessionSecurity};
-use oftp2_tokio::{Directory, MemoryStore, Node, OutgoingState, Partner};
+use oftp2_tokio::{Directory, MemoryStore, Node, OutgoingState, Partner, Receipt};
 use rand::SeedableRng;
 
 mod common;
@@ -149,8 +149,25 @@ async fn a_late_signed_eerp_is_matched_by_key_and_its_hash_checked() {
         );
     }
     assert_eq!(b.store().receipts(&id(ALPHA)).unwrap().len(), 2);
-    // Before the next session, TWO changes on ALPHA's disk: its EERPHSH no longer matches.
-    std::fs::write(dir.path().join("TWO"), b"changed").unwrap();
+    // Before the next session, ONE changes on ALPHA's disk: its receipt is still checked
+    // against the hash recorded when it was queued (the file as sent, §5.3.13), so it
+    // verifies. BRAVO's receipt for TWO is replaced by one carrying another hash, signed
+    // all the same: the signature checks out, the hash does not.
+    std::fs::write(dir.path().join("ONE"), b"changed").unwrap();
+    let alpha = id(ALPHA);
+    let due = b.store().receipts(&alpha).unwrap();
+    let two = due
+        .iter()
+        .find(|r| matches!(&r.receipt, Receipt::Eerp(e) if e.file_key() == keys[1]))
+        .unwrap();
+    let Receipt::Eerp(mut forged) = two.receipt.clone() else {
+        unreachable!()
+    };
+    forged.hash = oftp2_codec::Binary::new(vec![0xAA; 32]).unwrap();
+    b.store().receipt_done(two.id).unwrap();
+    b.store()
+        .push_receipt(&alpha, &Receipt::Eerp(forged), two.sign_with)
+        .unwrap();
     let (r, _) = session(&a, &b, usize::MAX).await;
     assert!(r.released, "{r:?}");
     assert_eq!(

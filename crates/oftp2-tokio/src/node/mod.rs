@@ -402,7 +402,15 @@ impl Node {
             .get(partner)
             .ok_or(NodeError::UnknownPartner(*partner))?;
         let path = path.as_ref().to_path_buf();
-        let (size, sha256) = fingerprint(&path)?;
+        let cipher_suite = if p.signed_eerps || !p.send_services.is_none() {
+            p.cipher_suite
+        } else {
+            CipherSuite::NONE
+        };
+        // A plain file is transmitted as it is: its EERPHSH is known now (§5.3.13). A
+        // sealed one gets it when it is sealed.
+        let hash_suite = (p.signed_eerps && p.send_services.is_none()).then_some(cipher_suite);
+        let (size, sha256, expected_hash) = fingerprint_with(&path, hash_suite)?;
         let (date, time) = self
             .stamper
             .lock()
@@ -429,12 +437,9 @@ impl Node {
             path,
             signed_eerp: p.signed_eerps,
             // SFIDCIPH 00 when no service and no signed EERP uses a suite (§5.3.3).
-            cipher_suite: if p.signed_eerps || !p.send_services.is_none() {
-                p.cipher_suite
-            } else {
-                CipherSuite::NONE
-            },
+            cipher_suite,
             services: p.send_services,
+            expected_hash,
             state: OutgoingState::Queued,
         };
         self.store.queue(&record)?;
@@ -649,8 +654,19 @@ impl Node {
 
 /// Size and SHA-256 of a file.
 fn fingerprint(path: &Path) -> io::Result<(u64, [u8; 32])> {
+    fingerprint_with(path, None).map(|(size, sha, _)| (size, sha))
+}
+
+/// Size and SHA-256 of a file and, in the same pass, the digest of `suite` (EERPHSH).
+fn fingerprint_with(
+    path: &Path,
+    suite: Option<CipherSuite>,
+) -> io::Result<(u64, [u8; 32], Option<Vec<u8>>)> {
     let mut f = File::open(path)?;
     let mut h = Sha256::new();
+    let mut extra = suite
+        .and_then(|s| oftp2_auth::Suite::try_from(s).ok())
+        .map(|s| oftp2_auth::FileDigest::new(s.digest()));
     let mut buf = vec![0u8; CHUNK];
     let mut size = 0u64;
     loop {
@@ -659,9 +675,17 @@ fn fingerprint(path: &Path) -> io::Result<(u64, [u8; 32])> {
             break;
         }
         size += n as u64;
-        h.update(buf.get(..n).unwrap_or_default());
+        let piece = buf.get(..n).unwrap_or_default();
+        h.update(piece);
+        if let Some(d) = extra.as_mut() {
+            d.update(piece);
+        }
     }
-    Ok((size, h.finalize().into()))
+    Ok((
+        size,
+        h.finalize().into(),
+        extra.map(oftp2_auth::FileDigest::finalize),
+    ))
 }
 
 /// The digest of a whole file with the digest of `suite` (EERPHSH, RFC 5024 §5.3.13).

@@ -48,8 +48,14 @@ impl Exchange<'_> {
         let key = rec.identity.key;
         let verdict = match signature {
             ReceiptSignature::Verified => {
-                // EERPHSH must be the hash of the file as we sent it.
-                match suite_hash(&self.node.transmitted_path(&rec), rec.cipher_suite) {
+                // EERPHSH must be the hash of the file as we sent it: the one recorded when
+                // it was queued or sealed (a store from before that is checked against the
+                // file as it is now).
+                let expected = match rec.expected_hash.clone() {
+                    Some(h) => Ok(Some(h)),
+                    None => suite_hash(&self.node.transmitted_path(&rec), rec.cipher_suite),
+                };
+                match expected {
                     Ok(Some(h)) if h == eerp.hash.as_bytes() => Ok("signed EERP verified"),
                     Ok(_) => Err("EERPHSH does not match the file as sent".to_owned()),
                     Err(e) => Err(format!("the file to check EERPHSH against: {e}")),

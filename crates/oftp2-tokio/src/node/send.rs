@@ -347,8 +347,16 @@ impl Node {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let mut rng: rand::rngs::StdRng = rand::make_rng();
-        crate::services::seal_to_spool(&mut rng, &record.path, &spool, &plan)
+        let summary = crate::services::seal_to_spool(&mut rng, &record.path, &spool, &plan)
             .map_err(|e| e.to_string())?;
+        // The EERPHSH of the sealed octets (§5.3.13), kept for a late receipt.
+        if record.signed_eerp
+            && let Some(h) = summary.transmitted_digest
+        {
+            self.store
+                .set_expected_hash(&record.identity.key, &h)
+                .map_err(|e| e.to_string())?;
+        }
         Ok(())
     }
 
