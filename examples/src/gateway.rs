@@ -5,7 +5,6 @@
 //! in the SQLite store under `state/` and readable with `log` and `status`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -454,23 +453,11 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
                     let Ok((tcp, peer)) = listener.accept().await else {
                         continue;
                     };
-                    let _ = tcp.set_nodelay(true);
                     let node = node.clone();
                     let server = server.clone();
                     tokio::spawn(async move {
                         let peer = peer.to_string();
-                        let result = match server {
-                            None => node.accept(tcp, &peer).await.map_err(io::Error::other),
-                            Some(cfg) => match accept_tls(tcp, cfg).await {
-                                Ok(stream) => {
-                                    let version = oftp2_tokio::net::server_tls_version(&stream);
-                                    let info = oftp2_tokio::PeerInfo::tls(peer.clone(), version);
-                                    node.accept(stream, info).await.map_err(io::Error::other)
-                                }
-                                Err(e) => Err(e),
-                            },
-                        };
-                        match result {
+                        match node.accept_tcp(tcp, server).await {
                             Ok(r) => println!("{}", outcome_line("from", &peer, &r)),
                             Err(e) => println!("session from {peer}: failed: {e}"),
                         }
@@ -522,15 +509,6 @@ pub fn serve(g: &Gateway) -> Result<(), BoxError> {
             tokio::time::sleep(poll).await;
         }
     })
-}
-
-/// A TLS listener's handshake: a plain caller is told so (ESID 01) within a second.
-async fn accept_tls(
-    tcp: tokio::net::TcpStream,
-    cfg: Arc<rustls::ServerConfig>,
-) -> io::Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
-    let tcp = oftp2_tokio::net::tls_or_explain(tcp).await?;
-    oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
 }
 
 fn retry_later(backoff: &mut BTreeMap<OdetteId, (tokio::time::Instant, Duration)>, p: OdetteId) {

@@ -501,6 +501,32 @@ impl Node {
         self.run(stream, &mut session, &mut ex).await
     }
 
+    /// Serves a caller accepted on a TCP listener: over TLS when `tls` is given (a plain
+    /// caller at the TLS port is told so within a second, [`crate::net::tls_or_explain`];
+    /// the handshake within [`crate::net::HANDSHAKE_TIMEOUT`]), then one session with
+    /// [`Node::accept`], the TLS version in its report. A failed handshake is an error
+    /// naming the cause.
+    pub async fn accept_tcp(
+        &self,
+        tcp: tokio::net::TcpStream,
+        tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    ) -> Result<SessionReport, NodeError> {
+        let _ = tcp.set_nodelay(true);
+        let peer = tcp
+            .peer_addr()
+            .map_or_else(|_| "an unknown address".to_owned(), |a| a.to_string());
+        match tls {
+            None => self.accept(tcp, peer).await,
+            Some(cfg) => {
+                let tcp = crate::net::tls_or_explain(tcp).await?;
+                let stream =
+                    crate::net::tls_accept(tcp, cfg, crate::net::HANDSHAKE_TIMEOUT).await?;
+                let version = crate::net::server_tls_version(&stream);
+                self.accept(stream, PeerInfo::tls(peer, version)).await
+            }
+        }
+    }
+
     /// Calls `partner` at its [`crate::Partner::address`]: TCP, TLS when the partner has a
     /// [`crate::Partner::tls`] configuration (the certificate is checked against the
     /// address's host, within [`crate::net::HANDSHAKE_TIMEOUT`]), then one session.

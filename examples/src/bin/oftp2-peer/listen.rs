@@ -13,9 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use oftp2_codec::{OdetteId, Password};
 use oftp2_examples::credentials::Credentials;
-use oftp2_tokio::{
-    Directory, MemoryStore, Node, Partner, PeerInfo, SessionReport, SqliteStore, Store,
-};
+use oftp2_tokio::{Directory, MemoryStore, Node, Partner, SessionReport, SqliteStore, Store};
 
 use crate::{BoxError, TlsArgs};
 
@@ -127,7 +125,6 @@ async fn serve(
             break;
         }
         let (tcp, peer) = accepted?;
-        let _ = tcp.set_nodelay(true);
         let (node, server) = (Arc::clone(&node), server.clone());
         running.spawn(async move { one_session(&node, tcp, peer, server).await });
         if job.once {
@@ -157,23 +154,7 @@ async fn one_session(
     server: Option<Arc<rustls::ServerConfig>>,
 ) -> bool {
     let peer = peer.to_string();
-    let result = match server {
-        None => node.accept(tcp, peer.as_str()).await,
-        Some(cfg) => {
-            let tls = async {
-                let tcp = oftp2_tokio::net::tls_or_explain(tcp).await?;
-                oftp2_tokio::net::tls_accept(tcp, cfg, oftp2_tokio::net::HANDSHAKE_TIMEOUT).await
-            };
-            match tls.await {
-                Ok(stream) => {
-                    let version = oftp2_tokio::net::server_tls_version(&stream);
-                    node.accept(stream, PeerInfo::tls(peer.clone(), version))
-                        .await
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
-    };
+    let result = node.accept_tcp(tcp, server).await;
     match result {
         Ok(report) => print_outcome(&peer, &report),
         Err(e) => {
