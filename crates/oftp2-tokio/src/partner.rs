@@ -2,6 +2,11 @@
 //! secure authentication is required, which file services are allowed or required, the
 //! session parameters, and the lock-out after repeated failures (RFC 5024 §4.2, §5.3.2,
 //! §5.3.5 SFNA 16-20, §5.3.11 ESID 03/04/11).
+//!
+//! A partner's certificates per purpose are not in [`Partner`]: they live in one
+//! `oftp2_auth::PartnerStore`, with acceptance periods for renewals, used by the node's
+//! [`crate::FileKeys`] (file services) and by its [`crate::SecurityFactory`] (secure
+//! authentication and signed receipts), so a renewal is configured once.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
