@@ -283,13 +283,18 @@ impl Certificate {
         asn1::seq(&[&self.issuer_der, &asn1::tlv(0x02, &int)])
     }
 
-    /// Whether a RecipientIdentifier / SignerIdentifier names this certificate.
-    pub(crate) fn matches(&self, id: &RawId<'_>) -> bool {
+    /// Whether a RecipientIdentifier (or a SignerIdentifier through
+    /// [`crate::cms_parts::sid_as_rid`]) names this certificate.
+    pub(crate) fn matches(&self, id: &cms::enveloped_data::RecipientIdentifier) -> bool {
+        use der::Encode as _;
         match id {
-            RawId::IssuerSerial { issuer, serial } => {
-                *issuer == self.issuer_der.as_slice() && asn1::strip_int(serial) == self.serial
+            cms::enveloped_data::RecipientIdentifier::IssuerAndSerialNumber(i) => {
+                crate::cms_parts::strip_int(i.serial_number.as_bytes()) == self.serial
+                    && i.issuer.to_der().is_ok_and(|d| d == self.issuer_der)
             }
-            RawId::Ski(ski) => self.ski.as_deref() == Some(*ski),
+            cms::enveloped_data::RecipientIdentifier::SubjectKeyIdentifier(ski) => {
+                self.ski.as_deref() == Some(ski.0.as_bytes())
+            }
         }
     }
 }
@@ -309,45 +314,6 @@ impl core::fmt::Debug for Certificate {
             .field("issuer", &self.issuer)
             .field("serial", &self.serial_hex())
             .finish_non_exhaustive()
-    }
-}
-
-/// A certificate identifier as found in CMS (RFC 5652 §5.3 sid, §6.2.1 rid).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum RawId<'a> {
-    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
-    Ski(&'a [u8]),
-}
-
-impl<'a> RawId<'a> {
-    /// Reads `IssuerAndSerialNumber` or `[0] IMPLICIT SubjectKeyIdentifier`.
-    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, &'static str> {
-        let t = r.any()?;
-        match t.tag {
-            0x30 => {
-                let mut i = t.reader();
-                let issuer = i.tagged(0x30, "issuer Name")?;
-                let serial = i.tagged(0x02, "serialNumber")?;
-                Ok(RawId::IssuerSerial {
-                    issuer: issuer.raw,
-                    serial: serial.value,
-                })
-            }
-            0x80 => Ok(RawId::Ski(t.value)),
-            _ => Err("unknown certificate identifier choice"),
-        }
-    }
-
-    /// Public, printable form.
-    pub(crate) fn describe(&self) -> crate::RecipientId {
-        match self {
-            RawId::IssuerSerial { issuer, serial } => crate::RecipientId::IssuerSerial {
-                issuer: x509_cert::name::Name::from_der(issuer)
-                    .map_or_else(|_| "<unparsable name>".to_owned(), |n| n.to_string()),
-                serial: hex_upper(asn1::strip_int(serial)),
-            },
-            RawId::Ski(ski) => crate::RecipientId::SubjectKeyId(hex_upper(ski)),
-        }
     }
 }
 

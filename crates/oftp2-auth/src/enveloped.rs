@@ -9,8 +9,9 @@ use subtle::{ConstantTimeEq as _, ConstantTimeGreater as _, ConstantTimeLess as 
 use zeroize::Zeroizing;
 
 use crate::CertSummary;
-use crate::asn1::{self, Reader, oids};
-use crate::cert::{Certificate, RawId};
+use crate::asn1::{self, oids};
+use crate::cert::Certificate;
+use crate::cms_parts::{self, Ktri};
 use crate::error::{AuthError, CertError, RecipientId};
 use crate::keys::PrivateKey;
 use crate::rsa_backend::RsaPublic;
@@ -104,7 +105,7 @@ pub(crate) fn open(
     expected_len: Option<usize>,
 ) -> Result<SecretBytes, OpenFailure> {
     let der = crate::ber::normalize(input).map_err(|e| OpenFailure::Malformed(e.to_string()))?;
-    let mut parsed = parse(&der).map_err(|e| OpenFailure::Malformed(e.to_owned()))?;
+    let mut parsed = parse(&der).map_err(OpenFailure::Malformed)?;
 
     let mut chosen = None;
     'outer: for ktri in &parsed.ktris {
@@ -116,13 +117,16 @@ pub(crate) fn open(
         }
     }
     let Some((ktri, key)) = chosen else {
-        let mut addressed_to: Vec<RecipientId> =
-            parsed.ktris.iter().map(|k| k.rid.describe()).collect();
+        let mut addressed_to: Vec<RecipientId> = parsed
+            .ktris
+            .iter()
+            .map(|k| cms_parts::describe_rid(&k.rid))
+            .collect();
         addressed_to.extend(parsed.others.iter().map(|o| RecipientId::Other(o)));
         let ours = keys.iter().map(|k| k.certificate().summary()).collect();
         return Err(OpenFailure::NotAddressed { addressed_to, ours });
     };
-    if !ktri.alg_is_rsa {
+    if ktri.alg != oids::RSA_ENCRYPTION {
         return Err(OpenFailure::Unsupported(format!(
             "{} (key transport; expected rsaEncryption)",
             ktri.alg
@@ -146,7 +150,7 @@ pub(crate) fn open(
 
     // ---- one code path from here on ----
     let cek = key
-        .decrypt_key_transport(rng, ktri.encrypted_key)
+        .decrypt_key_transport(rng, ktri.encrypted_key.as_bytes())
         .unwrap_or_else(|_| SecretBytes::new(Vec::new()));
     let cek = cek.expose();
     let key_len = cipher.key_len();
@@ -180,67 +184,50 @@ pub(crate) fn open(
     }
 }
 
-pub(crate) struct Ktri<'a> {
-    pub(crate) rid: RawId<'a>,
-    pub(crate) alg: String,
-    pub(crate) alg_is_rsa: bool,
-    pub(crate) encrypted_key: &'a [u8],
-}
-
-struct Parsed<'a> {
-    ktris: Vec<Ktri<'a>>,
+struct Parsed {
+    ktris: Vec<Ktri>,
     others: Vec<&'static str>,
     cipher: Result<ContentCipher, String>,
     iv: Vec<u8>,
     ciphertext: Vec<u8>,
 }
 
-fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
+fn parse(der: &[u8]) -> Result<Parsed, String> {
     let (ci, rest) = asn1::parse_tlv(der)?;
     if !rest.is_empty() || ci.tag != 0x30 {
-        return Err("not a ContentInfo");
+        return Err("not a ContentInfo".into());
     }
     let mut r = ci.reader();
     let ct = r.tagged(0x06, "ContentInfo.contentType")?;
     if !ct.is_oid(&oids::ID_ENVELOPED_DATA) {
-        return Err("content type is not id-envelopedData");
+        return Err("content type is not id-envelopedData".into());
     }
     let wrapper = r.tagged(0xa0, "ContentInfo.content")?;
     let mut inner = wrapper.reader();
     let ed = inner.tagged(0x30, "EnvelopedData")?;
     // Nothing else, as the streaming reader demands (RFC 5652 §3, §6.1).
     if !inner.is_empty() || !r.is_empty() {
-        return Err("data after the EnvelopedData");
+        return Err("data after the EnvelopedData".into());
     }
     let mut e = ed.reader();
     e.tagged(0x02, "EnvelopedData.version")?;
     e.optional(0xa0)?; // originatorInfo
     let ris = e.tagged(0x31, "recipientInfos")?;
     let eci = e.tagged(0x30, "encryptedContentInfo")?;
-    let (ktris, others) = recipients(ris.reader())?;
+    let (ktris, others) = cms_parts::recipient_infos(ris.raw)?;
     let mut c = eci.reader();
     c.tagged(0x06, "contentType")?;
     let alg = c.tagged(0x30, "contentEncryptionAlgorithm")?;
-    let mut a = alg.reader();
-    let alg_oid = a.tagged(0x06, "algorithm")?;
-    let cipher = if alg_oid.is_oid(&oids::AES256_CBC) {
-        Ok(ContentCipher::Aes256Cbc)
-    } else if alg_oid.is_oid(&oids::DES_EDE3_CBC) {
-        Ok(ContentCipher::DesEde3Cbc)
-    } else {
-        Err(alg_oid.oid_string())
-    };
-    let iv = a
-        .optional(0x04)?
-        .map(|t| t.value.to_vec())
-        .unwrap_or_default();
-    let enc = c.any().map_err(|_| "encryptedContent is absent")?;
+    let (cipher, iv) = cms_parts::cipher_alg(alg.raw)?;
+    let enc = c
+        .any()
+        .map_err(|_| "encryptedContent is absent".to_owned())?;
     if enc.tag != 0x80 && enc.tag != 0xa0 {
-        return Err("encryptedContent has the wrong tag");
+        return Err("encryptedContent has the wrong tag".into());
     }
     e.optional(0xa1)?; // unprotectedAttrs
     if !c.is_empty() || !e.is_empty() {
-        return Err("unexpected data after encryptedContent");
+        return Err("unexpected data after encryptedContent".into());
     }
     let ciphertext = enc.octets()?;
     Ok(Parsed {
@@ -250,37 +237,6 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
         iv,
         ciphertext,
     })
-}
-
-pub(crate) type Recipients<'a> = (Vec<Ktri<'a>>, Vec<&'static str>);
-
-pub(crate) fn recipients(mut r: Reader<'_>) -> Result<Recipients<'_>, &'static str> {
-    let mut ktris = Vec::new();
-    let mut others = Vec::new();
-    while !r.is_empty() {
-        let ri = r.any()?;
-        match ri.tag {
-            0x30 => {
-                let mut k = ri.reader();
-                k.tagged(0x02, "KeyTransRecipientInfo.version")?;
-                let rid = RawId::read(&mut k)?;
-                let alg = k.tagged(0x30, "keyEncryptionAlgorithm")?;
-                let alg_oid = alg.reader().tagged(0x06, "algorithm")?;
-                let encrypted_key = k.tagged(0x04, "encryptedKey")?.value;
-                ktris.push(Ktri {
-                    rid,
-                    alg: alg_oid.oid_string(),
-                    alg_is_rsa: alg_oid.is_oid(&oids::RSA_ENCRYPTION),
-                    encrypted_key,
-                });
-            }
-            0xa1 => others.push("KeyAgreeRecipientInfo"),
-            0xa2 => others.push("KEKRecipientInfo"),
-            0xa3 => others.push("PasswordRecipientInfo"),
-            _ => others.push("OtherRecipientInfo"),
-        }
-    }
-    Ok((ktris, others))
 }
 
 pub(crate) fn cipher_oid(cipher: ContentCipher) -> &'static const_oid::ObjectIdentifier {
@@ -328,36 +284,6 @@ fn decrypt_raw(cipher: ContentCipher, key: &[u8], iv: &[u8], data: &mut Vec<u8>)
         // Nothing was decrypted: `data` still holds ciphertext.
         data.clear();
     }
-}
-
-/// Reads a DER contentEncryptionAlgorithm: AES-256-CBC or DES-EDE3-CBC with its IV.
-pub(crate) fn parse_cipher_alg(
-    der: &[u8],
-) -> Result<(ContentCipher, Vec<u8>), crate::error::EnvelopeError> {
-    let malformed = |reason: &str| crate::error::EnvelopeError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let (alg, _) = asn1::parse_tlv(der).map_err(malformed)?;
-    let mut a = alg.reader();
-    let oid = a.tagged(0x06, "algorithm").map_err(malformed)?;
-    let cipher = if oid.is_oid(&oids::AES256_CBC) {
-        ContentCipher::Aes256Cbc
-    } else if oid.is_oid(&oids::DES_EDE3_CBC) {
-        ContentCipher::DesEde3Cbc
-    } else {
-        return Err(crate::error::EnvelopeError::UnsupportedAlgorithm {
-            algorithm: format!(
-                "{} (content encryption; expected AES-256-CBC or DES-EDE3-CBC)",
-                oid.oid_string()
-            ),
-        });
-    };
-    let iv = a
-        .optional(0x04)
-        .map_err(malformed)?
-        .map(|t| t.value.to_vec())
-        .unwrap_or_default();
-    Ok((cipher, iv))
 }
 
 #[cfg(test)]

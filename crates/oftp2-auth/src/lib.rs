@@ -102,6 +102,7 @@ mod asn1;
 pub mod ber;
 mod cert;
 mod challenge;
+mod cms_parts;
 mod compressed;
 mod digest;
 mod envelope;

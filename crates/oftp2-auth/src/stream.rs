@@ -362,8 +362,8 @@ impl EnvelopeReader {
                             return Ok(());
                         }
                     };
-                    let (dec, key_ok) = open_key(rng, keys, &h)?;
-                    self.block = h.cipher.block_len();
+                    let (dec, key_ok, cipher) = open_key(rng, keys, &h)?;
+                    self.block = cipher.block_len();
                     self.key_ok = key_ok;
                     self.buf.drain(..h.consumed);
                     self.state = State::Body {
@@ -510,7 +510,9 @@ struct Header {
     /// The elements still open after the header (see [`HeaderCursor::open`]).
     open: Vec<Option<usize>>,
     rids_der: Vec<u8>,
-    cipher: ContentCipher,
+    /// The cipher, or the OID of an unsupported one (refused once a recipient matched, as
+    /// in memory).
+    cipher: Result<ContentCipher, String>,
     iv: Vec<u8>,
     content: Content,
 }
@@ -838,7 +840,7 @@ fn header_fields(c: &mut HeaderCursor<'_>) -> Result<Option<Header>, EnvelopeErr
     expect_tag(need!(c.element()), 0x06, "contentType")?;
     let alg = need!(c.der_element());
     expect_tag(&alg, 0x30, "contentEncryptionAlgorithm")?;
-    let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
+    let (cipher, iv) = crate::cms_parts::cipher_alg(&alg).map_err(|e| malformed(&e))?;
     let (tag, len, hdr) = need!(c.peek());
     c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
@@ -866,43 +868,48 @@ fn open_key(
     rng: &mut dyn CryptoRng,
     keys: &[&dyn PrivateKey],
     h: &Header,
-) -> Result<(Dec, subtle::Choice), EnvelopeError> {
-    let (ktris, others) = enveloped::recipients(asn1::Reader::new(
-        asn1::parse_tlv(&h.rids_der)
-            .map(|(t, _)| t.value)
-            .map_err(malformed)?,
-    ))
-    .map_err(malformed)?;
+) -> Result<(Dec, subtle::Choice, ContentCipher), EnvelopeError> {
+    let (ktris, others) =
+        crate::cms_parts::recipient_infos(&h.rids_der).map_err(|e| malformed(&e))?;
     let chosen = ktris.iter().find_map(|k| {
         keys.iter()
             .find(|key| key.certificate().matches(&k.rid))
             .map(|key| (k, *key))
     });
     let Some((ktri, key)) = chosen else {
-        let mut addressed_to: Vec<RecipientId> = ktris.iter().map(|k| k.rid.describe()).collect();
+        let mut addressed_to: Vec<RecipientId> = ktris
+            .iter()
+            .map(|k| crate::cms_parts::describe_rid(&k.rid))
+            .collect();
         addressed_to.extend(others.iter().map(|o| RecipientId::Other(o)));
         let ours = keys.iter().map(|k| k.certificate().summary()).collect();
         return Err(EnvelopeError::AddressedToOtherCertificate { addressed_to, ours });
     };
-    if !ktri.alg_is_rsa {
+    if ktri.alg != oids::RSA_ENCRYPTION {
         return Err(EnvelopeError::UnsupportedAlgorithm {
             algorithm: format!("{} (key transport; expected rsaEncryption)", ktri.alg),
         });
     }
-    if h.iv.len() != h.cipher.block_len() {
+    let cipher = h
+        .cipher
+        .clone()
+        .map_err(|oid| EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!("{oid} (content encryption; expected AES-256-CBC or DES-EDE3-CBC)"),
+        })?;
+    if h.iv.len() != cipher.block_len() {
         return Err(malformed("IV length does not match the cipher"));
     }
     let cek = key
-        .decrypt_key_transport(rng, ktri.encrypted_key)
+        .decrypt_key_transport(rng, ktri.encrypted_key.as_bytes())
         .unwrap_or_else(|_| SecretBytes::new(Vec::new()));
     let cek = cek.expose();
-    let key_len = h.cipher.key_len();
+    let key_len = cipher.key_len();
     let ok = (cek.len() as u64).ct_eq(&(key_len as u64));
     let mut key_buf = Zeroizing::new(vec![0u8; key_len]);
     for (i, slot) in key_buf.iter_mut().enumerate() {
         *slot = cek.get(i).copied().unwrap_or(0);
     }
-    let dec = match h.cipher {
+    let dec = match cipher {
         ContentCipher::Aes256Cbc => {
             cbc::Decryptor::<aes::Aes256>::new_from_slices(&key_buf, &h.iv).map(Dec::Aes)
         }
@@ -911,7 +918,7 @@ fn open_key(
         }
     }
     .map_err(|_| EnvelopeError::CouldNotDecrypt)?;
-    Ok((dec, ok))
+    Ok((dec, ok, cipher))
 }
 
 /// Moves the available content octets from `buf` to `data`; returns whether the content

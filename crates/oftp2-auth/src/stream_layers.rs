@@ -578,8 +578,7 @@ impl SignedReader {
                 "expected [certificates] [crls] signerInfos after the content",
             ));
         };
-        let (set, _) = asn1::parse_tlv(set).map_err(bad)?;
-        let infos = signed::signer_infos(&set).map_err(bad)?;
+        let infos = crate::cms_parts::signer_infos(set).map_err(|e| bad(&e))?;
         let hashes: Vec<(Digest, Vec<u8>)> = self
             .digests
             .into_iter()
@@ -594,16 +593,10 @@ impl SignedReader {
 /// The digests of a DER `digestAlgorithms` SET that we support (unknown ones are skipped:
 /// the SignerInfo decides, and names an unsupported one in its error).
 fn announced_digests(set: &[u8]) -> Result<Vec<FileDigest>, EnvelopeError> {
-    let (set, _) = asn1::parse_tlv(set).map_err(malformed)?;
-    let mut r = set.reader();
-    let mut digests = Vec::new();
-    while !r.is_empty() {
-        let alg = r
-            .tagged(0x30, "DigestAlgorithmIdentifier")
-            .and_then(|a| a.reader().tagged(0x06, "algorithm"))
-            .map_err(malformed)?;
-        if let Some(d) = signed::digest_from_oid(&alg)
-            && !digests.iter().any(|f: &FileDigest| f.algorithm() == d)
+    let mut digests: Vec<FileDigest> = Vec::new();
+    for oid in crate::cms_parts::digest_algorithms(set).map_err(|e| malformed(&e))? {
+        if let Some(d) = crate::cms_parts::digest_from_oid(&oid)
+            && !digests.iter().any(|f| f.algorithm() == d)
         {
             digests.push(FileDigest::new(d));
         }
