@@ -22,29 +22,6 @@ impl<'a> Tlv<'a> {
         Reader::new(self.value)
     }
 
-    /// True when the identifier has the constructed bit.
-    pub(crate) fn is_constructed(&self) -> bool {
-        self.tag & 0x20 != 0
-    }
-
-    /// Content octets of an OCTET STRING, possibly implicitly tagged and possibly
-    /// constructed from primitive OCTET STRING chunks (BER, X.690 §8.7.3).
-    pub(crate) fn octets(&self) -> Result<Vec<u8>, &'static str> {
-        if !self.is_constructed() {
-            return Ok(self.value.to_vec());
-        }
-        let mut out = Vec::with_capacity(self.value.len());
-        let mut r = self.reader();
-        while !r.is_empty() {
-            let chunk = r.any()?;
-            if chunk.tag != 0x04 {
-                return Err("constructed OCTET STRING holds a non-OCTET STRING chunk");
-            }
-            out.extend_from_slice(chunk.value);
-        }
-        Ok(out)
-    }
-
     /// Returns true when this is the OBJECT IDENTIFIER `oid`.
     pub(crate) fn is_oid(&self, oid: &ObjectIdentifier) -> bool {
         self.tag == 0x06 && self.value == oid.as_bytes()

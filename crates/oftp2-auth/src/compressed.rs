@@ -29,47 +29,8 @@ pub(crate) fn compress(content: &[u8]) -> Vec<u8> {
     ])
 }
 
-/// Opens BER or DER ContentInfo(CompressedData), refusing output beyond `limit` octets.
-///
-/// The structure is decoded with the `cms` crate's types after [`crate::ber::normalize`]
-/// (CompressedData has no SET OF, so DER decoding changes nothing that matters).
-pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, EnvelopeError> {
-    let der = crate::ber::normalize(input).map_err(|e| malformed(&e.to_string()))?;
-    let ci = cms::content_info::ContentInfo::from_der(&der)
-        .map_err(|e| malformed(&format!("ContentInfo: {e}")))?;
-    if ci.content_type != oids::ID_COMPRESSED_DATA {
-        return Err(EnvelopeError::UnexpectedContentType {
-            expected: "CompressedData",
-            found: ci.content_type.to_string(),
-        });
-    }
-    let cd: cms::compressed_data::CompressedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| malformed(&format!("CompressedData: {e}")))?;
-    check_algorithm(&cd.compression_alg)?;
-    let zlib = cd
-        .encap_content_info
-        .econtent
-        .ok_or_else(|| malformed("the CompressedData has no content"))?
-        .decode_as::<der::asn1::OctetString>()
-        .map_err(|e| malformed(&format!("eContent: {e}")))?
-        .into_bytes();
-    let mut out = Vec::new();
-    let mut z = flate2::read::ZlibDecoder::new(&zlib[..]).take((limit as u64).saturating_add(1));
-    z.read_to_end(&mut out)
-        .map_err(|e| EnvelopeError::Decompression {
-            reason: e.to_string(),
-        })?;
-    if out.len() > limit {
-        return Err(EnvelopeError::DecompressedTooLarge { limit });
-    }
-    Ok(out)
-}
-
 /// Checks the version and compressionAlgorithm (DER) that a streamed CompressedData starts
-/// with, through the same `cms` types as [`decompress`], so both readers take the same
-/// headers (RFC 3274 §1.1).
+/// with, through the `cms` crate's types (RFC 3274 §1.1).
 pub(crate) fn check_header(version: &[u8], algorithm: &[u8]) -> Result<(), EnvelopeError> {
     cms::content_info::CmsVersion::from_der(version)
         .map_err(|e| malformed(&format!("CompressedData.version: {e}")))?;

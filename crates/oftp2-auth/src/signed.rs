@@ -3,7 +3,7 @@
 
 use rand_core::CryptoRng;
 
-use crate::asn1::{self, Tlv, oids};
+use crate::asn1::{self, oids};
 use crate::cert::Certificate;
 use crate::cms_parts::{self, SignerInfo};
 use crate::error::{AuthError, ReceiptError};
@@ -154,6 +154,10 @@ pub struct VerifiedReceipt {
 }
 
 impl VerifiedReceipt {
+    pub(crate) fn new(content: Vec<u8>, signature: VerifiedSignature) -> Self {
+        Self { content, signature }
+    }
+
     /// The verified signature (signer, digest, signing time).
     #[must_use]
     pub fn signature(&self) -> &VerifiedSignature {
@@ -199,40 +203,48 @@ impl VerifiedReceipt {
     }
 }
 
-/// Verifies BER or DER `input`. The content is the attached eContent, or `detached` when
-/// given (then an attached eContent, if any, must equal it).
+/// Verifies BER or DER `input`, read by the one SignedData reader
+/// ([`crate::stream_layers::SignedReader`]) fed at once and strict. The content is the
+/// attached eContent, or `detached` when given (then an attached eContent, if any, must
+/// equal it).
 pub(crate) fn verify(
     input: &[u8],
     detached: Option<&[u8]>,
     signers: &[Certificate],
     at: Option<u64>,
 ) -> Result<VerifiedReceipt, ReceiptError> {
-    let malformed = |reason: String| ReceiptError::Malformed { reason };
-    let der = crate::ber::normalize(input).map_err(|e| ReceiptError::Malformed {
-        reason: e.to_string(),
-    })?;
-    let parsed = parse(&der).map_err(malformed)?;
-    let content = match (parsed.content, detached) {
-        (None, None) => return Err(ReceiptError::DetachedContent),
-        (Some(c), None) => c,
-        (None, Some(d)) => d.to_vec(),
-        (Some(c), Some(d)) => {
-            if c != d {
-                return Err(ReceiptError::ContentMismatch {
-                    got: c.len(),
-                    expected: d.len(),
-                });
-            }
-            c
+    let mut reader = crate::stream_layers::SignedReader::new();
+    reader.allow_detached();
+    let mut content = Vec::new();
+    let end = reader
+        .update(input, &mut content)
+        .and_then(|()| reader.complete())
+        .map_err(receipt_error)?;
+    let content = match (end.detached, detached) {
+        (true, None) => return Err(ReceiptError::DetachedContent),
+        (true, Some(d)) => d.to_vec(),
+        (false, Some(d)) if content != d => {
+            return Err(ReceiptError::ContentMismatch {
+                got: content.len(),
+                expected: d.len(),
+            });
         }
+        (false, _) => content,
     };
-    let signature = check_signer_infos(
-        &parsed.signer_infos,
-        &mut |d: Digest| Some(d.hash(&content)),
-        signers,
-        at,
-    )?;
+    let signature = end
+        .check(signers, at, Some(&content))
+        .map_err(receipt_error)?;
     Ok(VerifiedReceipt { content, signature })
+}
+
+/// The receipt error of a failure of the SignedData reader.
+fn receipt_error(e: crate::error::EnvelopeError) -> ReceiptError {
+    match e {
+        crate::error::EnvelopeError::Signature(r) => r,
+        other => ReceiptError::Malformed {
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// Finds the SignerInfo made by one of `signers` and checks it against the content digest
@@ -317,72 +329,6 @@ pub(crate) fn check_signer_infos(
         signer: cert.clone(),
         signed_attributes: si.signed_attrs.is_some(),
         signing_time,
-    })
-}
-
-struct Parsed<'a> {
-    content: Option<Vec<u8>>,
-    signer_infos: Vec<SignerInfo<'a>>,
-}
-
-/// Reads the content type of a DER ContentInfo.
-pub(crate) fn content_type(der: &[u8]) -> Result<Tlv<'_>, &'static str> {
-    let (ci, _) = asn1::parse_tlv(der)?;
-    if ci.tag != 0x30 {
-        return Err("not a ContentInfo SEQUENCE");
-    }
-    ci.reader().tagged(0x06, "ContentInfo.contentType")
-}
-
-fn parse(der: &[u8]) -> Result<Parsed<'_>, String> {
-    let (ci, rest) = asn1::parse_tlv(der)?;
-    if !rest.is_empty() || ci.tag != 0x30 {
-        return Err("not a ContentInfo".into());
-    }
-    let mut r = ci.reader();
-    if !r
-        .tagged(0x06, "ContentInfo.contentType")?
-        .is_oid(&oids::ID_SIGNED_DATA)
-    {
-        return Err("content type is not id-signedData".into());
-    }
-    let mut w = r.tagged(0xa0, "ContentInfo.content")?.reader();
-    let sd = w.tagged(0x30, "SignedData")?;
-    // Nothing else, as the streaming reader demands (RFC 5652 §3, §5.1).
-    if !w.is_empty() || !r.is_empty() {
-        return Err("data after the SignedData".into());
-    }
-    let mut s = sd.reader();
-    s.tagged(0x02, "SignedData.version")?;
-    s.tagged(0x31, "digestAlgorithms")?;
-    let encap = s.tagged(0x30, "encapContentInfo")?;
-    let mut e = encap.reader();
-    if !e.tagged(0x06, "eContentType")?.is_oid(&oids::ID_DATA) {
-        return Err("eContentType is not id-data (RFC 5024 §5.3.13, §6.2)".into());
-    }
-    let content = match e.optional(0xa0)? {
-        Some(wrapper) => {
-            let mut w = wrapper.reader();
-            let octets = w.any()?;
-            if octets.tag & 0xdf != 0x04 {
-                return Err("eContent is not an OCTET STRING".into());
-            }
-            if !w.is_empty() || !e.is_empty() {
-                return Err("unexpected data after eContent".into());
-            }
-            Some(octets.octets()?)
-        }
-        None => None,
-    };
-    s.optional(0xa0)?; // certificates: signers come from configuration
-    s.optional(0xa1)?; // crls
-    let signer_infos = cms_parts::signer_infos(s.tagged(0x31, "signerInfos")?.raw)?;
-    if !s.is_empty() {
-        return Err("unexpected data after signerInfos".into());
-    }
-    Ok(Parsed {
-        content,
-        signer_infos,
     })
 }
 

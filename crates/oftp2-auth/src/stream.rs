@@ -242,6 +242,10 @@ pub struct EnvelopeReader {
     /// rather than refused.
     lenient: bool,
     trailing: u64,
+    /// The plaintext length an AUCHCHAL must have, folded into the padding check.
+    expect_len: Option<usize>,
+    /// Plaintext octets handed out by `update`.
+    released: usize,
 }
 
 impl core::fmt::Debug for EnvelopeReader {
@@ -274,7 +278,16 @@ impl EnvelopeReader {
             wanted: 0,
             lenient: false,
             trailing: 0,
+            expect_len: None,
+            released: 0,
         }
+    }
+
+    /// Makes [`EnvelopeReader::finish`] refuse a plaintext of another length than `len`
+    /// with [`EnvelopeError::CouldNotDecrypt`], decided in the same constant-time flag as
+    /// the key length and the padding (AUCHCHAL, RFC 5024 §5.3.17).
+    pub(crate) fn expect_plaintext_len(&mut self, len: usize) {
+        self.expect_len = Some(len);
     }
 
     /// Whether to drop octets after the complete ContentInfo (counted by
@@ -297,6 +310,19 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
+        let start = out.len();
+        let r = self.feed(rng, keys, input, out);
+        self.released += out.len().saturating_sub(start);
+        r
+    }
+
+    fn feed(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        keys: &[&dyn PrivateKey],
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
         let mut input = input;
         while !input.is_empty() {
             if matches!(self.state, State::After) {
@@ -461,6 +487,10 @@ impl EnvelopeReader {
                 .copied()
                 .unwrap_or(0);
             ok &= !(i as u8).ct_lt(&pad) | byte.ct_eq(&pad);
+        }
+        if let Some(expected) = self.expect_len {
+            let len = (self.released + last.len()).wrapping_sub(usize::from(pad));
+            ok &= (len as u64).ct_eq(&(expected as u64));
         }
         if !bool::from(ok) {
             return Err(EnvelopeError::CouldNotDecrypt);
