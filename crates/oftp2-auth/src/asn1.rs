@@ -1,7 +1,8 @@
 //! A minimal DER reader and writer for the CMS structures this crate handles.
 //!
 //! The reader accepts only definite lengths; BER input goes through
-//! [`crate::ber::normalize`] first. Tags are single octets (CMS uses no high tag numbers).
+//! [`crate::ber::normalize`] first. Heads are read by the crate's one tokenizer,
+//! [`crate::ber::head`].
 
 use const_oid::ObjectIdentifier;
 
@@ -25,12 +26,6 @@ impl<'a> Tlv<'a> {
     /// Returns true when this is the OBJECT IDENTIFIER `oid`.
     pub(crate) fn is_oid(&self, oid: &ObjectIdentifier) -> bool {
         self.tag == 0x06 && self.value == oid.as_bytes()
-    }
-
-    /// Dotted form of an OBJECT IDENTIFIER for diagnostics.
-    pub(crate) fn oid_string(&self) -> String {
-        ObjectIdentifier::from_bytes(self.value)
-            .map_or_else(|_| "<invalid OID>".to_owned(), |o| o.to_string())
     }
 }
 
@@ -78,34 +73,27 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Parses one definite-length TLV from the start of `buf`.
+/// Parses one definite-length TLV from the start of `buf` with the crate's one tokenizer
+/// ([`crate::ber::head`]); an indefinite length is refused (DER expected).
 pub(crate) fn parse_tlv(buf: &[u8]) -> Result<(Tlv<'_>, &[u8]), &'static str> {
-    let (&tag, rest) = buf.split_first().ok_or("unexpected end of data")?;
-    if tag & 0x1f == 0x1f {
-        return Err("high tag numbers are not used in CMS");
-    }
-    let (&first, mut rest) = rest.split_first().ok_or("unexpected end of data")?;
-    let len = match first {
-        0..0x80 => usize::from(first),
-        0x80 => return Err("indefinite length where DER was expected"),
-        _ => {
-            let n = usize::from(first & 0x7f);
-            if n > 4 {
-                return Err("length field too long");
-            }
-            let (bytes, r) = rest.split_at_checked(n).ok_or("unexpected end of data")?;
-            rest = r;
-            bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-        }
-    };
-    let header = buf.len() - rest.len();
-    let (value, after) = rest
-        .split_at_checked(len)
+    let h = crate::ber::head(buf, 0)
+        .map_err(|e| e.reason)?
+        .ok_or("unexpected end of data")?;
+    let len = h.len.ok_or("indefinite length where DER was expected")?;
+    let end = h
+        .hdr
+        .checked_add(len)
         .ok_or("length runs past the end of data")?;
-    let raw = buf.get(..header + len).ok_or("unexpected end of data")?;
-    Ok((Tlv { tag, value, raw }, after))
+    let raw = buf.get(..end).ok_or("length runs past the end of data")?;
+    let value = raw.get(h.hdr..).unwrap_or_default();
+    Ok((
+        Tlv {
+            tag: h.tag,
+            value,
+            raw,
+        },
+        buf.get(end..).unwrap_or_default(),
+    ))
 }
 
 /// Appends a DER length.

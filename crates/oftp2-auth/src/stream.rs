@@ -547,66 +547,24 @@ struct Header {
     content: Content,
 }
 
-/// (tag, length or None for indefinite, header length); `None` when more input is needed.
+/// (tag, length or None for indefinite, header length) from [`crate::ber::head`], the one
+/// tokenizer; `None` when more input is needed.
 pub(crate) fn tlv_head(
     buf: &[u8],
     pos: usize,
 ) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
-    let Some(&tag) = buf.get(pos) else {
-        return Ok(None);
-    };
-    if tag & 0x1f == 0x1f {
-        return Err(malformed("high tag numbers are not used in CMS"));
-    }
-    let Some(&first) = buf.get(pos + 1) else {
-        return Ok(None);
-    };
-    if first < 0x80 {
-        return Ok(Some((tag, Some(usize::from(first)), 2)));
-    }
-    if first == 0x80 {
-        return Ok(Some((tag, None, 2)));
-    }
-    let n = usize::from(first & 0x7f);
-    if n > 4 {
-        return Err(malformed("length field too long"));
-    }
-    let Some(bytes) = buf.get(pos + 2..pos + 2 + n) else {
-        return Ok(None);
-    };
-    let len = bytes
-        .iter()
-        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-    Ok(Some((tag, Some(len), 2 + n)))
+    crate::ber::head(buf, pos)
+        .map(|h| h.map(|h| (h.tag, h.len, h.hdr)))
+        .map_err(|e| malformed(e.reason))
 }
 
-/// End offset of the complete element at `pos`, or `None` if it is not complete yet.
+/// [`crate::ber::element_end`] with this module's error.
 pub(crate) fn element_end(
     buf: &[u8],
     pos: usize,
     depth: usize,
 ) -> Result<Option<usize>, EnvelopeError> {
-    if depth > 64 {
-        return Err(malformed("nesting too deep"));
-    }
-    let Some((_, len, hdr)) = tlv_head(buf, pos)? else {
-        return Ok(None);
-    };
-    if let Some(len) = len {
-        let end = pos.saturating_add(hdr).saturating_add(len);
-        return Ok((end <= buf.len()).then_some(end));
-    }
-    let mut p = pos + hdr;
-    loop {
-        match buf.get(p..p + 2) {
-            None => return Ok(None),
-            Some([0, 0]) => return Ok(Some(p + 2)),
-            Some(_) => match element_end(buf, p, depth + 1)? {
-                Some(e) => p = e,
-                None => return Ok(None),
-            },
-        }
-    }
+    crate::ber::element_end(buf, pos, depth).map_err(|e| malformed(e.reason))
 }
 
 /// Unwraps a step of [`HeaderCursor`], returning `Ok(None)` ("more input needed") from the
@@ -828,8 +786,11 @@ pub(crate) fn expect_content_type(
         expected: name,
         found: crate::ber::normalize(oid)
             .ok()
-            .and_then(|d| asn1::parse_tlv(&d).ok().map(|(t, _)| t.oid_string()))
-            .unwrap_or_else(|| "<not an OID>".into()),
+            .and_then(|d| {
+                use der::Decode as _;
+                <der::asn1::ObjectIdentifier>::from_der(&d).ok()
+            })
+            .map_or_else(|| "<not an OID>".into(), |o| o.to_string()),
     })
 }
 
