@@ -1,100 +1,8 @@
-//! A minimal DER reader and writer for the CMS structures this crate handles.
-//!
-//! The reader accepts only definite lengths; BER input goes through
-//! [`crate::ber::normalize`] first. Heads are read by the crate's one tokenizer,
-//! [`crate::ber::head`].
+//! A minimal DER writer for the CMS structures this crate builds, and the object
+//! identifiers it uses. Reading goes through the `cms`/`der`/`x509-cert` types
+//! (`cms_parts.rs`, `cert.rs`) and the one BER tokenizer (`ber.rs`).
 
 use const_oid::ObjectIdentifier;
-
-/// One decoded TLV.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Tlv<'a> {
-    /// Identifier octet.
-    pub(crate) tag: u8,
-    /// Content octets.
-    pub(crate) value: &'a [u8],
-    /// The whole encoding, identifier and length included.
-    pub(crate) raw: &'a [u8],
-}
-
-impl<'a> Tlv<'a> {
-    /// Reader over the content octets (for constructed values).
-    pub(crate) fn reader(&self) -> Reader<'a> {
-        Reader::new(self.value)
-    }
-
-    /// Returns true when this is the OBJECT IDENTIFIER `oid`.
-    pub(crate) fn is_oid(&self, oid: &ObjectIdentifier) -> bool {
-        self.tag == 0x06 && self.value == oid.as_bytes()
-    }
-}
-
-/// Sequential reader over DER content octets.
-#[derive(Clone, Debug)]
-pub(crate) struct Reader<'a> {
-    buf: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) fn new(buf: &'a [u8]) -> Self {
-        Self { buf }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.buf.is_empty()
-    }
-
-    pub(crate) fn peek_tag(&self) -> Option<u8> {
-        self.buf.first().copied()
-    }
-
-    /// Reads the next TLV whatever its tag.
-    pub(crate) fn any(&mut self) -> Result<Tlv<'a>, &'static str> {
-        let (tlv, rest) = parse_tlv(self.buf)?;
-        self.buf = rest;
-        Ok(tlv)
-    }
-
-    /// Reads the next TLV and checks its identifier octet.
-    pub(crate) fn tagged(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, &'static str> {
-        if self.peek_tag() != Some(tag) {
-            return Err(what);
-        }
-        self.any()
-    }
-
-    /// Reads the next TLV only if it has identifier `tag`.
-    pub(crate) fn optional(&mut self, tag: u8) -> Result<Option<Tlv<'a>>, &'static str> {
-        if self.peek_tag() == Some(tag) {
-            self.any().map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-}
-
-/// Parses one definite-length TLV from the start of `buf` with the crate's one tokenizer
-/// ([`crate::ber::head`]); an indefinite length is refused (DER expected).
-pub(crate) fn parse_tlv(buf: &[u8]) -> Result<(Tlv<'_>, &[u8]), &'static str> {
-    let h = crate::ber::head(buf, 0)
-        .map_err(|e| e.reason)?
-        .ok_or("unexpected end of data")?;
-    let len = h.len.ok_or("indefinite length where DER was expected")?;
-    let end = h
-        .hdr
-        .checked_add(len)
-        .ok_or("length runs past the end of data")?;
-    let raw = buf.get(..end).ok_or("length runs past the end of data")?;
-    let value = raw.get(h.hdr..).unwrap_or_default();
-    Ok((
-        Tlv {
-            tag: h.tag,
-            value,
-            raw,
-        },
-        buf.get(end..).unwrap_or_default(),
-    ))
-}
 
 /// Appends a DER length.
 pub(crate) fn push_len(out: &mut Vec<u8>, len: usize) {
@@ -150,28 +58,6 @@ pub(crate) fn alg_no_params(o: &ObjectIdentifier) -> Vec<u8> {
 /// `AlgorithmIdentifier` with NULL parameters.
 pub(crate) fn alg_null(o: &ObjectIdentifier) -> Vec<u8> {
     seq(&[&oid(o), &[0x05, 0x00]])
-}
-
-/// Strips the sign octets of a non-negative INTEGER's content for comparison.
-pub(crate) fn strip_int(v: &[u8]) -> &[u8] {
-    let mut s = v;
-    while let [0, rest @ ..] = s {
-        if rest.is_empty() {
-            break;
-        }
-        s = rest;
-    }
-    s
-}
-
-/// Upper-case hex with no separators.
-pub(crate) fn hex_upper(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02X}");
-    }
-    s
 }
 
 /// Object identifiers used by this crate (RFC 5652, RFC 3274, RFC 8017, NIST).

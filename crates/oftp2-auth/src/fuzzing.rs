@@ -84,7 +84,7 @@ fn hex_octets(text: &str) -> Option<Vec<u8>> {
 }
 
 fn hex_text(octets: &[u8]) -> String {
-    crate::asn1::hex_upper(octets).to_ascii_lowercase()
+    hex::encode(octets)
 }
 
 impl CachedKey {
