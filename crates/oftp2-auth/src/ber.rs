@@ -1,7 +1,7 @@
-//! The crate's one BER tokenizer ([`head`], and [`element_end`] over it), and BER → DER
+//! The crate's one BER tokenizer (`head`, and `element_end` over it), and BER → DER
 //! normalization of single elements (X.690 §8, §10).
 //!
-//! Every reader of untrusted octets cuts them with [`head`]: the streaming readers of each
+//! Every reader of untrusted octets cuts them with `head`: the streaming readers of each
 //! layer (`stream.rs`, `stream_layers.rs`, which the in-memory functions feed at once),
 //! [`normalize`], and the small DER reader of `asn1.rs`. So one set of rules decides what
 //! an identifier and a length are, wherever the octets arrive.

@@ -1,5 +1,6 @@
 //! File envelopes (RFC 5024 §6): sign, then compress, then encrypt; the receiver undoes
-//! the steps in reverse order (§6.1). In memory; for files that fit in RAM.
+//! the steps in reverse order (§6.1). In memory; for files that fit in RAM. Opening is the
+//! streaming readers (`stream.rs`, `stream_layers.rs`) fed at once; sealing writes DER.
 //!
 //! The layers present are announced by SFIDSEC (§5.3.3: 00 none, 01 encrypted, 02 signed,
 //! 03 both) and SFIDCOMP (0 none, 1 compressed), so [`FileLayers`] states what to expect
