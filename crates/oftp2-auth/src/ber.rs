@@ -1,10 +1,11 @@
 //! The crate's one BER tokenizer (`head`, and `element_end` over it), and BER → DER
 //! normalization of single elements (X.690 §8, §10).
 //!
-//! Every reader of untrusted octets cuts them with `head`: the streaming readers of each
-//! layer (`stream.rs`, `stream_layers.rs`, which the in-memory functions feed at once),
-//! [`normalize`], and the small DER reader of `asn1.rs`. So one set of rules decides what
-//! an identifier and a length are, wherever the octets arrive.
+//! Every reader of untrusted CMS octets cuts them with `head`: the streaming readers of each
+//! layer (`stream.rs`, `stream_layers.rs`, which the in-memory functions feed at once) and
+//! [`normalize`]. So one set of rules decides what an identifier and a length are, wherever
+//! the octets arrive. The parts it cuts out are then decoded with the `cms`/`der` types
+//! (`cms_parts.rs`); certificates are `x509-cert`'s whole.
 //!
 //! Peers such as `openssl cms -stream` and BouncyCastle send CMS with indefinite lengths and
 //! constructed OCTET STRINGs. [`normalize`] rewrites such input in memory into definite,
