@@ -1,5 +1,5 @@
 //! The in-memory functions against the streaming readers (issue #17): every committed vector
-//! and every input of the oftp2-auth fuzz corpora, for every combination of layers, opened
+//! and every input of the oftp2-auth fuzz corpora and regressions, for every combination of layers, opened
 //! in memory and streamed in pieces of several sizes, lenient and strict. Both ways must
 //! give the same verdict: the same content, signer and deviations, or both an error (fed
 //! whole, the very same error).
@@ -208,7 +208,7 @@ fn fuzz_corpora_open_alike_in_memory_and_streamed() {
     let keys: [&dyn PrivateKey; 1] = [alice];
     let signers = [cert("alice")];
     let o = options(&keys, &signers);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
     let mut inputs = 0;
     for target in [
         "auch_content",
@@ -217,8 +217,10 @@ fn fuzz_corpora_open_alike_in_memory_and_streamed() {
         "file_stream",
         "signed_data",
     ] {
-        let mut files: Vec<_> = std::fs::read_dir(root.join(target))
-            .unwrap()
+        let mut files: Vec<_> = ["corpus", "regressions"]
+            .iter()
+            .filter_map(|dir| std::fs::read_dir(root.join(dir).join(target)).ok())
+            .flatten()
             .map(|e| e.unwrap().path())
             .filter(|p| p.is_file())
             .collect();
