@@ -2,8 +2,6 @@
 
 use std::io::Read as _;
 
-use der::Decode as _;
-
 use crate::asn1::{self, oids};
 use crate::error::EnvelopeError;
 
@@ -29,13 +27,16 @@ pub(crate) fn compress(content: &[u8]) -> Vec<u8> {
     ])
 }
 
-/// Checks the version and compressionAlgorithm (DER) that a streamed CompressedData starts
-/// with, through the `cms` crate's types (RFC 3274 §1.1).
+/// Checks the version and compressionAlgorithm (normalized elements) that a CompressedData
+/// starts with, through the `cms` crate's types under BER rules (RFC 3274 §1.1).
 pub(crate) fn check_header(version: &[u8], algorithm: &[u8]) -> Result<(), EnvelopeError> {
-    cms::content_info::CmsVersion::from_der(version)
-        .map_err(|e| malformed(&format!("CompressedData.version: {e}")))?;
-    let alg = x509_cert::spki::AlgorithmIdentifierOwned::from_der(algorithm)
-        .map_err(|e| malformed(&format!("compressionAlgorithm: {e}")))?;
+    crate::cms_parts::decode::<cms::content_info::CmsVersion>(version, "CompressedData.version")
+        .map_err(|e| malformed(&e))?;
+    let alg = crate::cms_parts::decode::<x509_cert::spki::AlgorithmIdentifierOwned>(
+        algorithm,
+        "compressionAlgorithm",
+    )
+    .map_err(|e| malformed(&e))?;
     check_algorithm(&alg)
 }
 
