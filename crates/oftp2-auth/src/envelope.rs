@@ -214,7 +214,7 @@ pub fn seal_file(
 ) -> Result<Vec<u8>, AuthError> {
     let mut data = content.to_vec();
     if let Some(key) = plan.sign {
-        data = signed::sign(
+        data = crate::stream_layers::sign_der(
             rng,
             &data,
             plan.suite.digest(),
@@ -223,7 +223,7 @@ pub fn seal_file(
         )?;
     }
     if plan.compress {
-        data = crate::compressed::compress(&data);
+        data = crate::stream_layers::compress_der(&data)?;
     }
     if !plan.encrypt_to.is_empty() {
         data = enveloped::seal(rng, &data, plan.encrypt_to, plan.suite.cipher())?;
@@ -337,7 +337,9 @@ pub fn open_enveloped(
 /// Compresses `content` as DER CompressedData with zlib (RFC 5024 §6.4, RFC 3274).
 #[must_use]
 pub fn compress(content: &[u8]) -> Vec<u8> {
-    crate::compressed::compress(content)
+    // Deflating into memory fails only on a zlib bug, and normalizing our own BER cannot
+    // fail: an empty result is unreachable.
+    crate::stream_layers::compress_der(content).unwrap_or_default()
 }
 
 /// Decompresses BER or DER CompressedData, refusing output beyond `limit` octets: the
@@ -358,7 +360,7 @@ pub fn sign_file(
     key: &dyn PrivateKey,
     include_certificate: bool,
 ) -> Result<Vec<u8>, AuthError> {
-    signed::sign(rng, content, digest, key, include_certificate)
+    crate::stream_layers::sign_der(rng, content, digest, key, include_certificate)
 }
 
 /// Verifies a signed file (RFC 5024 §6.2) and returns its content.

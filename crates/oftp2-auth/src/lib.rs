@@ -78,10 +78,13 @@
 //!   the SET OF containers (digestAlgorithms, signerInfos, recipientInfos) are walked member
 //!   by member, so any order and unused recipient kinds are kept as received. The outer
 //!   SignedData/EnvelopedData SEQUENCEs are not decoded as `cms` structs because they are
-//!   streamed: their content is never held whole. Writing stays in memory as DER
-//!   (`asn1.rs` writer: [`seal_file`], [`sign_receipt`], [`issue_challenge`]...) and
-//!   streaming as BER ([`FileSealer`]); both share the recipient infos and signer info
-//!   builders. `x509-cert` parses certificates (serial, names, subjectKeyIdentifier,
+//!   streamed: their content is never held whole. Writing: SignedData and CompressedData
+//!   are written only by the streaming writers of [`FileSealer`]; [`sign_file`],
+//!   [`sign_receipt`], [`compress`] and those layers of [`seal_file`] normalize their BER
+//!   to DER (the same octets the former DER writers gave). EnvelopedData keeps a small DER
+//!   writer for [`seal_enveloped`], [`issue_challenge`] and [`seal_file`], because DER wants
+//!   encryptedContent primitive while [`EnvelopeWriter`] chunks it; both share the
+//!   recipient infos and the content encryption. `x509-cert` parses certificates (serial, names, subjectKeyIdentifier,
 //!   basicConstraints, keyUsage/extendedKeyUsage through its typed accessors; the
 //!   tbsCertificate octets that signatures cover are taken as received). `spki` is
 //!   reached through the re-exports of `rsa` and `x509-cert`.

@@ -11,20 +11,6 @@ use crate::keys::PrivateKey;
 use crate::rsa_backend::RsaPublic;
 use crate::suite::Digest;
 
-/// Builds a DER ContentInfo(SignedData) with `content` attached as id-data, signed
-/// attributes contentType and messageDigest (DER order), the signer named by
-/// issuerAndSerialNumber, and the signer certificate included if `include_certificate`.
-pub(crate) fn sign(
-    rng: &mut dyn CryptoRng,
-    content: &[u8],
-    digest: Digest,
-    key: &dyn PrivateKey,
-    include_certificate: bool,
-) -> Result<Vec<u8>, AuthError> {
-    let attrs = default_attributes(&digest.hash(content));
-    sign_with_attrs(rng, content, digest, key, include_certificate, &attrs)
-}
-
 /// Signed attributes contentType (id-data) and messageDigest, in DER SET OF order
 /// (X.690 §11.6).
 pub(crate) fn default_attributes(content_hash: &[u8]) -> Vec<Vec<u8>> {
@@ -79,32 +65,6 @@ pub(crate) fn signed_trailer(
     };
     out.extend_from_slice(&asn1::cons(0x31, &[&signer_info]));
     Ok(out)
-}
-
-/// [`sign`] with the signed attributes given, in the order given.
-fn sign_with_attrs(
-    rng: &mut dyn CryptoRng,
-    content: &[u8],
-    digest: Digest,
-    key: &dyn PrivateKey,
-    include_certificate: bool,
-    attrs: &[Vec<u8>],
-) -> Result<Vec<u8>, AuthError> {
-    let encap = asn1::seq(&[
-        &asn1::oid(&oids::ID_DATA),
-        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
-    ]);
-    let trailer = signed_trailer(rng, digest, key, include_certificate, attrs)?;
-    let sd = asn1::seq(&[
-        &asn1::small_int(1),
-        &digest_algorithms(digest),
-        &encap,
-        &trailer,
-    ]);
-    Ok(asn1::seq(&[
-        &asn1::oid(&oids::ID_SIGNED_DATA),
-        &asn1::cons(0xa0, &[&sd]),
-    ]))
 }
 
 /// A signature that verified (RFC 5652 §5.6): which certificate, which digest, what the

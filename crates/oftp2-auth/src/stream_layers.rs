@@ -124,6 +124,41 @@ impl<'k> SignWriter<'k> {
     }
 }
 
+/// SignedData of `content` (attached) from [`SignWriter`], DER-normalized: what the
+/// in-memory [`crate::sign_file`] and [`crate::sign_receipt`] send, so a signature is
+/// written by one implementation.
+pub(crate) fn sign_der(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() + 4096);
+    let mut writer = SignWriter::new(key, digest, include_certificate, &mut ber);
+    writer.update(content, &mut ber);
+    writer.finish(rng, &mut ber)?;
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| {
+        AuthError::Key(crate::KeyOpError::Operation {
+            reason: format!("DER of the SignedData: {e}"),
+        })
+    })
+}
+
+/// CompressedData of `content` from [`CompressWriter`], DER-normalized: what the in-memory
+/// [`crate::compress`] and [`crate::seal_file`] send.
+pub(crate) fn compress_der(content: &[u8]) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() / 2 + 256);
+    let mut writer = CompressWriter::new(&mut ber);
+    writer.update(content, &mut ber)?;
+    writer.finish(&mut ber)?;
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| AuthError::Compress {
+        reason: format!("DER of the CompressedData: {e}"),
+    })
+}
+
 /// Streams a file into BER CompressedData with zlib (RFC 5024 §6.4, RFC 3274).
 pub(crate) struct CompressWriter {
     z: flate2::Compress,

@@ -2,9 +2,40 @@
 
 use rand::SeedableRng as _;
 
-use super::{sign_with_attrs, verify};
+use rand_core::CryptoRng;
+
+use super::verify;
 use crate::asn1::{self, oids};
+use crate::error::AuthError;
+use crate::keys::PrivateKey;
 use crate::{Certificate, Digest, SoftwareRsaKey};
+
+/// A DER SignedData of `content` (attached) over the signed attributes `attrs` in the order
+/// given, which the writers of the crate never produce out of DER order.
+fn sign_with_attrs(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+    attrs: &[Vec<u8>],
+) -> Result<Vec<u8>, AuthError> {
+    let encap = asn1::seq(&[
+        &asn1::oid(&oids::ID_DATA),
+        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
+    ]);
+    let trailer = super::signed_trailer(rng, digest, key, include_certificate, attrs)?;
+    let sd = asn1::seq(&[
+        &asn1::small_int(1),
+        &super::digest_algorithms(digest),
+        &encap,
+        &trailer,
+    ]);
+    Ok(asn1::seq(&[
+        &asn1::oid(&oids::ID_SIGNED_DATA),
+        &asn1::cons(0xa0, &[&sd]),
+    ]))
+}
 
 /// BouncyCastle rejects signed attributes that are not in DER order; OpenSSL and we
 /// accept them, because the signature covers the bytes as received (DESIGN §6).
