@@ -270,3 +270,44 @@ fn unannounced_digest_is_verified_in_memory_only() {
     let e = streamed(&signed, 100, layers, EnvelopeLeniency::strict(), &o).unwrap_err();
     assert!(e.to_string().contains("not announced"), "{e}");
 }
+
+/// The in-memory writers give DER (a fixed point of `ber::normalize`), now that signing and
+/// compression are the streaming writers' output normalized, and what they give opens.
+#[test]
+fn in_memory_writers_give_der() {
+    let alice = key("alice");
+    let keys: [&dyn PrivateKey; 1] = [&alice];
+    let signers = [cert("alice")];
+    let o = options(&keys, &signers);
+    let content = b"UNB+UNOC:3+SENDER+RECEIVER'".repeat(3000);
+    let der = |x: &[u8]| oftp2_auth::ber::normalize(x).unwrap() == x;
+    for d in [Digest::Sha1, Digest::Sha256, Digest::Sha512] {
+        for include in [false, true] {
+            let s = sign_file(&mut rng(2), &content, d, &alice, include).unwrap();
+            assert!(der(&s), "sign_file {d:?} {include}");
+            assert_eq!(verify_file(&s, &signers, None).unwrap().content(), content);
+        }
+        let r = oftp2_auth::sign_receipt(&mut rng(3), b"EERP", d, &alice).unwrap();
+        assert!(der(&r), "sign_receipt {d:?}");
+        verify_receipt(&r, b"EERP", &signers, None).unwrap();
+    }
+    for c in [&b""[..], &content] {
+        let z = oftp2_auth::compress(c);
+        assert!(der(&z));
+        assert_eq!(decompress(&z, LIMIT).unwrap(), c);
+    }
+    let recipients = [&signers[0]];
+    for code in 1..=6 {
+        let plan = oftp2_auth::SealPlan {
+            sign: Some(&alice),
+            include_certificate: false,
+            compress: true,
+            encrypt_to: &recipients,
+            suite: oftp2_auth::Suite::from_code(code).unwrap(),
+        };
+        let sealed = oftp2_auth::seal_file(&mut rng(4), &content, &plan).unwrap();
+        assert!(der(&sealed), "seal_file suite {code}");
+        let opened = in_memory(&sealed, plan.layers(), EnvelopeLeniency::strict(), &o).unwrap();
+        assert_eq!(opened.0, content);
+    }
+}
