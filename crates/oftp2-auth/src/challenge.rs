@@ -7,7 +7,6 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq as _;
 
 use crate::cert::{CertSummary, Certificate};
-use crate::enveloped;
 use crate::error::{AuthError, ChallengeFailure, EnvelopeError};
 use crate::keys::PrivateKey;
 use crate::secret::{ChallengeResponse, Secret};
@@ -67,7 +66,7 @@ pub fn issue_challenge(
     let mut raw = zeroize::Zeroizing::new([0u8; CHALLENGE_LEN]);
     rng.fill_bytes(&mut *raw);
     let value = Secret::new(*raw);
-    let auchchal = enveloped::seal(rng, value.expose(), &[partner], cipher)?;
+    let auchchal = crate::stream::seal_der(rng, value.expose(), &[partner], cipher)?;
     Ok((
         PendingChallenge {
             value,

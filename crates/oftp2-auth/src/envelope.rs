@@ -9,7 +9,6 @@
 use rand_core::CryptoRng;
 
 use crate::cert::Certificate;
-use crate::enveloped;
 use crate::error::{AuthError, EnvelopeError, UnsupportedSuite};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedReceipt};
@@ -226,7 +225,7 @@ pub fn seal_file(
         data = crate::stream_layers::compress_der(&data)?;
     }
     if !plan.encrypt_to.is_empty() {
-        data = enveloped::seal(rng, &data, plan.encrypt_to, plan.suite.cipher())?;
+        data = crate::stream::seal_der(rng, &data, plan.encrypt_to, plan.suite.cipher())?;
     }
     Ok(data)
 }
@@ -316,7 +315,7 @@ pub fn seal_enveloped(
     recipients: &[&Certificate],
     cipher: ContentCipher,
 ) -> Result<Vec<u8>, AuthError> {
-    enveloped::seal(rng, content, recipients, cipher)
+    crate::stream::seal_der(rng, content, recipients, cipher)
 }
 
 /// Decrypts BER or DER EnvelopedData with whichever of `keys` it is addressed to

@@ -81,10 +81,11 @@
 //!   streamed: their content is never held whole. Writing: SignedData and CompressedData
 //!   are written only by the streaming writers of [`FileSealer`]; [`sign_file`],
 //!   [`sign_receipt`], [`compress`] and those layers of [`seal_file`] normalize their BER
-//!   to DER (the same octets the former DER writers gave). EnvelopedData keeps a small DER
-//!   writer for [`seal_enveloped`], [`issue_challenge`] and [`seal_file`], because DER wants
-//!   encryptedContent primitive while [`EnvelopeWriter`] chunks it; both share the
-//!   recipient infos and the content encryption. `x509-cert` parses certificates (serial, names, subjectKeyIdentifier,
+//!   to DER (the same octets the former DER writers gave). EnvelopedData likewise comes
+//!   only from [`EnvelopeWriter`]: for [`seal_enveloped`], [`issue_challenge`] and
+//!   [`seal_file`] it is told the content length, writes encryptedContent as one primitive
+//!   `[0]`, as DER wants, and the result is normalized. So every layer is written by one
+//!   implementation and read by one. `x509-cert` parses certificates (serial, names, subjectKeyIdentifier,
 //!   basicConstraints, keyUsage/extendedKeyUsage through its typed accessors; the
 //!   tbsCertificate octets that signatures cover are taken as received). `spki` is
 //!   reached through the re-exports of `rsa` and `x509-cert`.

@@ -58,6 +58,9 @@ pub struct EnvelopeWriter {
     enc: Enc,
     block: usize,
     pending: Zeroizing<Vec<u8>>,
+    /// encryptedContent is one primitive `[0]` of a length given up front (the in-memory
+    /// writer, whose output is then normalized to DER) rather than chunked.
+    primitive: bool,
 }
 
 impl core::fmt::Debug for EnvelopeWriter {
@@ -75,6 +78,28 @@ impl EnvelopeWriter {
         rng: &mut dyn CryptoRng,
         recipients: &[&Certificate],
         cipher: ContentCipher,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        Self::start(rng, recipients, cipher, None, out)
+    }
+
+    /// [`EnvelopeWriter::new`] for exactly `content_len` octets of content, written as one
+    /// primitive encryptedContent, as DER wants it.
+    fn new_sized(
+        rng: &mut dyn CryptoRng,
+        recipients: &[&Certificate],
+        cipher: ContentCipher,
+        content_len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        Self::start(rng, recipients, cipher, Some(content_len), out)
+    }
+
+    fn start(
+        rng: &mut dyn CryptoRng,
+        recipients: &[&Certificate],
+        cipher: ContentCipher,
+        content_len: Option<usize>,
         out: &mut Vec<u8>,
     ) -> Result<Self, AuthError> {
         let mut cek = Zeroizing::new(vec![0u8; cipher.key_len()]);
@@ -97,7 +122,14 @@ impl EnvelopeWriter {
         out.extend_from_slice(&[0x30, 0x80]);
         out.extend_from_slice(&asn1::oid(&oids::ID_DATA));
         out.extend_from_slice(&alg);
-        out.extend_from_slice(&[0xa0, 0x80]);
+        match content_len {
+            Some(len) => {
+                // PKCS#7 padding always adds 1 to a block's worth of octets.
+                out.push(0x80);
+                asn1::push_len(out, len - len % cipher.block_len() + cipher.block_len());
+            }
+            None => out.extend_from_slice(&[0xa0, 0x80]),
+        }
         let enc = match cipher {
             ContentCipher::Aes256Cbc => {
                 cbc::Encryptor::<aes::Aes256>::new_from_slices(&cek, &iv).map(Enc::Aes)
@@ -115,6 +147,7 @@ impl EnvelopeWriter {
             enc,
             block: cipher.block_len(),
             pending: Zeroizing::new(Vec::new()),
+            primitive: content_len.is_some(),
         })
     }
 
@@ -149,8 +182,9 @@ impl EnvelopeWriter {
         let pad = self.block - last.len() % self.block;
         last.extend(core::iter::repeat_n(pad as u8, pad));
         self.emit(&last, out);
-        // [0] encryptedContent, EncryptedContentInfo, EnvelopedData, [0], ContentInfo.
-        out.extend_from_slice(&[0; 10]);
+        // [0] encryptedContent (when chunked), EncryptedContentInfo, EnvelopedData, [0],
+        // ContentInfo.
+        out.extend_from_slice(if self.primitive { &[0; 8] } else { &[0; 10] });
     }
 
     /// Appends one OCTET STRING chunk: `plain` (whole blocks) copied into `out` and
@@ -158,8 +192,10 @@ impl EnvelopeWriter {
     fn emit(&mut self, plain: &[u8], out: &mut Vec<u8>) {
         let full = plain.len() - plain.len() % self.block;
         let plain = plain.get(..full).unwrap_or_default();
-        out.push(0x04);
-        asn1::push_len(out, full);
+        if !self.primitive {
+            out.push(0x04);
+            asn1::push_len(out, full);
+        }
         let start = out.len();
         out.extend_from_slice(plain);
         let body = out.get_mut(start..).unwrap_or_default();
@@ -168,6 +204,27 @@ impl EnvelopeWriter {
             Enc::Des(m) => enc_blocks(m, body),
         }
     }
+}
+
+/// DER EnvelopedData of `content` from [`EnvelopeWriter`] (one primitive encryptedContent,
+/// then normalized): what [`crate::seal_enveloped`], [`crate::issue_challenge`] and
+/// [`crate::seal_file`] send, so an envelope is written by one implementation.
+pub(crate) fn seal_der(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    recipients: &[&Certificate],
+    cipher: ContentCipher,
+) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() + 2048);
+    let mut writer = EnvelopeWriter::new_sized(rng, recipients, cipher, content.len(), &mut ber)?;
+    writer.update(content, &mut ber);
+    writer.finish(&mut ber);
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| {
+        AuthError::Key(crate::KeyOpError::Operation {
+            reason: format!("DER of the EnvelopedData: {e}"),
+        })
+    })
 }
 
 /// Where the content octets of a CMS structure stand (shared by the streaming readers).
