@@ -1,9 +1,9 @@
 //! X.509 certificates (RFC 5280) as used by OFTP2 (RFC 5024 §10.4, §11): partner
 //! certificates for challenges, encryption and signature checks, and our own.
 
-use der::Decode as _;
+use der::{Decode as _, Reader as _};
 
-use crate::asn1::{self, Reader, Tlv, hex_upper, oids};
+use crate::asn1::{self, oids};
 use crate::error::CertError;
 
 /// A parsed X.509 certificate. Cheap accessors only; path validation is out of scope here.
@@ -20,7 +20,7 @@ pub struct Certificate {
     is_ca: bool,
     spki_der: Vec<u8>,
     tbs_der: Vec<u8>,
-    signature_alg: Vec<u8>,
+    signature_alg: const_oid::ObjectIdentifier,
     signature: Vec<u8>,
     not_before: u64,
     not_after: u64,
@@ -81,45 +81,61 @@ impl Certificate {
             reason: e.to_string(),
         })?;
         let tbs = parsed.tbs_certificate();
-        let malformed = |reason: &str| CertError::Malformed {
-            reason: reason.to_owned(),
-        };
-        // Raw pieces, read directly so that comparisons use the received encoding.
-        let (outer, _) = asn1::parse_tlv(der).map_err(malformed)?;
-        let mut r = outer.reader();
-        let tbs_tlv = r.tagged(0x30, "tbsCertificate").map_err(malformed)?;
-        let mut t = tbs_tlv.reader();
-        t.optional(0xa0).map_err(malformed)?;
-        let serial = t.tagged(0x02, "serialNumber").map_err(malformed)?;
-        t.tagged(0x30, "signature").map_err(malformed)?;
-        let issuer = t.tagged(0x30, "issuer").map_err(malformed)?;
-        t.tagged(0x30, "validity").map_err(malformed)?;
-        let subject = t.tagged(0x30, "subject").map_err(malformed)?;
-        let spki = t.tagged(0x30, "subjectPublicKeyInfo").map_err(malformed)?;
-        let (key_id, is_ca) = read_extensions(&mut t).map_err(malformed)?;
-        let signature_alg = r
-            .tagged(0x30, "signatureAlgorithm")
-            .and_then(|a| a.reader().tagged(0x06, "algorithm"))
-            .map_err(malformed)?;
-        let signature = r.tagged(0x03, "signatureValue").map_err(malformed)?;
-        let signature = match signature.value {
-            [0, bits @ ..] => bits.to_vec(),
-            _ => return Err(malformed("signatureValue has unused bits")),
-        };
+        let malformed = |reason: String| CertError::Malformed { reason };
+        // The signature covers tbsCertificate as received: its octets, not a re-encoding.
+        let tbs_der = der::SliceReader::new(der)
+            .and_then(|mut r| {
+                r.sequence(|r| {
+                    let tbs = r.tlv_bytes()?;
+                    // signatureAlgorithm and signatureValue: decoded above.
+                    while !r.is_finished() {
+                        r.tlv_bytes()?;
+                    }
+                    Ok(tbs)
+                })
+            })
+            .map_err(|e| malformed(format!("tbsCertificate: {e}")))?
+            .to_vec();
+        let signature = parsed
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| malformed("signatureValue has unused bits".into()))?
+            .to_vec();
+        // Extensions through x509-cert's types; the last of a repeated one counts, and
+        // basicConstraints is read under BER rules (an explicit cA FALSE is DER-invalid but
+        // was always accepted).
+        let ski = tbs
+            .filter_extensions::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+            .last()
+            .transpose()
+            .map_err(|e| malformed(format!("subjectKeyIdentifier: {e}")))?
+            .map(|(_, ski)| ski.0.as_bytes().to_vec());
+        let mut is_ca = false;
+        for ext in tbs.extensions().map(Vec::as_slice).unwrap_or_default() {
+            if ext.extn_id == oids::BASIC_CONSTRAINTS {
+                is_ca = x509_cert::ext::pkix::BasicConstraints::from_ber(ext.extn_value.as_bytes())
+                    .map_err(|e| malformed(format!("basicConstraints: {e}")))?
+                    .ca;
+            }
+        }
+        let common_name = tbs.subject().iter().find_map(|atv| {
+            (atv.oid == oids::COMMON_NAME)
+                .then(|| String::from_utf8_lossy(atv.value.value()).into_owned())
+        });
         let validity = tbs.validity();
         Ok(Self {
-            der: outer.raw.to_vec(),
+            der: der.to_vec(),
             subject: tbs.subject().to_string(),
             issuer: tbs.issuer().to_string(),
-            common_name: common_name(subject.value),
-            issuer_der: issuer.raw.to_vec(),
-            subject_der: subject.raw.to_vec(),
-            serial: asn1::strip_int(serial.value).to_vec(),
-            ski: key_id,
+            common_name,
+            issuer_der: encode("issuer", tbs.issuer())?,
+            subject_der: encode("subject", tbs.subject())?,
+            serial: crate::cms_parts::strip_int(tbs.serial_number().as_bytes()).to_vec(),
+            ski,
             is_ca,
-            spki_der: spki.raw.to_vec(),
-            tbs_der: tbs_tlv.raw.to_vec(),
-            signature_alg: signature_alg.value.to_vec(),
+            spki_der: encode("subjectPublicKeyInfo", tbs.subject_public_key_info())?,
+            tbs_der,
+            signature_alg: parsed.signature_algorithm().oid,
             signature,
             not_before: validity.not_before.to_unix_duration().as_secs(),
             not_after: validity.not_after.to_unix_duration().as_secs(),
@@ -177,7 +193,7 @@ impl Certificate {
     /// Serial number (RFC 5280 §4.1.2.2), upper-case hex without leading zero octets.
     #[must_use]
     pub fn serial_hex(&self) -> String {
-        hex_upper(&self.serial)
+        hex::encode_upper(&self.serial)
     }
 
     /// Serial number octets (RFC 5280 §4.1.2.2), big-endian, without leading zero octets.
@@ -225,7 +241,7 @@ impl Certificate {
             common_name: self.common_name.clone(),
             issuer: self.issuer.clone(),
             serial: self.serial_hex(),
-            subject_key_id: self.ski.as_deref().map(hex_upper),
+            subject_key_id: self.ski.as_deref().map(hex::encode_upper),
             not_before: self.not_before,
             not_after: self.not_after,
         }
@@ -261,7 +277,7 @@ impl Certificate {
     pub(crate) fn signed_by(&self, issuer: &Certificate) -> Result<bool, String> {
         crate::rsa_backend::verify_certificate_signature(
             &issuer.spki_der,
-            &self.signature_alg,
+            self.signature_alg.as_bytes(),
             &self.tbs_der,
             &self.signature,
         )
@@ -269,8 +285,7 @@ impl Certificate {
 
     /// Dotted signature algorithm OID.
     pub(crate) fn signature_algorithm(&self) -> String {
-        const_oid::ObjectIdentifier::from_bytes(&self.signature_alg)
-            .map_or_else(|_| "<invalid OID>".to_owned(), |o| o.to_string())
+        self.signature_alg.to_string()
     }
 
     /// DER IssuerAndSerialNumber (RFC 5652 §10.2.4).
@@ -283,13 +298,23 @@ impl Certificate {
         asn1::seq(&[&self.issuer_der, &asn1::tlv(0x02, &int)])
     }
 
-    /// Whether a RecipientIdentifier / SignerIdentifier names this certificate.
-    pub(crate) fn matches(&self, id: &RawId<'_>) -> bool {
+    /// Whether a RecipientIdentifier (or a SignerIdentifier through
+    /// [`crate::cms_parts::sid_as_rid`]) names this certificate.
+    pub(crate) fn matches(&self, id: &cms::enveloped_data::RecipientIdentifier) -> bool {
+        use der::Encode as _;
         match id {
-            RawId::IssuerSerial { issuer, serial } => {
-                *issuer == self.issuer_der.as_slice() && asn1::strip_int(serial) == self.serial
+            cms::enveloped_data::RecipientIdentifier::IssuerAndSerialNumber(i) => {
+                // Both names in the form a DER decoding gives (SET OF sorted).
+                crate::cms_parts::strip_int(i.serial_number.as_bytes()) == self.serial
+                    && i.issuer
+                        .to_der()
+                        .and_then(|d| x509_cert::name::Name::from_der(&d))
+                        .and_then(|n| n.to_der())
+                        .is_ok_and(|d| d == self.issuer_der)
             }
-            RawId::Ski(ski) => self.ski.as_deref() == Some(*ski),
+            cms::enveloped_data::RecipientIdentifier::SubjectKeyIdentifier(ski) => {
+                self.ski.as_deref() == Some(ski.0.as_bytes())
+            }
         }
     }
 }
@@ -312,95 +337,11 @@ impl core::fmt::Debug for Certificate {
     }
 }
 
-/// A certificate identifier as found in CMS (RFC 5652 §5.3 sid, §6.2.1 rid).
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum RawId<'a> {
-    IssuerSerial { issuer: &'a [u8], serial: &'a [u8] },
-    Ski(&'a [u8]),
-}
-
-impl<'a> RawId<'a> {
-    /// Reads `IssuerAndSerialNumber` or `[0] IMPLICIT SubjectKeyIdentifier`.
-    pub(crate) fn read(r: &mut Reader<'a>) -> Result<Self, &'static str> {
-        let t = r.any()?;
-        match t.tag {
-            0x30 => {
-                let mut i = t.reader();
-                let issuer = i.tagged(0x30, "issuer Name")?;
-                let serial = i.tagged(0x02, "serialNumber")?;
-                Ok(RawId::IssuerSerial {
-                    issuer: issuer.raw,
-                    serial: serial.value,
-                })
-            }
-            0x80 => Ok(RawId::Ski(t.value)),
-            _ => Err("unknown certificate identifier choice"),
-        }
-    }
-
-    /// Public, printable form.
-    pub(crate) fn describe(&self) -> crate::RecipientId {
-        match self {
-            RawId::IssuerSerial { issuer, serial } => crate::RecipientId::IssuerSerial {
-                issuer: x509_cert::name::Name::from_der(issuer)
-                    .map_or_else(|_| "<unparsable name>".to_owned(), |n| n.to_string()),
-                serial: hex_upper(asn1::strip_int(serial)),
-            },
-            RawId::Ski(ski) => crate::RecipientId::SubjectKeyId(hex_upper(ski)),
-        }
-    }
-}
-
-/// Reads subjectKeyIdentifier and basicConstraints cA from the extensions, if any.
-fn read_extensions(t: &mut Reader<'_>) -> Result<(Option<Vec<u8>>, bool), &'static str> {
-    let mut ski = None;
-    let mut is_ca = false;
-    while !t.is_empty() {
-        let item: Tlv<'_> = t.any()?;
-        if item.tag != 0xa3 {
-            continue;
-        }
-        let mut e = item.reader();
-        let exts = e.tagged(0x30, "Extensions")?;
-        let mut list = exts.reader();
-        while !list.is_empty() {
-            let ext = list.tagged(0x30, "Extension")?;
-            let mut x = ext.reader();
-            let id = x.tagged(0x06, "extnID")?;
-            x.optional(0x01)?;
-            let value = x.tagged(0x04, "extnValue")?;
-            if id.is_oid(&oids::SUBJECT_KEY_ID) {
-                let (inner, _) = asn1::parse_tlv(value.value)?;
-                if inner.tag != 0x04 {
-                    return Err("subjectKeyIdentifier is not an OCTET STRING");
-                }
-                ski = Some(inner.value.to_vec());
-            } else if id.is_oid(&oids::BASIC_CONSTRAINTS) {
-                let (bc, _) = asn1::parse_tlv(value.value)?;
-                let mut b = bc.reader();
-                if let Some(flag) = b.optional(0x01)? {
-                    is_ca = flag.value.first().is_some_and(|&v| v != 0);
-                }
-            }
-        }
-    }
-    Ok((ski, is_ca))
-}
-
-fn common_name(name: &[u8]) -> Option<String> {
-    let mut rdns = Reader::new(name);
-    while let Ok(set) = rdns.any() {
-        let mut atvs = set.reader();
-        while let Ok(atv) = atvs.any() {
-            let mut a = atv.reader();
-            if let (Ok(t), Ok(v)) = (a.any(), a.any())
-                && t.is_oid(&oids::COMMON_NAME)
-            {
-                return Some(String::from_utf8_lossy(v.value).into_owned());
-            }
-        }
-    }
-    None
+/// The DER encoding of a part of a decoded certificate.
+fn encode<T: der::Encode>(what: &str, part: &T) -> Result<Vec<u8>, CertError> {
+    part.to_der().map_err(|e| CertError::Malformed {
+        reason: format!("{what}: {e}"),
+    })
 }
 
 /// A certificate described for operators: who, by whom, serial, validity (DESIGN §4).
@@ -438,24 +379,33 @@ impl core::fmt::Display for CertSummary {
     }
 }
 
-/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian).
+/// Formats Unix seconds as `YYYY-MM-DD HH:MM:SS UTC` (calendar from `der`'s `DateTime`,
+/// which covers 1970-9999; later instants are printed as seconds).
 pub(crate) fn utc(secs: u64) -> String {
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    match der::DateTime::from_unix_duration(core::time::Duration::from_secs(secs)) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minutes(),
+            t.seconds()
+        ),
+        Err(_) => format!("{secs} s after 1970 UTC"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn utc_dates_from_der_datetime() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_796_126_400), "2026-12-01 12:00:00 UTC");
+        assert_eq!(utc(253_402_300_799), "9999-12-31 23:59:59 UTC");
+        assert!(utc(u64::MAX).contains("s after 1970"));
+    }
 }

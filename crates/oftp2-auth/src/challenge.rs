@@ -7,8 +7,7 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq as _;
 
 use crate::cert::{CertSummary, Certificate};
-use crate::enveloped::{self, OpenFailure};
-use crate::error::{AuthError, ChallengeFailure};
+use crate::error::{AuthError, ChallengeFailure, EnvelopeError};
 use crate::keys::PrivateKey;
 use crate::secret::{ChallengeResponse, Secret};
 use crate::suite::ContentCipher;
@@ -67,7 +66,7 @@ pub fn issue_challenge(
     let mut raw = zeroize::Zeroizing::new([0u8; CHALLENGE_LEN]);
     rng.fill_bytes(&mut *raw);
     let value = Secret::new(*raw);
-    let auchchal = enveloped::seal(rng, value.expose(), &[partner], cipher)?;
+    let auchchal = crate::stream::seal_der(rng, value.expose(), &[partner], cipher)?;
     Ok((
         PendingChallenge {
             value,
@@ -89,24 +88,36 @@ pub fn answer_challenge(
     auchchal: &[u8],
     keys: &[&dyn PrivateKey],
 ) -> Result<ChallengeResponse, ChallengeFailure> {
-    match enveloped::open(rng, auchchal, keys, Some(CHALLENGE_LEN)) {
-        Ok(pt) => {
-            let mut out = [0u8; CHALLENGE_LEN];
-            if pt.expose().len() != CHALLENGE_LEN {
-                return Err(ChallengeFailure::CouldNotDecrypt);
-            }
-            out.copy_from_slice(pt.expose());
-            let secret = Secret::new(out);
-            zeroize::Zeroize::zeroize(&mut out);
-            Ok(secret)
+    let mut reader = crate::EnvelopeReader::new();
+    reader.expect_plaintext_len(CHALLENGE_LEN);
+    let mut pt = zeroize::Zeroizing::new(Vec::with_capacity(4 * CHALLENGE_LEN));
+    reader
+        .update(rng, keys, auchchal, &mut pt)
+        .and_then(|()| reader.finish(&mut pt))
+        .map_err(challenge_failure)?;
+    let mut out = [0u8; CHALLENGE_LEN];
+    if pt.len() != CHALLENGE_LEN {
+        return Err(ChallengeFailure::CouldNotDecrypt);
+    }
+    out.copy_from_slice(&pt);
+    let secret = Secret::new(out);
+    zeroize::Zeroize::zeroize(&mut out);
+    Ok(secret)
+}
+
+/// The challenge failure of an EnvelopedData reader failure.
+fn challenge_failure(e: EnvelopeError) -> ChallengeFailure {
+    match e {
+        EnvelopeError::Malformed { reason } => ChallengeFailure::Malformed { reason },
+        EnvelopeError::UnsupportedAlgorithm { algorithm } => {
+            ChallengeFailure::UnsupportedAlgorithm { algorithm }
         }
-        Err(OpenFailure::Malformed(reason)) => Err(ChallengeFailure::Malformed { reason }),
-        Err(OpenFailure::Unsupported(algorithm)) => {
-            Err(ChallengeFailure::UnsupportedAlgorithm { algorithm })
+        EnvelopeError::AddressedToOtherCertificate { addressed_to, ours } => {
+            ChallengeFailure::AddressedToOtherCertificate { addressed_to, ours }
         }
-        Err(OpenFailure::NotAddressed { addressed_to, ours }) => {
-            Err(ChallengeFailure::AddressedToOtherCertificate { addressed_to, ours })
-        }
-        Err(OpenFailure::CouldNotDecrypt) => Err(ChallengeFailure::CouldNotDecrypt),
+        EnvelopeError::CouldNotDecrypt => ChallengeFailure::CouldNotDecrypt,
+        other => ChallengeFailure::Malformed {
+            reason: other.to_string(),
+        },
     }
 }

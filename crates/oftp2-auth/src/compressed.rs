@@ -1,80 +1,19 @@
-//! CMS CompressedData with zlib (RFC 3274), for compressed files (RFC 5024 §6.4).
+//! CMS CompressedData with zlib (RFC 3274), for compressed files (RFC 5024 §6.4): the
+//! header checks of the streaming reader; `stream_layers.rs` writes and reads the layer.
 
-use std::io::Read as _;
-
-use der::Decode as _;
-
-use crate::asn1::{self, oids};
+use crate::asn1::oids;
 use crate::error::EnvelopeError;
 
-/// Builds DER ContentInfo(CompressedData): version 0, id-alg-zlibCompress without
-/// parameters, id-data eContent holding an RFC 1950 zlib stream.
-pub(crate) fn compress(content: &[u8]) -> Vec<u8> {
-    let mut z = flate2::read::ZlibEncoder::new(content, flate2::Compression::default());
-    let mut zlib = Vec::with_capacity(content.len() / 2 + 64);
-    // Reading from a slice through the encoder cannot fail.
-    let _ = z.read_to_end(&mut zlib);
-    let encap = asn1::seq(&[
-        &asn1::oid(&oids::ID_DATA),
-        &asn1::cons(0xa0, &[&asn1::tlv(0x04, &zlib)]),
-    ]);
-    let cd = asn1::seq(&[
-        &asn1::small_int(0),
-        &asn1::alg_no_params(&oids::ID_ALG_ZLIB),
-        &encap,
-    ]);
-    asn1::seq(&[
-        &asn1::oid(&oids::ID_COMPRESSED_DATA),
-        &asn1::cons(0xa0, &[&cd]),
-    ])
-}
-
-/// Opens BER or DER ContentInfo(CompressedData), refusing output beyond `limit` octets.
-///
-/// The structure is decoded with the `cms` crate's types after [`crate::ber::normalize`]
-/// (CompressedData has no SET OF, so DER decoding changes nothing that matters).
-pub(crate) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, EnvelopeError> {
-    let der = crate::ber::normalize(input).map_err(|e| malformed(&e.to_string()))?;
-    let ci = cms::content_info::ContentInfo::from_der(&der)
-        .map_err(|e| malformed(&format!("ContentInfo: {e}")))?;
-    if ci.content_type != oids::ID_COMPRESSED_DATA {
-        return Err(EnvelopeError::UnexpectedContentType {
-            expected: "CompressedData",
-            found: ci.content_type.to_string(),
-        });
-    }
-    let cd: cms::compressed_data::CompressedData = ci
-        .content
-        .decode_as()
-        .map_err(|e| malformed(&format!("CompressedData: {e}")))?;
-    check_algorithm(&cd.compression_alg)?;
-    let zlib = cd
-        .encap_content_info
-        .econtent
-        .ok_or_else(|| malformed("the CompressedData has no content"))?
-        .decode_as::<der::asn1::OctetString>()
-        .map_err(|e| malformed(&format!("eContent: {e}")))?
-        .into_bytes();
-    let mut out = Vec::new();
-    let mut z = flate2::read::ZlibDecoder::new(&zlib[..]).take((limit as u64).saturating_add(1));
-    z.read_to_end(&mut out)
-        .map_err(|e| EnvelopeError::Decompression {
-            reason: e.to_string(),
-        })?;
-    if out.len() > limit {
-        return Err(EnvelopeError::DecompressedTooLarge { limit });
-    }
-    Ok(out)
-}
-
-/// Checks the version and compressionAlgorithm (DER) that a streamed CompressedData starts
-/// with, through the same `cms` types as [`decompress`], so both readers take the same
-/// headers (RFC 3274 §1.1).
+/// Checks the version and compressionAlgorithm (normalized elements) that a CompressedData
+/// starts with, through the `cms` crate's types under BER rules (RFC 3274 §1.1).
 pub(crate) fn check_header(version: &[u8], algorithm: &[u8]) -> Result<(), EnvelopeError> {
-    cms::content_info::CmsVersion::from_der(version)
-        .map_err(|e| malformed(&format!("CompressedData.version: {e}")))?;
-    let alg = x509_cert::spki::AlgorithmIdentifierOwned::from_der(algorithm)
-        .map_err(|e| malformed(&format!("compressionAlgorithm: {e}")))?;
+    crate::cms_parts::decode::<cms::content_info::CmsVersion>(version, "CompressedData.version")
+        .map_err(|e| malformed(&e))?;
+    let alg = crate::cms_parts::decode::<x509_cert::spki::AlgorithmIdentifierOwned>(
+        algorithm,
+        "compressionAlgorithm",
+    )
+    .map_err(|e| malformed(&e))?;
     check_algorithm(&alg)
 }
 

@@ -1,5 +1,6 @@
 //! File envelopes (RFC 5024 §6): sign, then compress, then encrypt; the receiver undoes
-//! the steps in reverse order (§6.1). In memory; for files that fit in RAM.
+//! the steps in reverse order (§6.1). In memory; for files that fit in RAM. Opening is the
+//! streaming readers (`stream.rs`, `stream_layers.rs`) fed at once; sealing writes DER.
 //!
 //! The layers present are announced by SFIDSEC (§5.3.3: 00 none, 01 encrypted, 02 signed,
 //! 03 both) and SFIDCOMP (0 none, 1 compressed), so [`FileLayers`] states what to expect
@@ -8,7 +9,6 @@
 use rand_core::CryptoRng;
 
 use crate::cert::Certificate;
-use crate::enveloped::{self, OpenFailure};
 use crate::error::{AuthError, EnvelopeError, UnsupportedSuite};
 use crate::keys::PrivateKey;
 use crate::signed::{self, VerifiedReceipt};
@@ -213,7 +213,7 @@ pub fn seal_file(
 ) -> Result<Vec<u8>, AuthError> {
     let mut data = content.to_vec();
     if let Some(key) = plan.sign {
-        data = signed::sign(
+        data = crate::stream_layers::sign_der(
             rng,
             &data,
             plan.suite.digest(),
@@ -222,10 +222,10 @@ pub fn seal_file(
         )?;
     }
     if plan.compress {
-        data = crate::compressed::compress(&data);
+        data = crate::stream_layers::compress_der(&data)?;
     }
     if !plan.encrypt_to.is_empty() {
-        data = enveloped::seal(rng, &data, plan.encrypt_to, plan.suite.cipher())?;
+        data = crate::stream::seal_der(rng, &data, plan.encrypt_to, plan.suite.cipher())?;
     }
     Ok(data)
 }
@@ -282,6 +282,11 @@ pub fn open_file(
 
 /// [`open_file`] with the deviations `leniency` tolerates; those met are listed in
 /// [`OpenedFile::deviations`].
+///
+/// This is [`crate::FileOpener`] fed the whole input at once: both read the layers with the
+/// same code. One difference remains, in the in-memory function's favour: holding the
+/// whole content, it also verifies a SignerInfo whose digest digestAlgorithms did not
+/// announce (a streaming reader cannot have computed it and refuses, as OpenSSL does).
 pub fn open_file_with(
     rng: &mut dyn CryptoRng,
     input: &[u8],
@@ -289,55 +294,18 @@ pub fn open_file_with(
     options: &OpenOptions<'_>,
     leniency: EnvelopeLeniency,
 ) -> Result<OpenedFile, EnvelopeError> {
-    let mut deviations = Vec::new();
-    let mut data = if layers.encrypted {
-        let body = structure(input, EnvelopeLayer::Enveloped, leniency, &mut deviations)?;
-        open_enveloped(rng, body, options.keys)?
-    } else {
-        input.to_vec()
-    };
-    if layers.compressed {
-        let body = structure(&data, EnvelopeLayer::Compressed, leniency, &mut deviations)?;
-        data = crate::compressed::decompress(body, options.max_decompressed)?;
-    }
-    let mut signature = None;
-    if layers.signed {
-        let body = structure(&data, EnvelopeLayer::Signed, leniency, &mut deviations)?;
-        let v = signed::verify(body, None, options.signers, options.at)?;
-        data = v.content().to_vec();
-        signature = Some(v);
-    }
+    let mut opener = crate::FileOpener::new(layers, options).with_leniency(leniency);
+    let mut content = Vec::new();
+    opener.update(rng, options, input, &mut content)?;
+    let summary = opener.finish_holding(options, &mut content, Some(0))?;
+    let signature = summary
+        .signature
+        .map(|signature| VerifiedReceipt::new(content.clone(), signature));
     Ok(OpenedFile {
-        content: data,
+        content,
         signature,
-        deviations,
+        deviations: summary.deviations,
     })
-}
-
-/// The complete BER element at the start of `input`, without the octets after it: dropped
-/// and recorded in `deviations` when `leniency` allows, refused otherwise. Input that is not
-/// one complete element comes back whole, for the layer's parser to refuse with its reason.
-fn structure<'i>(
-    input: &'i [u8],
-    layer: EnvelopeLayer,
-    leniency: EnvelopeLeniency,
-    deviations: &mut Vec<EnvelopeDeviation>,
-) -> Result<&'i [u8], EnvelopeError> {
-    let end = match crate::stream::element_end(input, 0, 0) {
-        Ok(Some(end)) if end < input.len() => end,
-        _ => return Ok(input),
-    };
-    if !leniency.trailing_octets {
-        return Err(EnvelopeError::TrailingOctets {
-            layer,
-            end: end as u64,
-        });
-    }
-    deviations.push(EnvelopeDeviation::TrailingOctets {
-        layer,
-        octets: (input.len() - end) as u64,
-    });
-    Ok(input.get(..end).unwrap_or(input))
 }
 
 /// Encrypts `content` as DER EnvelopedData for `recipients` (RFC 5024 §6.3).
@@ -347,41 +315,40 @@ pub fn seal_enveloped(
     recipients: &[&Certificate],
     cipher: ContentCipher,
 ) -> Result<Vec<u8>, AuthError> {
-    enveloped::seal(rng, content, recipients, cipher)
+    crate::stream::seal_der(rng, content, recipients, cipher)
 }
 
 /// Decrypts BER or DER EnvelopedData with whichever of `keys` it is addressed to
-/// (RFC 5024 §6.3).
+/// (RFC 5024 §6.3): [`crate::EnvelopeReader`] fed at once, strict (no octets after the
+/// ContentInfo).
 pub fn open_enveloped(
     rng: &mut dyn CryptoRng,
     input: &[u8],
     keys: &[&dyn PrivateKey],
 ) -> Result<Vec<u8>, EnvelopeError> {
-    match enveloped::open(rng, input, keys, None) {
-        Ok(pt) => Ok(pt.into_exposed()),
-        Err(OpenFailure::Malformed(reason)) => {
-            Err(unexpected_type(input, "EnvelopedData")
-                .unwrap_or(EnvelopeError::Malformed { reason }))
-        }
-        Err(OpenFailure::Unsupported(algorithm)) => {
-            Err(EnvelopeError::UnsupportedAlgorithm { algorithm })
-        }
-        Err(OpenFailure::NotAddressed { addressed_to, ours }) => {
-            Err(EnvelopeError::AddressedToOtherCertificate { addressed_to, ours })
-        }
-        Err(OpenFailure::CouldNotDecrypt) => Err(EnvelopeError::CouldNotDecrypt),
-    }
+    let mut reader = crate::EnvelopeReader::new();
+    let mut out = Vec::new();
+    reader.update(rng, keys, input, &mut out)?;
+    reader.finish(&mut out)?;
+    Ok(out)
 }
 
 /// Compresses `content` as DER CompressedData with zlib (RFC 5024 §6.4, RFC 3274).
 #[must_use]
 pub fn compress(content: &[u8]) -> Vec<u8> {
-    crate::compressed::compress(content)
+    // Deflating into memory fails only on a zlib bug, and normalizing our own BER cannot
+    // fail: an empty result is unreachable.
+    crate::stream_layers::compress_der(content).unwrap_or_default()
 }
 
-/// Decompresses BER or DER CompressedData, refusing output beyond `limit` octets.
+/// Decompresses BER or DER CompressedData, refusing output beyond `limit` octets: the
+/// streaming CompressedData reader fed at once, strict (no octets after the ContentInfo).
 pub fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, EnvelopeError> {
-    crate::compressed::decompress(input, limit)
+    let mut reader = crate::stream_layers::DecompressReader::new(limit);
+    let mut out = Vec::new();
+    reader.update(input, &mut out)?;
+    reader.finish()?;
+    Ok(out)
 }
 
 /// Signs a file as DER SignedData with the content attached (RFC 5024 §6.2).
@@ -392,7 +359,7 @@ pub fn sign_file(
     key: &dyn PrivateKey,
     include_certificate: bool,
 ) -> Result<Vec<u8>, AuthError> {
-    signed::sign(rng, content, digest, key, include_certificate)
+    crate::stream_layers::sign_der(rng, content, digest, key, include_certificate)
 }
 
 /// Verifies a signed file (RFC 5024 §6.2) and returns its content.
@@ -402,16 +369,4 @@ pub fn verify_file(
     at: Option<u64>,
 ) -> Result<VerifiedReceipt, EnvelopeError> {
     Ok(signed::verify(input, None, signers, at)?)
-}
-
-/// `UnexpectedContentType` when `input` is a readable ContentInfo of another type.
-fn unexpected_type(input: &[u8], expected: &'static str) -> Option<EnvelopeError> {
-    let der = crate::ber::normalize(input).ok()?;
-    let t = crate::signed::content_type(&der).ok()?;
-    let found = t.oid_string();
-    let is_expected = match expected {
-        "EnvelopedData" => t.is_oid(&crate::asn1::oids::ID_ENVELOPED_DATA),
-        _ => false,
-    };
-    (!is_expected).then_some(EnvelopeError::UnexpectedContentType { expected, found })
 }

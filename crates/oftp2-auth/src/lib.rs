@@ -51,18 +51,44 @@
 //! Resolved set: rsa 0.10.0 (no defaults; `std`, `encoding`, `sha1`, `pkcs1v15`), x509-cert
 //! 0.3.0, cms 0.3.0-rc.0, der 0.8.3 (`pem`), const-oid 0.10.3, rand_core 0.10.1, sha1
 //! 0.11.0, sha2 0.11.1, aes 0.9.4, des 0.9.0, cbc 0.2.1, cipher 0.5.2, subtle 2.6.1,
-//! zeroize 1, flate2 1.1, thiserror 2; dev: proptest 1, rand 0.10.4 (`std_rng`), hex 0.4.
+//! zeroize 1, flate2 1.1, thiserror 2, hex 0.4 (der with `ber`); dev: proptest 1,
+//! rand 0.10.4 (`std_rng`).
 //!
-//! - **`cms` (=0.3.0-rc.0, no default features: its builder reads the clock), one structure
-//!   so far.** CompressedData is decoded with `cms`'s types, in memory after
-//!   [`ber::normalize`] and, for the streamed header (version, compressionAlgorithm), through
-//!   the same types, so both readers take the same headers. SignedData and EnvelopedData
-//!   still go through the private DER reader (`asn1.rs`): `der`'s SET OF types sort their
-//!   elements on decoding, while a signature covers the signed attributes in the order
-//!   received (RFC 5652 §5.4), so the signer infos must keep their raw bytes; moving them is
-//!   the next step of the migration. `x509-cert` parses certificates (keyUsage and
-//!   extendedKeyUsage through its typed extensions). `spki` is reached through the
-//!   re-exports of `rsa` and `x509-cert`.
+//! - **One reader per layer, one tokenizer, `cms` types for the parts.** Every untrusted
+//!   CMS octet is cut by one BER tokenizer (`ber::head`, with `ber::element_end` over it):
+//!   the streaming readers ([`EnvelopeReader`], and the SignedData and CompressedData
+//!   readers under [`FileOpener`]) walk the outer structure with it, and [`ber::normalize`]
+//!   uses it too. The in-memory openers are those readers fed the whole input at once,
+//!   strict where they always were: [`open_file`]/[`open_file_with`] are [`FileOpener`],
+//!   [`open_enveloped`] and [`answer_challenge`] are [`EnvelopeReader`] (the AUCHCHAL
+//!   length is folded into the reader's constant-time padding check), [`decompress`],
+//!   [`verify_file`], [`verify_receipt`] and [`verify_detached`] the layer readers. So a
+//!   layer is read by one implementation (`tests/differential.rs` runs every vector and the
+//!   fuzz corpora both ways). The one difference left is in the in-memory functions'
+//!   favour: holding the whole content, they also verify a SignerInfo whose digest
+//!   digestAlgorithms did not announce, which a streaming reader has not computed (it
+//!   refuses, as OpenSSL does).
+//! - **`cms` (=0.3.0-rc.0, no default features: its builder reads the clock).** The parts
+//!   the tokenizer cuts out are decoded with `cms`/`x509-cert` types under `der`'s BER
+//!   rules (`cms_parts.rs`): SignerInfo fields, KeyTransRecipientInfo, AlgorithmIdentifiers,
+//!   attributes, the CompressedData header. Decoded by hand on purpose, and only these:
+//!   `signedAttrs` stays the `[0]` element as received, because the signature covers those
+//!   octets (RFC 5652 §5.4) while `der`'s SET OF decoding under DER rules re-sorts a set a
+//!   peer sent in another order (`tests/data/file.signed.sha256.unsorted-attrs.p7s`); and
+//!   the SET OF containers (digestAlgorithms, signerInfos, recipientInfos) are walked member
+//!   by member, so any order and unused recipient kinds are kept as received. The outer
+//!   SignedData/EnvelopedData SEQUENCEs are not decoded as `cms` structs because they are
+//!   streamed: their content is never held whole. Writing: SignedData and CompressedData
+//!   are written only by the streaming writers of [`FileSealer`]; [`sign_file`],
+//!   [`sign_receipt`], [`compress`] and those layers of [`seal_file`] normalize their BER
+//!   to DER (the same octets the former DER writers gave). EnvelopedData likewise comes
+//!   only from [`EnvelopeWriter`]: for [`seal_enveloped`], [`issue_challenge`] and
+//!   [`seal_file`] it is told the content length, writes encryptedContent as one primitive
+//!   `[0]`, as DER wants, and the result is normalized. So every layer is written by one
+//!   implementation and read by one. `x509-cert` parses certificates (serial, names, subjectKeyIdentifier,
+//!   basicConstraints, keyUsage/extendedKeyUsage through its typed accessors; the
+//!   tbsCertificate octets that signatures cover are taken as received). `spki` is
+//!   reached through the re-exports of `rsa` and `x509-cert`.
 //! - [`EnvelopeError::efna_reason`] gives the EFNA code as `u8`; with the codec types,
 //!   `From<&EnvelopeError> for EfnaReason` does the same.
 //! - DESIGN §3.2's plan-driven streaming writer and reader are [`FileSealer`] and
@@ -86,7 +112,8 @@
 //!   [`OpenedFile::deviations`] / [`OpenSummary::deviations`]; the dropped octets reach
 //!   neither the output nor the signed content. [`EnvelopeLeniency::strict`] refuses them
 //!   with [`EnvelopeError::TrailingOctets`]. The single-layer functions ([`open_enveloped`],
-//!   [`decompress`], [`verify_file`], [`EnvelopeReader`]) stay strict.
+//!   [`decompress`], [`verify_file`], [`EnvelopeReader`]) stay strict (their readers are
+//!   made strict; a strict failure of [`verify_file`] is a signature error, as ever).
 //! - SFIDCIPH matters only to the layers that use a suite (signing, encryption) and to a
 //!   signed EERP: [`FileLayers::suite_for`] gives `Ok(None)` for a file that is only
 //!   compressed with SFIDCIPH 00 instead of refusing it with reason 15.
@@ -102,6 +129,7 @@ mod asn1;
 pub mod ber;
 mod cert;
 mod challenge;
+mod cms_parts;
 mod compressed;
 mod digest;
 mod envelope;

@@ -15,14 +15,15 @@ use crate::suite::Digest;
 ///
 /// Produces DER SignedData: `content` attached as id-data, signed attributes contentType
 /// and messageDigest, RSA PKCS#1 v1.5 with `digest` (the suite's, from the file's SFIDCIPH),
-/// signer named by issuerAndSerialNumber, signer certificate included.
+/// signer named by issuerAndSerialNumber, signer certificate included. Written by the
+/// streaming signer (`FileSealer`'s) and normalized to DER.
 pub fn sign_receipt(
     rng: &mut dyn CryptoRng,
     content: &[u8],
     digest: Digest,
     key: &dyn PrivateKey,
 ) -> Result<Vec<u8>, AuthError> {
-    signed::sign(rng, content, digest, key, true)
+    crate::stream_layers::sign_der(rng, content, digest, key, true)
 }
 
 /// Verifies EERPSIG/NERPSIG (RFC 5024 §5.3.13-14) against the receipt fields we expect.

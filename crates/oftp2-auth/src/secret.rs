@@ -19,15 +19,6 @@ impl<T: Zeroize> Secret<T> {
     pub fn expose(&self) -> &T {
         &self.0
     }
-
-    /// Moves the value out, leaving a default (nothing left to wipe): for plaintext that
-    /// the caller owns from now on, such as an opened file.
-    pub(crate) fn into_exposed(mut self) -> T
-    where
-        T: Default,
-    {
-        core::mem::take(&mut self.0)
-    }
 }
 
 impl<T: Zeroize> Drop for Secret<T> {

@@ -3,26 +3,13 @@
 
 use rand_core::CryptoRng;
 
-use crate::asn1::{self, Reader, Tlv, oids};
-use crate::cert::{Certificate, RawId};
+use crate::asn1::{self, oids};
+use crate::cert::Certificate;
+use crate::cms_parts::{self, SignerInfo};
 use crate::error::{AuthError, ReceiptError};
 use crate::keys::PrivateKey;
 use crate::rsa_backend::RsaPublic;
 use crate::suite::Digest;
-
-/// Builds a DER ContentInfo(SignedData) with `content` attached as id-data, signed
-/// attributes contentType and messageDigest (DER order), the signer named by
-/// issuerAndSerialNumber, and the signer certificate included if `include_certificate`.
-pub(crate) fn sign(
-    rng: &mut dyn CryptoRng,
-    content: &[u8],
-    digest: Digest,
-    key: &dyn PrivateKey,
-    include_certificate: bool,
-) -> Result<Vec<u8>, AuthError> {
-    let attrs = default_attributes(&digest.hash(content));
-    sign_with_attrs(rng, content, digest, key, include_certificate, &attrs)
-}
 
 /// Signed attributes contentType (id-data) and messageDigest, in DER SET OF order
 /// (X.690 §11.6).
@@ -43,7 +30,7 @@ pub(crate) fn default_attributes(content_hash: &[u8]) -> Vec<Vec<u8>> {
 
 /// The `digestAlgorithms` SET for one digest.
 pub(crate) fn digest_algorithms(digest: Digest) -> Vec<u8> {
-    asn1::cons(0x31, &[&asn1::alg_no_params(digest_oid(digest))])
+    asn1::cons(0x31, &[&asn1::alg_no_params(cms_parts::digest_oid(digest))])
 }
 
 /// What follows the encapsulated content in a SignedData: the optional `certificates`
@@ -66,7 +53,7 @@ pub(crate) fn signed_trailer(
     let signer_info = asn1::seq(&[
         &asn1::small_int(1),
         &cert.issuer_and_serial(),
-        &asn1::alg_no_params(digest_oid(digest)),
+        &asn1::alg_no_params(cms_parts::digest_oid(digest)),
         &signed_attrs,
         &asn1::alg_null(&oids::RSA_ENCRYPTION),
         &asn1::tlv(0x04, &signature),
@@ -78,32 +65,6 @@ pub(crate) fn signed_trailer(
     };
     out.extend_from_slice(&asn1::cons(0x31, &[&signer_info]));
     Ok(out)
-}
-
-/// [`sign`] with the signed attributes given, in the order given.
-fn sign_with_attrs(
-    rng: &mut dyn CryptoRng,
-    content: &[u8],
-    digest: Digest,
-    key: &dyn PrivateKey,
-    include_certificate: bool,
-    attrs: &[Vec<u8>],
-) -> Result<Vec<u8>, AuthError> {
-    let encap = asn1::seq(&[
-        &asn1::oid(&oids::ID_DATA),
-        &asn1::cons(0xa0, &[&asn1::tlv(0x04, content)]),
-    ]);
-    let trailer = signed_trailer(rng, digest, key, include_certificate, attrs)?;
-    let sd = asn1::seq(&[
-        &asn1::small_int(1),
-        &digest_algorithms(digest),
-        &encap,
-        &trailer,
-    ]);
-    Ok(asn1::seq(&[
-        &asn1::oid(&oids::ID_SIGNED_DATA),
-        &asn1::cons(0xa0, &[&sd]),
-    ]))
 }
 
 /// A signature that verified (RFC 5652 §5.6): which certificate, which digest, what the
@@ -153,6 +114,10 @@ pub struct VerifiedReceipt {
 }
 
 impl VerifiedReceipt {
+    pub(crate) fn new(content: Vec<u8>, signature: VerifiedSignature) -> Self {
+        Self { content, signature }
+    }
+
     /// The verified signature (signer, digest, signing time).
     #[must_use]
     pub fn signature(&self) -> &VerifiedSignature {
@@ -198,42 +163,48 @@ impl VerifiedReceipt {
     }
 }
 
-/// Verifies BER or DER `input`. The content is the attached eContent, or `detached` when
-/// given (then an attached eContent, if any, must equal it).
+/// Verifies BER or DER `input`, read by the one SignedData reader
+/// ([`crate::stream_layers::SignedReader`]) fed at once and strict. The content is the
+/// attached eContent, or `detached` when given (then an attached eContent, if any, must
+/// equal it).
 pub(crate) fn verify(
     input: &[u8],
     detached: Option<&[u8]>,
     signers: &[Certificate],
     at: Option<u64>,
 ) -> Result<VerifiedReceipt, ReceiptError> {
-    let malformed = |reason: &str| ReceiptError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let der = crate::ber::normalize(input).map_err(|e| ReceiptError::Malformed {
-        reason: e.to_string(),
-    })?;
-    let parsed = parse(&der).map_err(malformed)?;
-    let content = match (parsed.content, detached) {
-        (None, None) => return Err(ReceiptError::DetachedContent),
-        (Some(c), None) => c,
-        (None, Some(d)) => d.to_vec(),
-        (Some(c), Some(d)) => {
-            if c != d {
-                return Err(ReceiptError::ContentMismatch {
-                    got: c.len(),
-                    expected: d.len(),
-                });
-            }
-            c
+    let mut reader = crate::stream_layers::SignedReader::new();
+    reader.allow_detached();
+    let mut content = Vec::new();
+    let end = reader
+        .update(input, &mut content)
+        .and_then(|()| reader.complete())
+        .map_err(receipt_error)?;
+    let content = match (end.detached, detached) {
+        (true, None) => return Err(ReceiptError::DetachedContent),
+        (true, Some(d)) => d.to_vec(),
+        (false, Some(d)) if content != d => {
+            return Err(ReceiptError::ContentMismatch {
+                got: content.len(),
+                expected: d.len(),
+            });
         }
+        (false, _) => content,
     };
-    let signature = check_signer_infos(
-        &parsed.signer_infos,
-        &mut |d: Digest| Some(d.hash(&content)),
-        signers,
-        at,
-    )?;
+    let signature = end
+        .check(signers, at, Some(&content))
+        .map_err(receipt_error)?;
     Ok(VerifiedReceipt { content, signature })
+}
+
+/// The receipt error of a failure of the SignedData reader.
+fn receipt_error(e: crate::error::EnvelopeError) -> ReceiptError {
+    match e {
+        crate::error::EnvelopeError::Signature(r) => r,
+        other => ReceiptError::Malformed {
+            reason: other.to_string(),
+        },
+    }
 }
 
 /// Finds the SignerInfo made by one of `signers` and checks it against the content digest
@@ -245,37 +216,41 @@ pub(crate) fn check_signer_infos(
     signers: &[Certificate],
     at: Option<u64>,
 ) -> Result<VerifiedSignature, ReceiptError> {
-    let malformed = |reason: &str| ReceiptError::Malformed {
-        reason: reason.to_owned(),
-    };
-    let Some((si, cert)) = signer_infos
-        .iter()
-        .find_map(|si| signers.iter().find(|c| c.matches(&si.sid)).map(|c| (si, c)))
-    else {
+    let malformed = |reason: String| ReceiptError::Malformed { reason };
+    let Some((si, cert)) = signer_infos.iter().find_map(|si| {
+        let rid = cms_parts::sid_as_rid(&si.sid);
+        signers.iter().find(|c| c.matches(&rid)).map(|c| (si, c))
+    }) else {
         return Err(ReceiptError::SignerNotConfigured {
-            signer: signer_infos.iter().map(|s| s.sid.describe()).collect(),
+            signer: signer_infos
+                .iter()
+                .map(|s| cms_parts::describe_sid(&s.sid))
+                .collect(),
             configured: signers.iter().map(Certificate::summary).collect(),
         });
     };
-    let digest =
-        digest_from_oid(&si.digest_alg).ok_or_else(|| ReceiptError::UnsupportedAlgorithm {
-            algorithm: format!("{} (digest)", si.digest_alg.oid_string()),
-        })?;
-    check_signature_alg(&si.sig_alg, digest)?;
+    let digest = cms_parts::digest_from_oid(&si.digest_alg).ok_or_else(|| {
+        ReceiptError::UnsupportedAlgorithm {
+            algorithm: format!("{} (digest)", si.digest_alg),
+        }
+    })?;
+    check_signature_alg(&si.signature_alg, digest)?;
     let content_hash = content_hash(digest).ok_or_else(|| ReceiptError::UnsupportedAlgorithm {
         algorithm: format!("{digest} (not announced in digestAlgorithms)"),
     })?;
-    let signed_hash = match &si.signed_attrs {
-        Some(attrs) => {
-            let (ctype, md) = read_attrs(attrs).map_err(malformed)?;
-            if !ctype.is_oid(&oids::ID_DATA) {
-                return Err(malformed("contentType attribute is not id-data"));
+    let mut signing_time = None;
+    let signed_hash = match si.signed_attrs {
+        Some(raw) => {
+            let attrs = cms_parts::signed_attrs(raw).map_err(malformed)?;
+            if attrs.content_type != oids::ID_DATA {
+                return Err(malformed("contentType attribute is not id-data".into()));
             }
-            if md != content_hash.as_slice() {
+            if attrs.message_digest != content_hash {
                 return Err(ReceiptError::DigestMismatch);
             }
+            signing_time = attrs.signing_time;
             // Hash the attributes as received, re-tagged as SET OF (RFC 5652 §5.4).
-            let mut tbs = attrs.raw.to_vec();
+            let mut tbs = raw.to_vec();
             if let Some(t) = tbs.first_mut() {
                 *t = 0x31;
             }
@@ -288,7 +263,7 @@ pub(crate) fn check_signer_infos(
             algorithm: format!("certificate key is not RSA ({reason})"),
         }
     })?;
-    if !public.verify(digest, &signed_hash, si.signature) {
+    if !public.verify(digest, &signed_hash, si.signature.as_bytes()) {
         return Err(ReceiptError::BadSignature {
             signer: Box::new(cert.summary()),
         });
@@ -313,193 +288,25 @@ pub(crate) fn check_signer_infos(
         digest,
         signer: cert.clone(),
         signed_attributes: si.signed_attrs.is_some(),
-        signing_time: si.signed_attrs.as_ref().and_then(signing_time),
+        signing_time,
     })
-}
-
-/// One SignerInfo, borrowed from DER (RFC 5652 §5.3).
-pub(crate) struct SignerInfo<'a> {
-    sid: RawId<'a>,
-    digest_alg: Tlv<'a>,
-    signed_attrs: Option<Tlv<'a>>,
-    sig_alg: Tlv<'a>,
-    signature: &'a [u8],
-}
-
-struct Parsed<'a> {
-    content: Option<Vec<u8>>,
-    signer_infos: Vec<SignerInfo<'a>>,
-}
-
-/// Reads the content type of a DER ContentInfo.
-pub(crate) fn content_type(der: &[u8]) -> Result<Tlv<'_>, &'static str> {
-    let (ci, _) = asn1::parse_tlv(der)?;
-    if ci.tag != 0x30 {
-        return Err("not a ContentInfo SEQUENCE");
-    }
-    ci.reader().tagged(0x06, "ContentInfo.contentType")
-}
-
-fn parse(der: &[u8]) -> Result<Parsed<'_>, &'static str> {
-    let (ci, rest) = asn1::parse_tlv(der)?;
-    if !rest.is_empty() || ci.tag != 0x30 {
-        return Err("not a ContentInfo");
-    }
-    let mut r = ci.reader();
-    if !r
-        .tagged(0x06, "ContentInfo.contentType")?
-        .is_oid(&oids::ID_SIGNED_DATA)
-    {
-        return Err("content type is not id-signedData");
-    }
-    let mut w = r.tagged(0xa0, "ContentInfo.content")?.reader();
-    let sd = w.tagged(0x30, "SignedData")?;
-    // Nothing else, as the streaming reader demands (RFC 5652 §3, §5.1).
-    if !w.is_empty() || !r.is_empty() {
-        return Err("data after the SignedData");
-    }
-    let mut s = sd.reader();
-    s.tagged(0x02, "SignedData.version")?;
-    s.tagged(0x31, "digestAlgorithms")?;
-    let encap = s.tagged(0x30, "encapContentInfo")?;
-    let mut e = encap.reader();
-    if !e.tagged(0x06, "eContentType")?.is_oid(&oids::ID_DATA) {
-        return Err("eContentType is not id-data (RFC 5024 §5.3.13, §6.2)");
-    }
-    let content = match e.optional(0xa0)? {
-        Some(wrapper) => {
-            let mut w = wrapper.reader();
-            let octets = w.any()?;
-            if octets.tag & 0xdf != 0x04 {
-                return Err("eContent is not an OCTET STRING");
-            }
-            if !w.is_empty() || !e.is_empty() {
-                return Err("unexpected data after eContent");
-            }
-            Some(octets.octets()?)
-        }
-        None => None,
-    };
-    s.optional(0xa0)?; // certificates: signers come from configuration
-    s.optional(0xa1)?; // crls
-    let signer_infos = signer_infos(&s.tagged(0x31, "signerInfos")?)?;
-    if !s.is_empty() {
-        return Err("unexpected data after signerInfos");
-    }
-    Ok(Parsed {
-        content,
-        signer_infos,
-    })
-}
-
-/// Reads the SignerInfos of a DER `signerInfos` SET.
-pub(crate) fn signer_infos<'a>(set: &Tlv<'a>) -> Result<Vec<SignerInfo<'a>>, &'static str> {
-    let mut signer_infos = Vec::new();
-    let mut i = set.reader();
-    while !i.is_empty() {
-        signer_infos.push(signer_info(&mut i.tagged(0x30, "SignerInfo")?.reader())?);
-    }
-    if signer_infos.is_empty() {
-        return Err("no SignerInfo");
-    }
-    Ok(signer_infos)
-}
-
-fn signer_info<'a>(r: &mut Reader<'a>) -> Result<SignerInfo<'a>, &'static str> {
-    r.tagged(0x02, "SignerInfo.version")?;
-    let sid = RawId::read(r)?;
-    let digest_alg = r
-        .tagged(0x30, "digestAlgorithm")?
-        .reader()
-        .tagged(0x06, "algorithm")?;
-    let signed_attrs = r.optional(0xa0)?;
-    let sig_alg = r
-        .tagged(0x30, "signatureAlgorithm")?
-        .reader()
-        .tagged(0x06, "algorithm")?;
-    let signature = r.tagged(0x04, "signature")?.value;
-    Ok(SignerInfo {
-        sid,
-        digest_alg,
-        signed_attrs,
-        sig_alg,
-        signature,
-    })
-}
-
-/// Returns the contentType value and messageDigest octets of signed attributes.
-fn read_attrs<'a>(attrs: &Tlv<'a>) -> Result<(Tlv<'a>, &'a [u8]), &'static str> {
-    let mut ctype = None;
-    let mut md = None;
-    let mut r = attrs.reader();
-    while !r.is_empty() {
-        let attr = r.tagged(0x30, "Attribute")?;
-        let mut a = attr.reader();
-        let id = a.tagged(0x06, "attrType")?;
-        let mut values = a.tagged(0x31, "attrValues")?.reader();
-        let first = values.any()?;
-        if !values.is_empty()
-            && (id.is_oid(&oids::CONTENT_TYPE) || id.is_oid(&oids::MESSAGE_DIGEST))
-        {
-            return Err("contentType/messageDigest attribute with several values");
-        }
-        if id.is_oid(&oids::CONTENT_TYPE) {
-            if ctype.replace(first).is_some() || first.tag != 0x06 {
-                return Err("bad or repeated contentType attribute");
-            }
-        } else if id.is_oid(&oids::MESSAGE_DIGEST)
-            && (md.replace(first.value).is_some() || first.tag != 0x04)
-        {
-            return Err("bad or repeated messageDigest attribute");
-        }
-    }
-    match (ctype, md) {
-        (Some(c), Some(m)) => Ok((c, m)),
-        _ => Err("signed attributes lack contentType or messageDigest (RFC 5652 §5.3)"),
-    }
-}
-
-/// Reads the signingTime attribute, ignoring it if it is malformed (it is informative).
-fn signing_time(attrs: &Tlv<'_>) -> Option<u64> {
-    use der::Decode as _;
-    let mut r = attrs.reader();
-    while let Ok(attr) = r.any() {
-        let mut a = attr.reader();
-        if a.any().ok()?.is_oid(&oids::SIGNING_TIME) {
-            let value = a.any().ok()?.reader().any().ok()?;
-            let time = x509_cert::time::Time::from_der(value.raw).ok()?;
-            return Some(time.to_unix_duration().as_secs());
-        }
-    }
-    None
-}
-
-pub(crate) fn digest_oid(d: Digest) -> &'static const_oid::ObjectIdentifier {
-    match d {
-        Digest::Sha1 => &oids::SHA1,
-        Digest::Sha256 => &oids::SHA256,
-        Digest::Sha512 => &oids::SHA512,
-    }
-}
-
-pub(crate) fn digest_from_oid(t: &Tlv<'_>) -> Option<Digest> {
-    [Digest::Sha1, Digest::Sha256, Digest::Sha512]
-        .into_iter()
-        .find(|d| t.is_oid(digest_oid(*d)))
 }
 
 /// Accepts rsaEncryption or the shaNWithRSAEncryption matching the digest (CIPHER-SUITES.md §2).
-fn check_signature_alg(t: &Tlv<'_>, digest: Digest) -> Result<(), ReceiptError> {
+fn check_signature_alg(
+    t: &const_oid::ObjectIdentifier,
+    digest: Digest,
+) -> Result<(), ReceiptError> {
     let matching = match digest {
         Digest::Sha1 => &oids::SHA1_WITH_RSA,
         Digest::Sha256 => &oids::SHA256_WITH_RSA,
         Digest::Sha512 => &oids::SHA512_WITH_RSA,
     };
-    if t.is_oid(&oids::RSA_ENCRYPTION) || t.is_oid(matching) {
+    if *t == oids::RSA_ENCRYPTION || t == matching {
         Ok(())
     } else {
         Err(ReceiptError::UnsupportedAlgorithm {
-            algorithm: format!("{} (signature, with digest {digest})", t.oid_string()),
+            algorithm: format!("{t} (signature, with digest {digest})"),
         })
     }
 }

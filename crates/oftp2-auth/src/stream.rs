@@ -58,6 +58,9 @@ pub struct EnvelopeWriter {
     enc: Enc,
     block: usize,
     pending: Zeroizing<Vec<u8>>,
+    /// encryptedContent is one primitive `[0]` of a length given up front (the in-memory
+    /// writer, whose output is then normalized to DER) rather than chunked.
+    primitive: bool,
 }
 
 impl core::fmt::Debug for EnvelopeWriter {
@@ -75,6 +78,28 @@ impl EnvelopeWriter {
         rng: &mut dyn CryptoRng,
         recipients: &[&Certificate],
         cipher: ContentCipher,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        Self::start(rng, recipients, cipher, None, out)
+    }
+
+    /// [`EnvelopeWriter::new`] for exactly `content_len` octets of content, written as one
+    /// primitive encryptedContent, as DER wants it.
+    fn new_sized(
+        rng: &mut dyn CryptoRng,
+        recipients: &[&Certificate],
+        cipher: ContentCipher,
+        content_len: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Self, AuthError> {
+        Self::start(rng, recipients, cipher, Some(content_len), out)
+    }
+
+    fn start(
+        rng: &mut dyn CryptoRng,
+        recipients: &[&Certificate],
+        cipher: ContentCipher,
+        content_len: Option<usize>,
         out: &mut Vec<u8>,
     ) -> Result<Self, AuthError> {
         let mut cek = Zeroizing::new(vec![0u8; cipher.key_len()]);
@@ -97,7 +122,14 @@ impl EnvelopeWriter {
         out.extend_from_slice(&[0x30, 0x80]);
         out.extend_from_slice(&asn1::oid(&oids::ID_DATA));
         out.extend_from_slice(&alg);
-        out.extend_from_slice(&[0xa0, 0x80]);
+        match content_len {
+            Some(len) => {
+                // PKCS#7 padding always adds 1 to a block's worth of octets.
+                out.push(0x80);
+                asn1::push_len(out, len - len % cipher.block_len() + cipher.block_len());
+            }
+            None => out.extend_from_slice(&[0xa0, 0x80]),
+        }
         let enc = match cipher {
             ContentCipher::Aes256Cbc => {
                 cbc::Encryptor::<aes::Aes256>::new_from_slices(&cek, &iv).map(Enc::Aes)
@@ -115,6 +147,7 @@ impl EnvelopeWriter {
             enc,
             block: cipher.block_len(),
             pending: Zeroizing::new(Vec::new()),
+            primitive: content_len.is_some(),
         })
     }
 
@@ -149,8 +182,9 @@ impl EnvelopeWriter {
         let pad = self.block - last.len() % self.block;
         last.extend(core::iter::repeat_n(pad as u8, pad));
         self.emit(&last, out);
-        // [0] encryptedContent, EncryptedContentInfo, EnvelopedData, [0], ContentInfo.
-        out.extend_from_slice(&[0; 10]);
+        // [0] encryptedContent (when chunked), EncryptedContentInfo, EnvelopedData, [0],
+        // ContentInfo.
+        out.extend_from_slice(if self.primitive { &[0; 8] } else { &[0; 10] });
     }
 
     /// Appends one OCTET STRING chunk: `plain` (whole blocks) copied into `out` and
@@ -158,8 +192,10 @@ impl EnvelopeWriter {
     fn emit(&mut self, plain: &[u8], out: &mut Vec<u8>) {
         let full = plain.len() - plain.len() % self.block;
         let plain = plain.get(..full).unwrap_or_default();
-        out.push(0x04);
-        asn1::push_len(out, full);
+        if !self.primitive {
+            out.push(0x04);
+            asn1::push_len(out, full);
+        }
         let start = out.len();
         out.extend_from_slice(plain);
         let body = out.get_mut(start..).unwrap_or_default();
@@ -168,6 +204,27 @@ impl EnvelopeWriter {
             Enc::Des(m) => enc_blocks(m, body),
         }
     }
+}
+
+/// DER EnvelopedData of `content` from [`EnvelopeWriter`] (one primitive encryptedContent,
+/// then normalized): what [`crate::seal_enveloped`], [`crate::issue_challenge`] and
+/// [`crate::seal_file`] send, so an envelope is written by one implementation.
+pub(crate) fn seal_der(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    recipients: &[&Certificate],
+    cipher: ContentCipher,
+) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() + 2048);
+    let mut writer = EnvelopeWriter::new_sized(rng, recipients, cipher, content.len(), &mut ber)?;
+    writer.update(content, &mut ber);
+    writer.finish(&mut ber);
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| {
+        AuthError::Key(crate::KeyOpError::Operation {
+            reason: format!("DER of the EnvelopedData: {e}"),
+        })
+    })
 }
 
 /// Where the content octets of a CMS structure stand (shared by the streaming readers).
@@ -242,6 +299,10 @@ pub struct EnvelopeReader {
     /// rather than refused.
     lenient: bool,
     trailing: u64,
+    /// The plaintext length an AUCHCHAL must have, folded into the padding check.
+    expect_len: Option<usize>,
+    /// Plaintext octets handed out by `update`.
+    released: usize,
 }
 
 impl core::fmt::Debug for EnvelopeReader {
@@ -274,7 +335,16 @@ impl EnvelopeReader {
             wanted: 0,
             lenient: false,
             trailing: 0,
+            expect_len: None,
+            released: 0,
         }
+    }
+
+    /// Makes [`EnvelopeReader::finish`] refuse a plaintext of another length than `len`
+    /// with [`EnvelopeError::CouldNotDecrypt`], decided in the same constant-time flag as
+    /// the key length and the padding (AUCHCHAL, RFC 5024 §5.3.17).
+    pub(crate) fn expect_plaintext_len(&mut self, len: usize) {
+        self.expect_len = Some(len);
     }
 
     /// Whether to drop octets after the complete ContentInfo (counted by
@@ -297,6 +367,19 @@ impl EnvelopeReader {
         if matches!(self.state, State::Failed) {
             return Err(malformed("reader used after an error"));
         }
+        let start = out.len();
+        let r = self.feed(rng, keys, input, out);
+        self.released += out.len().saturating_sub(start);
+        r
+    }
+
+    fn feed(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        keys: &[&dyn PrivateKey],
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), EnvelopeError> {
         let mut input = input;
         while !input.is_empty() {
             if matches!(self.state, State::After) {
@@ -362,8 +445,8 @@ impl EnvelopeReader {
                             return Ok(());
                         }
                     };
-                    let (dec, key_ok) = open_key(rng, keys, &h)?;
-                    self.block = h.cipher.block_len();
+                    let (dec, key_ok, cipher) = open_key(rng, keys, &h)?;
+                    self.block = cipher.block_len();
                     self.key_ok = key_ok;
                     self.buf.drain(..h.consumed);
                     self.state = State::Body {
@@ -462,6 +545,10 @@ impl EnvelopeReader {
                 .unwrap_or(0);
             ok &= !(i as u8).ct_lt(&pad) | byte.ct_eq(&pad);
         }
+        if let Some(expected) = self.expect_len {
+            let len = (self.released + last.len()).wrapping_sub(usize::from(pad));
+            ok &= (len as u64).ct_eq(&(expected as u64));
+        }
         if !bool::from(ok) {
             return Err(EnvelopeError::CouldNotDecrypt);
         }
@@ -510,71 +597,31 @@ struct Header {
     /// The elements still open after the header (see [`HeaderCursor::open`]).
     open: Vec<Option<usize>>,
     rids_der: Vec<u8>,
-    cipher: ContentCipher,
+    /// The cipher, or the OID of an unsupported one (refused once a recipient matched, as
+    /// in memory).
+    cipher: Result<ContentCipher, String>,
     iv: Vec<u8>,
     content: Content,
 }
 
-/// (tag, length or None for indefinite, header length); `None` when more input is needed.
+/// (tag, length or None for indefinite, header length) from [`crate::ber::head`], the one
+/// tokenizer; `None` when more input is needed.
 pub(crate) fn tlv_head(
     buf: &[u8],
     pos: usize,
 ) -> Result<Option<(u8, Option<usize>, usize)>, EnvelopeError> {
-    let Some(&tag) = buf.get(pos) else {
-        return Ok(None);
-    };
-    if tag & 0x1f == 0x1f {
-        return Err(malformed("high tag numbers are not used in CMS"));
-    }
-    let Some(&first) = buf.get(pos + 1) else {
-        return Ok(None);
-    };
-    if first < 0x80 {
-        return Ok(Some((tag, Some(usize::from(first)), 2)));
-    }
-    if first == 0x80 {
-        return Ok(Some((tag, None, 2)));
-    }
-    let n = usize::from(first & 0x7f);
-    if n > 4 {
-        return Err(malformed("length field too long"));
-    }
-    let Some(bytes) = buf.get(pos + 2..pos + 2 + n) else {
-        return Ok(None);
-    };
-    let len = bytes
-        .iter()
-        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-    Ok(Some((tag, Some(len), 2 + n)))
+    crate::ber::head(buf, pos)
+        .map(|h| h.map(|h| (h.tag, h.len, h.hdr)))
+        .map_err(|e| malformed(e.reason))
 }
 
-/// End offset of the complete element at `pos`, or `None` if it is not complete yet.
+/// [`crate::ber::element_end`] with this module's error.
 pub(crate) fn element_end(
     buf: &[u8],
     pos: usize,
     depth: usize,
 ) -> Result<Option<usize>, EnvelopeError> {
-    if depth > 64 {
-        return Err(malformed("nesting too deep"));
-    }
-    let Some((_, len, hdr)) = tlv_head(buf, pos)? else {
-        return Ok(None);
-    };
-    if let Some(len) = len {
-        let end = pos.saturating_add(hdr).saturating_add(len);
-        return Ok((end <= buf.len()).then_some(end));
-    }
-    let mut p = pos + hdr;
-    loop {
-        match buf.get(p..p + 2) {
-            None => return Ok(None),
-            Some([0, 0]) => return Ok(Some(p + 2)),
-            Some(_) => match element_end(buf, p, depth + 1)? {
-                Some(e) => p = e,
-                None => return Ok(None),
-            },
-        }
-    }
+    crate::ber::element_end(buf, pos, depth).map_err(|e| malformed(e.reason))
 }
 
 /// Unwraps a step of [`HeaderCursor`], returning `Ok(None)` ("more input needed") from the
@@ -796,8 +843,11 @@ pub(crate) fn expect_content_type(
         expected: name,
         found: crate::ber::normalize(oid)
             .ok()
-            .and_then(|d| asn1::parse_tlv(&d).ok().map(|(t, _)| t.oid_string()))
-            .unwrap_or_else(|| "<not an OID>".into()),
+            .and_then(|d| {
+                use der::Decode as _;
+                <der::asn1::ObjectIdentifier>::from_der(&d).ok()
+            })
+            .map_or_else(|| "<not an OID>".into(), |o| o.to_string()),
     })
 }
 
@@ -838,7 +888,7 @@ fn header_fields(c: &mut HeaderCursor<'_>) -> Result<Option<Header>, EnvelopeErr
     expect_tag(need!(c.element()), 0x06, "contentType")?;
     let alg = need!(c.der_element());
     expect_tag(&alg, 0x30, "contentEncryptionAlgorithm")?;
-    let (cipher, iv) = enveloped::parse_cipher_alg(&alg)?;
+    let (cipher, iv) = crate::cms_parts::cipher_alg(&alg).map_err(|e| malformed(&e))?;
     let (tag, len, hdr) = need!(c.peek());
     c.step_over_header(len, hdr)?;
     let content = match (tag, len) {
@@ -866,43 +916,48 @@ fn open_key(
     rng: &mut dyn CryptoRng,
     keys: &[&dyn PrivateKey],
     h: &Header,
-) -> Result<(Dec, subtle::Choice), EnvelopeError> {
-    let (ktris, others) = enveloped::recipients(asn1::Reader::new(
-        asn1::parse_tlv(&h.rids_der)
-            .map(|(t, _)| t.value)
-            .map_err(malformed)?,
-    ))
-    .map_err(malformed)?;
+) -> Result<(Dec, subtle::Choice, ContentCipher), EnvelopeError> {
+    let (ktris, others) =
+        crate::cms_parts::recipient_infos(&h.rids_der).map_err(|e| malformed(&e))?;
     let chosen = ktris.iter().find_map(|k| {
         keys.iter()
             .find(|key| key.certificate().matches(&k.rid))
             .map(|key| (k, *key))
     });
     let Some((ktri, key)) = chosen else {
-        let mut addressed_to: Vec<RecipientId> = ktris.iter().map(|k| k.rid.describe()).collect();
+        let mut addressed_to: Vec<RecipientId> = ktris
+            .iter()
+            .map(|k| crate::cms_parts::describe_rid(&k.rid))
+            .collect();
         addressed_to.extend(others.iter().map(|o| RecipientId::Other(o)));
         let ours = keys.iter().map(|k| k.certificate().summary()).collect();
         return Err(EnvelopeError::AddressedToOtherCertificate { addressed_to, ours });
     };
-    if !ktri.alg_is_rsa {
+    if ktri.alg != oids::RSA_ENCRYPTION {
         return Err(EnvelopeError::UnsupportedAlgorithm {
             algorithm: format!("{} (key transport; expected rsaEncryption)", ktri.alg),
         });
     }
-    if h.iv.len() != h.cipher.block_len() {
+    let cipher = h
+        .cipher
+        .clone()
+        .map_err(|oid| EnvelopeError::UnsupportedAlgorithm {
+            algorithm: format!("{oid} (content encryption; expected AES-256-CBC or DES-EDE3-CBC)"),
+        })?;
+    if h.iv.len() != cipher.block_len() {
         return Err(malformed("IV length does not match the cipher"));
     }
     let cek = key
-        .decrypt_key_transport(rng, ktri.encrypted_key)
+        .decrypt_key_transport(rng, ktri.encrypted_key.as_bytes())
         .unwrap_or_else(|_| SecretBytes::new(Vec::new()));
     let cek = cek.expose();
-    let key_len = h.cipher.key_len();
+    let key_len = cipher.key_len();
     let ok = (cek.len() as u64).ct_eq(&(key_len as u64));
     let mut key_buf = Zeroizing::new(vec![0u8; key_len]);
     for (i, slot) in key_buf.iter_mut().enumerate() {
         *slot = cek.get(i).copied().unwrap_or(0);
     }
-    let dec = match h.cipher {
+    let dec = match cipher {
         ContentCipher::Aes256Cbc => {
             cbc::Decryptor::<aes::Aes256>::new_from_slices(&key_buf, &h.iv).map(Dec::Aes)
         }
@@ -911,7 +966,7 @@ fn open_key(
         }
     }
     .map_err(|_| EnvelopeError::CouldNotDecrypt)?;
-    Ok((dec, ok))
+    Ok((dec, ok, cipher))
 }
 
 /// Moves the available content octets from `buf` to `data`; returns whether the content

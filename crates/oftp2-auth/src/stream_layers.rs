@@ -124,6 +124,41 @@ impl<'k> SignWriter<'k> {
     }
 }
 
+/// SignedData of `content` (attached) from [`SignWriter`], DER-normalized: what the
+/// in-memory [`crate::sign_file`] and [`crate::sign_receipt`] send, so a signature is
+/// written by one implementation.
+pub(crate) fn sign_der(
+    rng: &mut dyn CryptoRng,
+    content: &[u8],
+    digest: Digest,
+    key: &dyn PrivateKey,
+    include_certificate: bool,
+) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() + 4096);
+    let mut writer = SignWriter::new(key, digest, include_certificate, &mut ber);
+    writer.update(content, &mut ber);
+    writer.finish(rng, &mut ber)?;
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| {
+        AuthError::Key(crate::KeyOpError::Operation {
+            reason: format!("DER of the SignedData: {e}"),
+        })
+    })
+}
+
+/// CompressedData of `content` from [`CompressWriter`], DER-normalized: what the in-memory
+/// [`crate::compress`] and [`crate::seal_file`] send.
+pub(crate) fn compress_der(content: &[u8]) -> Result<Vec<u8>, AuthError> {
+    let mut ber = Vec::with_capacity(content.len() / 2 + 256);
+    let mut writer = CompressWriter::new(&mut ber);
+    writer.update(content, &mut ber)?;
+    writer.finish(&mut ber)?;
+    // Our own BER: normalizing it cannot fail.
+    crate::ber::normalize(&ber).map_err(|e| AuthError::Compress {
+        reason: format!("DER of the CompressedData: {e}"),
+    })
+}
+
 /// Streams a file into BER CompressedData with zlib (RFC 5024 §6.4, RFC 3274).
 pub(crate) struct CompressWriter {
     z: flate2::Compress,
@@ -257,6 +292,10 @@ struct EncapReader {
     /// rather than refused.
     lenient: bool,
     trailing: u64,
+    /// Whether a SignedData without eContent is read (its content then comes apart).
+    allow_detached: bool,
+    /// Whether the header showed no eContent.
+    detached: bool,
 }
 
 struct EncapHeader {
@@ -264,6 +303,8 @@ struct EncapHeader {
     open: Vec<Option<usize>>,
     prefix: [Vec<u8>; 2],
     content: Content,
+    /// The SignedData carries no eContent (RFC 5652 §5.2: the content travels apart).
+    detached: bool,
 }
 
 /// The header up to the first content octet, or how many octets it needs before trying
@@ -271,14 +312,16 @@ struct EncapHeader {
 fn parse_encap_header(
     buf: &[u8],
     kind: EncapKind,
+    allow_detached: bool,
 ) -> Result<Result<EncapHeader, usize>, EnvelopeError> {
     let mut c = HeaderCursor::new(buf);
-    Ok(encap_header_fields(&mut c, kind)?.ok_or(c.wanted))
+    Ok(encap_header_fields(&mut c, kind, allow_detached)?.ok_or(c.wanted))
 }
 
 fn encap_header_fields(
     c: &mut HeaderCursor<'_>,
     kind: EncapKind,
+    allow_detached: bool,
 ) -> Result<Option<EncapHeader>, EnvelopeError> {
     need!(c.enter(0x30, "not a ContentInfo"));
     expect_content_type(need!(c.element()), kind.content_type(), kind.name())?;
@@ -313,6 +356,16 @@ fn encap_header_fields(
     // with an end-of-contents); what follows then is `[0] certificates`, also tagged 0xa0.
     let (tag, len, hdr) = need!(c.peek());
     if Some(c.pos) == encap_end || tag != 0xa0 {
+        if allow_detached && matches!(kind, EncapKind::Signed) {
+            // Nothing to read: the closing elements follow, encapContentInfo's end first.
+            return Ok(Some(EncapHeader {
+                consumed: c.pos,
+                open: core::mem::take(&mut c.open),
+                prefix: [version, algorithms],
+                content: Content::Primitive(0),
+                detached: true,
+            }));
+        }
         return Err(malformed(match kind {
             EncapKind::Signed => "the SignedData has no content attached (detached signature)",
             EncapKind::Compressed => "the CompressedData has no content",
@@ -335,6 +388,7 @@ fn encap_header_fields(
         open: core::mem::take(&mut c.open),
         prefix: [version, algorithms],
         content,
+        detached: false,
     }))
 }
 
@@ -352,6 +406,8 @@ impl EncapReader {
             trailer_octets: 0,
             lenient: false,
             trailing: 0,
+            allow_detached: false,
+            detached: false,
         }
     }
 
@@ -427,7 +483,7 @@ impl EncapReader {
                 EncapState::Header => {
                     // Walked again only once it can get further than last time.
                     let attempt = if self.buf.len() >= self.wanted {
-                        parse_encap_header(&self.buf, self.kind)?
+                        parse_encap_header(&self.buf, self.kind, self.allow_detached)?
                     } else {
                         Err(self.wanted)
                     };
@@ -443,6 +499,7 @@ impl EncapReader {
                     };
                     self.buf.drain(..h.consumed);
                     self.open = h.open;
+                    self.detached = h.detached;
                     sink(Piece::Header(&h.prefix))?;
                     self.state = EncapState::Body(h.content);
                 }
@@ -534,6 +591,12 @@ impl SignedReader {
         self.inner.lenient = lenient;
     }
 
+    /// Reads a SignedData without eContent too (receipts of peers that detach it,
+    /// RFC 5652 §5.2); [`SignedEnd::check`] then takes the content.
+    pub(crate) fn allow_detached(&mut self) {
+        self.inner.allow_detached = true;
+    }
+
     /// Feeds input; appends **unverified** content to `out`.
     pub(crate) fn update(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), EnvelopeError> {
         let digests = &mut self.digests;
@@ -553,57 +616,101 @@ impl SignedReader {
             .map_err(as_signature_error)
     }
 
-    /// Checks the structure is complete and the signature is one of `signers`' over the
-    /// content that went out; also returns how many octets after the complete ContentInfo
-    /// a lenient reader dropped.
-    pub(crate) fn finish(
-        self,
-        signers: &[Certificate],
-        at: Option<u64>,
-    ) -> Result<(VerifiedSignature, u64), EnvelopeError> {
-        let (trailer, trailing) = self.inner.finish().map_err(as_signature_error)?;
+    /// Checks the structure is complete (every element after the content read, the
+    /// signerInfos decodable); the signature is checked by [`SignedEnd::check`].
+    pub(crate) fn complete(self) -> Result<SignedEnd, EnvelopeError> {
+        let detached = self.inner.detached;
+        let (mut trailer, trailing) = self.inner.finish().map_err(as_signature_error)?;
         let tags: Vec<u8> = trailer.iter().filter_map(|e| e.first().copied()).collect();
         // [0] certificates and [1] crls are optional; signerInfos closes the SignedData.
         let well_formed = matches!(
             tags.as_slice(),
             [0x31] | [0xa0 | 0xa1, 0x31] | [0xa0, 0xa1, 0x31]
         );
-        let bad = |reason: &str| {
-            EnvelopeError::Signature(ReceiptError::Malformed {
-                reason: reason.to_owned(),
-            })
-        };
-        let Some(set) = trailer.last().filter(|_| well_formed) else {
-            return Err(bad(
+        let Some(signer_infos) = trailer.pop().filter(|_| well_formed) else {
+            return Err(bad_signed(
                 "expected [certificates] [crls] signerInfos after the content",
             ));
         };
-        let (set, _) = asn1::parse_tlv(set).map_err(bad)?;
-        let infos = signed::signer_infos(&set).map_err(bad)?;
+        crate::cms_parts::signer_infos(&signer_infos).map_err(|e| bad_signed(&e))?;
+        Ok(SignedEnd {
+            signer_infos,
+            digests: self.digests,
+            detached,
+            trailing,
+        })
+    }
+}
+
+/// A malformed signed layer (EFNA 21).
+fn bad_signed(reason: &str) -> EnvelopeError {
+    EnvelopeError::Signature(ReceiptError::Malformed {
+        reason: reason.to_owned(),
+    })
+}
+
+/// A SignedData read to its end, its signature not yet checked.
+pub(crate) struct SignedEnd {
+    /// The signerInfos SET, DER-normalized.
+    signer_infos: Vec<u8>,
+    digests: Vec<FileDigest>,
+    /// Whether it had no eContent.
+    pub(crate) detached: bool,
+    /// Octets after the complete ContentInfo a lenient reader dropped.
+    pub(crate) trailing: u64,
+}
+
+impl SignedEnd {
+    /// Checks that the signature is one of `signers`' over the content.
+    ///
+    /// `whole` is the complete content when the caller holds it (the in-memory functions):
+    /// it is hashed if the SignedData was detached, and it serves a SignerInfo whose
+    /// digest the digestAlgorithms SET did not announce, which a streaming reader cannot
+    /// have computed (refused there, as OpenSSL does; accepted in memory, as ever).
+    pub(crate) fn check(
+        mut self,
+        signers: &[Certificate],
+        at: Option<u64>,
+        whole: Option<&[u8]>,
+    ) -> Result<VerifiedSignature, EnvelopeError> {
+        if self.detached {
+            let Some(content) = whole else {
+                return Err(EnvelopeError::Signature(ReceiptError::DetachedContent));
+            };
+            for d in &mut self.digests {
+                d.update(content);
+            }
+        }
+        let infos =
+            crate::cms_parts::signer_infos(&self.signer_infos).map_err(|e| bad_signed(&e))?;
         let hashes: Vec<(Digest, Vec<u8>)> = self
             .digests
             .into_iter()
             .map(|d| (d.algorithm(), d.finalize()))
             .collect();
-        let mut lookup = |d: Digest| hashes.iter().find(|(a, _)| *a == d).map(|(_, h)| h.clone());
-        let verified = signed::check_signer_infos(&infos, &mut lookup, signers, at)?;
-        Ok((verified, trailing))
+        let mut lookup = |d: Digest| {
+            hashes
+                .iter()
+                .find(|(a, _)| *a == d)
+                .map(|(_, h)| h.clone())
+                .or_else(|| whole.map(|c| d.hash(c)))
+        };
+        Ok(signed::check_signer_infos(
+            &infos,
+            &mut lookup,
+            signers,
+            at,
+        )?)
     }
 }
 
 /// The digests of a DER `digestAlgorithms` SET that we support (unknown ones are skipped:
 /// the SignerInfo decides, and names an unsupported one in its error).
 fn announced_digests(set: &[u8]) -> Result<Vec<FileDigest>, EnvelopeError> {
-    let (set, _) = asn1::parse_tlv(set).map_err(malformed)?;
-    let mut r = set.reader();
-    let mut digests = Vec::new();
-    while !r.is_empty() {
-        let alg = r
-            .tagged(0x30, "DigestAlgorithmIdentifier")
-            .and_then(|a| a.reader().tagged(0x06, "algorithm"))
-            .map_err(malformed)?;
-        if let Some(d) = signed::digest_from_oid(&alg)
-            && !digests.iter().any(|f: &FileDigest| f.algorithm() == d)
+    let mut digests: Vec<FileDigest> = Vec::new();
+    for oid in crate::cms_parts::digest_algorithms(set).map_err(|e| malformed(&e))? {
+        if let Some(d) = crate::cms_parts::digest_from_oid(&oid)
+            && !digests.iter().any(|f| f.algorithm() == d)
         {
             digests.push(FileDigest::new(d));
         }
@@ -1093,9 +1200,21 @@ impl FileOpener {
     /// Ends every layer and verifies the signature; appends the last content to `out`.
     /// Only when this returns Ok is everything handed out complete and authentic.
     pub fn finish(
+        self,
+        options: &OpenOptions<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<OpenSummary, EnvelopeError> {
+        self.finish_holding(options, out, None)
+    }
+
+    /// [`FileOpener::finish`]; with `whole_from`, `out[whole_from..]` is the complete content
+    /// (the in-memory [`crate::open_file`]), which the signature check may hash again
+    /// ([`SignedEnd::check`]).
+    pub(crate) fn finish_holding(
         mut self,
         options: &OpenOptions<'_>,
         out: &mut Vec<u8>,
+        whole_from: Option<usize>,
     ) -> Result<OpenSummary, EnvelopeError> {
         if self.failed {
             return Err(malformed("opener used after an error"));
@@ -1117,9 +1236,10 @@ impl FileOpener {
         }
         let signature = match self.verify.take() {
             Some(v) => {
-                let (verified, trailing) = v.finish(options.signers, options.at)?;
-                note(EnvelopeLayer::Signed, trailing);
-                Some(verified)
+                let end = v.complete()?;
+                note(EnvelopeLayer::Signed, end.trailing);
+                let whole = whole_from.map(|from| out.get(from..).unwrap_or_default());
+                Some(end.check(options.signers, options.at, whole)?)
             }
             None => None,
         };
