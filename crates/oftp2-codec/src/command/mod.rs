@@ -8,14 +8,19 @@
 //! protocol level instead (RFC 2204 for levels 1 and 2, revision 1.4 for level 4: see
 //! [`crate::level`]). An SSID always uses the layout of its own SSIDLEV, which is read
 //! before the fields that differ, so a 1.x SSID is recognised whatever its tail holds.
+//!
+//! The layouts themselves are data ([`crate::layout`]): each command only says how its typed
+//! struct is built from the fields of a table and what each field holds, once for all
+//! levels.
 
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::field::ProtocolLevel;
+use crate::layout::{self, Layout};
 use crate::leniency::{Deviations, Leniency};
 use crate::level::{EncodeError, EncodeErrorKind, Layouts};
-use crate::parse::Cursor;
+use crate::parse::{self, Fields, Values};
 
 mod data;
 mod file;
@@ -174,23 +179,21 @@ impl core::fmt::Display for CommandCode {
     }
 }
 
-/// One command's layouts: how its fields are read from and written to an exchange buffer at
-/// each level ([`Layouts`]).
-pub(crate) trait Wire: Sized {
+/// One command's fields: how it is built from a decoded table ([`crate::layout`]) and what
+/// each field of its tables holds ([`Values`]), the same code at every level.
+pub(crate) trait Wire: Sized + Values {
     /// The command identifier.
     const CODE: CommandCode;
-    /// The encoded length in layout `l`, command octet included.
-    fn encoded_len(&self, l: Layouts) -> usize;
-    /// Whether the value can be written in layout `l`: the field that cannot hold it and why.
-    fn fits(&self, _l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        Ok(())
+    /// The fields some levels' tables lack that must then hold their "not used" value
+    /// (0, N or empty), each with its RFC name and why; other absent fields are left out.
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = &[];
+    /// The table this value is written with in layout `l` (the SSID: that of its SSIDLEV).
+    fn layout(&self, l: Layouts) -> Option<&'static Layout> {
+        layout::of(Self::CODE, l)
     }
-    /// Writes the fields after the command octet in layout `l` (after [`Wire::fits`]; for
-    /// [`Command::encode`], which cannot fail, the OFTP 2.0 layout).
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts);
-    /// Reads the fields after the command octet in the cursor's layout; the caller checks
-    /// for trailing octets.
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError>;
+    /// Builds the command from the fields of its table; absent fields take their "not
+    /// used" value.
+    fn build(f: &Fields<'_>) -> Self;
 }
 
 /// One OFTP2 command: an exchange buffer's content (RFC 5024 §5.3).
@@ -265,8 +268,30 @@ macro_rules! dispatch {
     };
 }
 
-fn decode_as<T: Wire>(c: &mut Cursor<'_>) -> Result<T, DecodeError> {
-    T::decode_fields(c)
+fn build<T: Wire>(f: &Fields<'_>) -> T {
+    T::build(f)
+}
+
+fn len_in<T: Wire>(c: &T, l: Layouts) -> usize {
+    c.layout(l).map_or(1, |t| parse::encoded_len(c, t))
+}
+
+fn write_in<T: Wire>(c: &T, l: Layouts, dst: &mut BytesMut) {
+    if let Some(t) = c.layout(l) {
+        dst.reserve(parse::encoded_len(c, t));
+        dst.extend_from_slice(&[T::CODE.to_byte()]);
+        parse::write(c, t, dst);
+    }
+}
+
+fn fits_in<T: Wire>(c: &T, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+    match c.layout(l) {
+        Some(t) => parse::fits(c, t, T::REFUSED),
+        None => Err((
+            "command identifier",
+            EncodeErrorKind::NotAtLevel("the command does not exist at this level"),
+        )),
+    }
 }
 
 impl Command {
@@ -283,7 +308,7 @@ impl Command {
     /// OFTP 2.0 layout.
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        dispatch!(self, c => c.encoded_len(Layouts::Oftp2))
+        dispatch!(self, c => len_in(c, Layouts::Oftp2))
     }
 
     /// Appends the exchange buffer to `dst` (without the Stream Transmission Header), in the
@@ -293,9 +318,7 @@ impl Command {
     }
 
     fn write(&self, dst: &mut BytesMut, l: Layouts) {
-        dst.reserve(dispatch!(self, c => c.encoded_len(l)));
-        dst.extend_from_slice(&[self.code().to_byte()]);
-        dispatch!(self, c => c.encode_fields(dst, l));
+        dispatch!(self, c => write_in(c, l, dst));
     }
 
     /// The exchange buffer as a new [`Bytes`], in the OFTP 2.0 layout.
@@ -320,8 +343,8 @@ impl Command {
         if !l.has(self.code()) {
             return Err(err("command identifier", EncodeErrorKind::NoSuchCommand));
         }
-        dispatch!(self, c => c.fits(l)).map_err(|(field, kind)| err(field, kind))?;
-        Ok((l, dispatch!(self, c => c.encoded_len(l))))
+        dispatch!(self, c => fits_in(c, l)).map_err(|(field, kind)| err(field, kind))?;
+        Ok((l, dispatch!(self, c => len_in(c, l))))
     }
 
     /// The encoded length at `level` (see [`Command::encode_level`]).
@@ -436,29 +459,75 @@ impl Command {
                 DecodeErrorKind::UnknownCommand { byte: first },
             ));
         };
-        let mut c = Cursor::new(buf, code, leniency, layouts);
-        let cmd = match code {
-            CommandCode::Ssrm => Self::Ssrm(decode_as(&mut c)?),
-            CommandCode::Ssid => Self::Ssid(decode_as(&mut c)?),
-            CommandCode::Sfid => Self::Sfid(decode_as(&mut c)?),
-            CommandCode::Sfpa => Self::Sfpa(decode_as(&mut c)?),
-            CommandCode::Sfna => Self::Sfna(decode_as(&mut c)?),
-            CommandCode::Data => Self::Data(decode_as(&mut c)?),
-            CommandCode::Cdt => Self::Cdt(decode_as(&mut c)?),
-            CommandCode::Efid => Self::Efid(decode_as(&mut c)?),
-            CommandCode::Efpa => Self::Efpa(decode_as(&mut c)?),
-            CommandCode::Efna => Self::Efna(decode_as(&mut c)?),
-            CommandCode::Esid => Self::Esid(decode_as(&mut c)?),
-            CommandCode::Cd => Self::Cd(decode_as(&mut c)?),
-            CommandCode::Eerp => Self::Eerp(decode_as(&mut c)?),
-            CommandCode::Nerp => Self::Nerp(decode_as(&mut c)?),
-            CommandCode::Rtr => Self::Rtr(decode_as(&mut c)?),
-            CommandCode::Secd => Self::Secd(decode_as(&mut c)?),
-            CommandCode::Auch => Self::Auch(decode_as(&mut c)?),
-            CommandCode::Aurp => Self::Aurp(decode_as(&mut c)?),
+        let (fields, deviations) = match code {
+            // The SSID has the layout of its own SSIDLEV (RFC 2204 §5.3.2 below level 5); a
+            // non-digit there picks level 5's table, which refuses it at SSIDLEV.
+            CommandCode::Ssid => {
+                let level = buf.get(1).map_or(5, |b| b.wrapping_sub(b'0'));
+                parse::parse(buf, layout::ssid(level), leniency)?
+            }
+            CommandCode::Esid if layouts.is_oftp2() && buf.len() == 4 => {
+                Self::v1_esid(buf, leniency)?
+            }
+            _ => {
+                let Some(table) = layout::of(code, layouts) else {
+                    return Err(DecodeError::new(
+                        Some(code),
+                        "command identifier",
+                        0,
+                        DecodeErrorKind::NotAtLevel { level: 0 },
+                    ));
+                };
+                parse::parse(buf, table, leniency)?
+            }
         };
-        let deviations = c.finish()?;
+        let f = &fields;
+        let cmd = match code {
+            CommandCode::Ssrm => Self::Ssrm(build(f)),
+            CommandCode::Ssid => Self::Ssid(build(f)),
+            CommandCode::Sfid => Self::Sfid(build(f)),
+            CommandCode::Sfpa => Self::Sfpa(build(f)),
+            CommandCode::Sfna => Self::Sfna(build(f)),
+            CommandCode::Data => Self::Data(build(f)),
+            CommandCode::Cdt => Self::Cdt(build(f)),
+            CommandCode::Efid => Self::Efid(build(f)),
+            CommandCode::Efpa => Self::Efpa(build(f)),
+            CommandCode::Efna => Self::Efna(build(f)),
+            CommandCode::Esid => Self::Esid(build(f)),
+            CommandCode::Cd => Self::Cd(build(f)),
+            CommandCode::Eerp => Self::Eerp(build(f)),
+            CommandCode::Nerp => Self::Nerp(build(f)),
+            CommandCode::Rtr => Self::Rtr(build(f)),
+            CommandCode::Secd => Self::Secd(build(f)),
+            CommandCode::Auch => Self::Auch(build(f)),
+            CommandCode::Aurp => Self::Aurp(build(f)),
+        };
         Ok((cmd, deviations))
+    }
+}
+
+impl Command {
+    /// A 4-octet ESID in a level 5 session: `F` + reason 9(2) + CR, the OFTP 1.x layout
+    /// (RFC 2204 §5.3.11), read with that table when [`Deviations::V1_ESID`] is tolerated.
+    fn v1_esid(buf: &[u8], leniency: Leniency) -> Result<(Fields<'_>, Deviations), DecodeError> {
+        let refused = DecodeError::new(
+            Some(CommandCode::Esid),
+            "ESIDREASL",
+            3,
+            DecodeErrorKind::TooShort {
+                expected: 7,
+                actual: 4,
+            },
+        );
+        let tolerated = leniency.accept.contains(Deviations::V1_ESID);
+        match parse::parse(buf, &layout::ESID_13, leniency) {
+            Ok((f, mut d)) if tolerated => {
+                d.insert(Deviations::V1_ESID);
+                Ok((f, d))
+            }
+            Err(e) if tolerated || e.field == "ESIDREAS" => Err(e),
+            Ok(_) | Err(_) => Err(refused),
+        }
     }
 }
 
@@ -483,14 +552,16 @@ macro_rules! unit_command {
         #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
         pub struct $name;
 
+        impl crate::parse::Values for $name {
+            fn value(&self, _slot: u8) -> crate::parse::Value<'_> {
+                crate::parse::Value::None
+            }
+        }
+
         impl crate::command::Wire for $name {
             const CODE: crate::command::CommandCode = crate::command::CommandCode::$code;
-            fn encoded_len(&self, _l: crate::level::Layouts) -> usize {
-                1
-            }
-            fn encode_fields(&self, _dst: &mut bytes::BytesMut, _l: crate::level::Layouts) {}
-            fn decode_fields(_c: &mut crate::parse::Cursor<'_>) -> Result<Self, crate::DecodeError> {
-                Ok(Self)
+            fn build(_f: &crate::parse::Fields<'_>) -> Self {
+                Self
             }
         }
     };
