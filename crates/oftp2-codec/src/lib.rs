@@ -10,6 +10,8 @@
 //!   exchange buffer with errors that name the command, the RFC field and the octet offset
 //!   ([`DecodeError`]), and encoded infallibly from field types that cannot hold an invalid
 //!   value ([`field`]).
+//! - [`special`]: the extended exchange buffer of special logic (RFC 5024 Appendix C.2):
+//!   envelope, ISO 8073 block checksum, shift-out transparency, NAK.
 //! - [`reason`]: the ESID, SFNA, EFNA and NERP reason codes, every listed code named and
 //!   unknown ones kept.
 //! - [`Leniency`]: lenient decoding, strict encoding (RFC 5024 §8.2): each tolerated
@@ -50,6 +52,7 @@ mod leniency;
 pub mod level;
 mod parse;
 pub mod reason;
+pub mod special;
 pub mod stb;
 pub mod subrecord;
 pub mod vformat;
