@@ -138,7 +138,7 @@ mod state;
 
 #[cfg(feature = "cms")]
 pub use cms::CmsSecurity;
-pub use config::{Config, CreditPolicy, Framing, Timeouts};
+pub use config::{Config, CreditPolicy, Framing, SpecialLogic, Timeouts};
 pub use error::{ApiMisuse, AuthDiagnosis, BadArgument, RequestError, SessionError, Suspect};
 pub use event::{AbortOrigin, Event, FileId, Negotiated, ReceiptSignature};
 pub use output::{Deadline, Output, Timer};
