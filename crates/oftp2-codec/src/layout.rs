@@ -161,22 +161,27 @@ pub struct Layout {
     /// The fields after the command octet, in order.
     pub fields: &'static [Field],
     fixed_len: usize,
+    /// Bit `s` set when a field has slot `s`.
+    slots: u32,
 }
 
 impl Layout {
     const fn new(command: CommandCode, fields: &'static [Field]) -> Self {
         let mut fixed_len = 1;
+        let mut slots = 0;
         let mut i = 0;
         while i < fields.len() {
             if let Width::Fixed(n) = fields[i].width {
                 fixed_len += n as usize;
             }
+            slots |= 1 << fields[i].slot;
             i += 1;
         }
         Self {
             command,
             fields,
             fixed_len,
+            slots,
         }
     }
 
@@ -184,6 +189,11 @@ impl Layout {
     #[must_use]
     pub const fn fixed_len(&self) -> usize {
         self.fixed_len
+    }
+
+    /// Whether a field of this table has slot `slot`.
+    pub(crate) const fn has_slot(&self, slot: u8) -> bool {
+        self.slots & (1 << slot) != 0
     }
 
     /// The field named `name`.

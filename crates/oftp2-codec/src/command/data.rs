@@ -18,6 +18,11 @@ pub struct Data {
 }
 
 impl Values for Data {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Bytes(&self.payload),
@@ -41,6 +46,11 @@ impl Wire for Data {
 pub struct Cdt;
 
 impl Values for Cdt {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, _slot: u8) -> Value<'_> {
         Value::None
     }

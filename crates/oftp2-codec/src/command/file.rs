@@ -96,6 +96,11 @@ impl Sfid {
 }
 
 impl Values for Sfid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         use crate::layout::slot::sfid as s;
         match slot {
@@ -173,6 +178,11 @@ pub struct Sfpa {
 }
 
 impl Values for Sfpa {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(self.answer_count.get()),
@@ -204,6 +214,11 @@ pub struct Sfna {
 }
 
 impl Values for Sfna {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(u64::from(self.reason.code())),
@@ -238,6 +253,11 @@ pub struct Efid {
 }
 
 impl Values for Efid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(self.record_count.get()),
@@ -266,6 +286,11 @@ pub struct Efpa {
 }
 
 impl Values for Efpa {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Flag(self.change_direction),
@@ -295,6 +320,11 @@ pub struct Efna {
 }
 
 impl Values for Efna {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(u64::from(self.reason.code())),

@@ -187,9 +187,15 @@ pub(crate) trait Wire: Sized + Values {
     /// The fields some levels' tables lack that must then hold their "not used" value
     /// (0, N or empty), each with its RFC name and why; other absent fields are left out.
     const REFUSED: &'static [(u8, &'static str, &'static str)] = &[];
-    /// The table this value is written with in layout `l` (the SSID: that of its SSIDLEV).
-    fn layout(&self, l: Layouts) -> Option<&'static Layout> {
-        layout::of(Self::CODE, l)
+    /// The family of tables this value is written with in layout `l` (the SSID: that of
+    /// its own SSIDLEV).
+    fn family(&self, l: Layouts) -> Layouts {
+        l
+    }
+    /// The family of tables a received buffer is read with in layout `l` (the SSID: that of
+    /// the SSIDLEV it carries).
+    fn family_of_wire(_buf: &[u8], l: Layouts) -> Layouts {
+        l
     }
     /// Builds the command from the fields of its table; absent fields take their "not
     /// used" value.
@@ -272,26 +278,76 @@ fn build<T: Wire>(f: &Fields<'_>) -> T {
     T::build(f)
 }
 
-fn len_in<T: Wire>(c: &T, l: Layouts) -> usize {
-    c.layout(l).map_or(1, |t| parse::encoded_len(c, t))
+/// Calls `$f` with the table of `$t` in the family `$l`, a constant in each arm, so that the
+/// table walk is compiled for that one table (the loops over a constant table unroll and
+/// every field's check and width fold: DESIGN of `parse`).
+macro_rules! with_table {
+    ($t:ty, $l:expr, $f:expr) => {
+        match $l {
+            Layouts::Oftp2 => $f(const { layout::of(<$t>::CODE, Layouts::Oftp2) }),
+            Layouts::Rev13 => $f(const { layout::of(<$t>::CODE, Layouts::Rev13) }),
+            Layouts::Rev14 => $f(const { layout::of(<$t>::CODE, Layouts::Rev14) }),
+        }
+    };
 }
 
+#[allow(
+    clippy::inline_always,
+    reason = "one copy per command and table: the table walk then folds to straight-line code"
+)]
+#[inline(always)]
+fn len_in<T: Wire>(c: &T, l: Layouts) -> usize {
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| t
+        .map_or(1, |t| parse::encoded_len(c, t)))
+}
+
+#[allow(
+    clippy::inline_always,
+    reason = "one copy per command and table: the table walk then folds to straight-line code"
+)]
+#[inline(always)]
 fn write_in<T: Wire>(c: &T, l: Layouts, dst: &mut BytesMut) {
-    if let Some(t) = c.layout(l) {
-        dst.reserve(parse::encoded_len(c, t));
-        dst.extend_from_slice(&[T::CODE.to_byte()]);
-        parse::write(c, t, dst);
-    }
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| {
+        if let Some(t) = t {
+            dst.reserve(parse::encoded_len(c, t));
+            dst.extend_from_slice(&[T::CODE.to_byte()]);
+            parse::write(c, t, dst);
+        }
+    });
+}
+
+/// Decodes `buf` as a `T` with its table in layout `l` (see [`with_table`]). One function
+/// per command, not inlined into [`Command::decode_layouts`]: the 18 commands' walks in one
+/// function made a stack frame that cost more than the walk.
+#[inline(never)]
+fn decode_in<T: Wire>(
+    buf: &[u8],
+    l: Layouts,
+    leniency: Leniency,
+) -> Result<(T, Deviations), DecodeError> {
+    let mut fields = Fields::new(buf);
+    let deviations = with_table!(T, T::family_of_wire(buf, l), |t: Option<
+        &'static Layout,
+    >| match t {
+        Some(t) => parse::parse(buf, t, leniency, &mut fields),
+        None => Err(DecodeError::new(
+            Some(T::CODE),
+            "command identifier",
+            0,
+            DecodeErrorKind::NotAtLevel { level: 0 },
+        )),
+    })?;
+    Ok((T::build(&fields), deviations))
 }
 
 fn fits_in<T: Wire>(c: &T, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-    match c.layout(l) {
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| match t {
         Some(t) => parse::fits(c, t, T::REFUSED),
         None => Err((
             "command identifier",
             EncodeErrorKind::NotAtLevel("the command does not exist at this level"),
         )),
-    }
+    })
 }
 
 impl Command {
@@ -459,50 +515,31 @@ impl Command {
                 DecodeErrorKind::UnknownCommand { byte: first },
             ));
         };
-        let (fields, deviations) = match code {
-            // The SSID has the layout of its own SSIDLEV (RFC 2204 §5.3.2 below level 5); a
-            // non-digit there picks level 5's table, which refuses it at SSIDLEV.
-            CommandCode::Ssid => {
-                let level = buf.get(1).map_or(5, |b| b.wrapping_sub(b'0'));
-                parse::parse(buf, layout::ssid(level), leniency)?
-            }
-            CommandCode::Esid if layouts.is_oftp2() && buf.len() == 4 => {
-                Self::v1_esid(buf, leniency)?
-            }
-            _ => {
-                let Some(table) = layout::of(code, layouts) else {
-                    return Err(DecodeError::new(
-                        Some(code),
-                        "command identifier",
-                        0,
-                        DecodeErrorKind::NotAtLevel { level: 0 },
-                    ));
-                };
-                parse::parse(buf, table, leniency)?
-            }
-        };
-        let f = &fields;
-        let cmd = match code {
-            CommandCode::Ssrm => Self::Ssrm(build(f)),
-            CommandCode::Ssid => Self::Ssid(build(f)),
-            CommandCode::Sfid => Self::Sfid(build(f)),
-            CommandCode::Sfpa => Self::Sfpa(build(f)),
-            CommandCode::Sfna => Self::Sfna(build(f)),
-            CommandCode::Data => Self::Data(build(f)),
-            CommandCode::Cdt => Self::Cdt(build(f)),
-            CommandCode::Efid => Self::Efid(build(f)),
-            CommandCode::Efpa => Self::Efpa(build(f)),
-            CommandCode::Efna => Self::Efna(build(f)),
-            CommandCode::Esid => Self::Esid(build(f)),
-            CommandCode::Cd => Self::Cd(build(f)),
-            CommandCode::Eerp => Self::Eerp(build(f)),
-            CommandCode::Nerp => Self::Nerp(build(f)),
-            CommandCode::Rtr => Self::Rtr(build(f)),
-            CommandCode::Secd => Self::Secd(build(f)),
-            CommandCode::Auch => Self::Auch(build(f)),
-            CommandCode::Aurp => Self::Aurp(build(f)),
-        };
-        Ok((cmd, deviations))
+        if code == CommandCode::Esid && layouts.is_oftp2() && buf.len() == 4 {
+            let (fields, deviations) = Self::v1_esid(buf, leniency)?;
+            return Ok((Self::Esid(build(&fields)), deviations));
+        }
+        let (l, n) = (layouts, leniency);
+        Ok(match code {
+            CommandCode::Ssrm => decode_in(buf, l, n).map(|(c, d)| (Self::Ssrm(c), d))?,
+            CommandCode::Ssid => decode_in(buf, l, n).map(|(c, d)| (Self::Ssid(c), d))?,
+            CommandCode::Sfid => decode_in(buf, l, n).map(|(c, d)| (Self::Sfid(c), d))?,
+            CommandCode::Sfpa => decode_in(buf, l, n).map(|(c, d)| (Self::Sfpa(c), d))?,
+            CommandCode::Sfna => decode_in(buf, l, n).map(|(c, d)| (Self::Sfna(c), d))?,
+            CommandCode::Data => decode_in(buf, l, n).map(|(c, d)| (Self::Data(c), d))?,
+            CommandCode::Cdt => decode_in(buf, l, n).map(|(c, d)| (Self::Cdt(c), d))?,
+            CommandCode::Efid => decode_in(buf, l, n).map(|(c, d)| (Self::Efid(c), d))?,
+            CommandCode::Efpa => decode_in(buf, l, n).map(|(c, d)| (Self::Efpa(c), d))?,
+            CommandCode::Efna => decode_in(buf, l, n).map(|(c, d)| (Self::Efna(c), d))?,
+            CommandCode::Esid => decode_in(buf, l, n).map(|(c, d)| (Self::Esid(c), d))?,
+            CommandCode::Cd => decode_in(buf, l, n).map(|(c, d)| (Self::Cd(c), d))?,
+            CommandCode::Eerp => decode_in(buf, l, n).map(|(c, d)| (Self::Eerp(c), d))?,
+            CommandCode::Nerp => decode_in(buf, l, n).map(|(c, d)| (Self::Nerp(c), d))?,
+            CommandCode::Rtr => decode_in(buf, l, n).map(|(c, d)| (Self::Rtr(c), d))?,
+            CommandCode::Secd => decode_in(buf, l, n).map(|(c, d)| (Self::Secd(c), d))?,
+            CommandCode::Auch => decode_in(buf, l, n).map(|(c, d)| (Self::Auch(c), d))?,
+            CommandCode::Aurp => decode_in(buf, l, n).map(|(c, d)| (Self::Aurp(c), d))?,
+        })
     }
 }
 
@@ -520,8 +557,9 @@ impl Command {
             },
         );
         let tolerated = leniency.accept.contains(Deviations::V1_ESID);
-        match parse::parse(buf, &layout::ESID_13, leniency) {
-            Ok((f, mut d)) if tolerated => {
+        let mut f = Fields::new(buf);
+        match parse::parse(buf, &layout::ESID_13, leniency, &mut f) {
+            Ok(mut d) if tolerated => {
                 d.insert(Deviations::V1_ESID);
                 Ok((f, d))
             }
@@ -553,6 +591,7 @@ macro_rules! unit_command {
         pub struct $name;
 
         impl crate::parse::Values for $name {
+            #[inline(always)]
             fn value(&self, _slot: u8) -> crate::parse::Value<'_> {
                 crate::parse::Value::None
             }

@@ -115,6 +115,11 @@ impl Eerp {
 }
 
 impl Values for Eerp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         use crate::layout::slot::eerp as s;
         match slot {
@@ -233,6 +238,11 @@ impl Nerp {
 }
 
 impl Values for Nerp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         use crate::layout::slot::nerp as s;
         match slot {

@@ -6,7 +6,6 @@ use crate::field::{
     AuthResponse, Binary, BufferSize, Credit, OdetteId, Password, ProtocolLevel, SendReceive,
     UserData, Utf8Text,
 };
-use crate::layout::Layout;
 use crate::layout::slot::small::{A, B, C};
 use crate::level::Layouts;
 use crate::parse::{Fields, Value, Values};
@@ -23,6 +22,11 @@ impl Ssrm {
 }
 
 impl Values for Ssrm {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, _slot: u8) -> Value<'_> {
         Value::None
     }
@@ -71,6 +75,11 @@ pub struct Ssid {
 }
 
 impl Values for Ssid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         use crate::layout::slot::ssid as s;
         match slot {
@@ -90,6 +99,15 @@ impl Values for Ssid {
     }
 }
 
+/// The family of the SSID tables for SSIDLEV `level` ([`crate::layout::ssid`]).
+const fn ssid_family(level: u8) -> Layouts {
+    if level < 5 {
+        Layouts::Rev13
+    } else {
+        Layouts::Oftp2
+    }
+}
+
 impl Wire for Ssid {
     const CODE: CommandCode = CommandCode::Ssid;
     const REFUSED: &'static [(u8, &'static str, &'static str)] = &[(
@@ -97,9 +115,13 @@ impl Wire for Ssid {
         "SSIDAUTH",
         "secure authentication is OFTP 2.0 only (RFC 2204 §5.3.2 has no SSIDAUTH)",
     )];
-    fn layout(&self, _l: Layouts) -> Option<&'static Layout> {
-        // The SSID has the layout of its own SSIDLEV (RFC 2204 §5.3.2 below level 5).
-        Some(crate::layout::ssid(self.level.get()))
+    // The SSID has the layout of its own SSIDLEV (RFC 2204 §5.3.2 below level 5); a
+    // non-digit SSIDLEV is read with level 5's table, which refuses it there.
+    fn family(&self, _l: Layouts) -> Layouts {
+        ssid_family(self.level.get())
+    }
+    fn family_of_wire(buf: &[u8], _l: Layouts) -> Layouts {
+        ssid_family(buf.get(1).map_or(5, |b| b.wrapping_sub(b'0')))
     }
     fn build(f: &Fields<'_>) -> Self {
         use crate::layout::slot::ssid as s;
@@ -143,6 +165,11 @@ impl Esid {
 }
 
 impl Values for Esid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(u64::from(self.reason.code())),
@@ -180,6 +207,11 @@ pub struct Auch {
 }
 
 impl Values for Auch {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Num(self.challenge.len() as u64),
@@ -207,6 +239,11 @@ pub struct Aurp {
 }
 
 impl Values for Aurp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
     fn value(&self, slot: u8) -> Value<'_> {
         match slot {
             A => Value::Bytes(&self.response.0),
