@@ -86,7 +86,9 @@ pub enum Framing {
     #[default]
     Stream,
     /// A transport that keeps message boundaries (X.25-like): one exchange buffer per
-    /// message, no header. Feed them with `handle_exchange_buffer`.
+    /// message, no header. Feed them with `handle_input` or `handle_exchange_buffer`. With
+    /// special logic ([`SpecialLogic`], RFC 5024 Appendix C.2) the records carry envelopes
+    /// and NAKs instead, which may be cut anywhere.
     Records,
 }
 

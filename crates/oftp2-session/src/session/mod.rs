@@ -294,7 +294,8 @@ impl Session {
     }
 
     /// N_DATA_IND: bytes from the transport. With [`Framing::Stream`] they may be split
-    /// anywhere; with [`Framing::Records`] each call is one exchange buffer.
+    /// anywhere; with [`Framing::Records`] each call is one exchange buffer (with special
+    /// logic, octets of the line, split anywhere: see [`Session::special_logic`]).
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         let now = self.clock(now);
         match self.config.framing {
