@@ -9,6 +9,15 @@
 //! per-level code. [`write`] walks the same table and asks the command for each field's
 //! [`Value`]. Neither allocates: slots live on the stack, tables are `static`.
 //!
+//! Speed: each command decodes and encodes with its table as a compile-time constant
+//! (`command::with_table`), and the walk over the table is written out per index
+//! (`walk!`), so every field's check and width fold and each table compiles to the
+//! straight-line code a hand-written decoder would be. Measured against the hand-written
+//! decoders this replaced (interleaved A/B, best of 15 rounds, all 18 commands at levels 5
+//! and 2): decoding on par, encoding about 10% faster. A plain loop over the table, or a
+//! closure per field, was 2-4 times slower: it was not unrolled, and every field paid a
+//! call, the checks' matches and out-of-line `nom` plumbing.
+//!
 //! nom never appears in the public API.
 
 use bytes::{BufMut, BytesMut};
