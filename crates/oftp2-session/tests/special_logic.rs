@@ -58,6 +58,10 @@ fn sfid(size: usize) -> Sfid {
 struct Line {
     corrupt: BTreeSet<usize>,
     lose: BTreeSet<usize>,
+    /// Envelopes (counted from 0, NAKs and plain commands not counted) of which only the
+    /// first half arrives (the packet with the end of the envelope is lost: C.2.5.2 T2).
+    lose_tail: BTreeSet<usize>,
+    envelopes: usize,
     sent: Vec<Vec<u8>>,
 }
 
@@ -67,6 +71,12 @@ impl Line {
         self.sent.push(record.to_vec());
         if self.lose.contains(&n) {
             return None;
+        }
+        if record.first() == Some(&STX) {
+            self.envelopes += 1;
+            if self.lose_tail.contains(&(self.envelopes - 1)) {
+                return Some(record[..record.len() / 2].to_vec());
+            }
         }
         let mut r = record.to_vec();
         if self.corrupt.contains(&n) && r.len() > 4 {
@@ -273,6 +283,30 @@ fn corrupted_and_lost_blocks_are_recovered() {
         assert!(run.a_to_b.naks() + run.b_to_a.naks() > 0);
         assert!(run.now > start);
     }
+}
+
+/// C.2.5.2 T2: when only the start of an envelope arrives, the receiver's inter-character
+/// timer sends `<NAK><CR>` after 7 s (long before the sender's T1) and the block comes again.
+#[test]
+fn a_cut_envelope_is_recovered_by_t2() {
+    let mut run = Run::new(SpecialLogic::Supported, SpecialLogic::Supported);
+    run.a_to_b.lose_tail = [0, 2].into_iter().collect();
+    run.b_to_a.lose_tail = [1].into_iter().collect();
+    let data = file(1000);
+    let start = run.now;
+    assert_eq!(transfer(&mut run, &data), data);
+    assert!(run.a.is_closed() && run.b.is_closed());
+    assert_eq!(run.a.poll_timeout(), None, "no timer runs once closed");
+    assert_eq!(run.b.poll_timeout(), None, "no timer runs once closed");
+    assert_eq!(run.b_to_a.naks(), 2, "B sent NAK for both cut blocks");
+    assert_eq!(run.a_to_b.naks(), 1, "A sent NAK for the cut block");
+    // Three T2 periods of 7 s, never T1's 45 s.
+    assert!(run.now - start >= Duration::from_secs(21));
+    assert!(
+        run.now - start < Duration::from_secs(45),
+        "{:?}",
+        run.now - start
+    );
 }
 
 /// C.2.5.3 (1): a block retransmitted `special_retry_limit` times without answer ends the

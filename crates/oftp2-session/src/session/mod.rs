@@ -758,6 +758,9 @@ impl Session {
         self.state = State::Closed;
         self.deadline = None;
         self.partial_due = None;
+        if let Some(link) = self.link.as_mut() {
+            link.stop();
+        }
         self.outgoing = None;
         self.incoming = None;
         self.stored = None;

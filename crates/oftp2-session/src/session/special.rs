@@ -132,6 +132,13 @@ impl Link {
         out.push(LinkEvent::Transmit(last));
     }
 
+    /// Stops both timers and forgets the last block: the connection is gone.
+    pub(crate) fn stop(&mut self) {
+        self.t1 = None;
+        self.t2 = None;
+        self.last_sent = None;
+    }
+
     /// The earlier of T1 and T2.
     pub(crate) fn deadline(&self) -> Option<(Instant, Timer)> {
         match (self.t1, self.t2) {
