@@ -18,6 +18,11 @@
 //!   ended (for X.25: after a received packet that did not end the exchange buffer); on
 //!   expiry `<NAK><CR>` goes out and the receiver listens for a new STX. T3 (carrier loss)
 //!   belongs to an asynchronous modem driver, not to this layer.
+//! - Both timers stop when the session closes.
+//!
+//! C.2.5.2 gives T1 no exception while the partner's application decides (accepting a file,
+//! confirming it): a decision slower than T1 times the retry limit (225 s by default) ends
+//! the session, the partner having discarded each copy of our block as a duplicate.
 
 use std::time::{Duration, Instant};
 
