@@ -396,6 +396,8 @@ pub struct Credit(u16);
 impl Credit {
     /// The largest credit.
     pub const MAX: Self = Self(999);
+    /// The smallest credit, 1 (the credit special logic forces: RFC 5024 C.2.5.1).
+    pub const MIN: Self = Self(1);
 
     /// Checks `1 <= credit <= 999` (a credit of zero would stall every transfer).
     pub fn new(credit: u16) -> Result<Self, ValidationError> {

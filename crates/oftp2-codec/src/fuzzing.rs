@@ -79,6 +79,7 @@ pub fn command_decode(data: &[u8]) {
 ///
 /// * decoding never panics and an error points inside the buffer (or just past it);
 /// * a command the level does not have, or a level without layouts, is refused at offset 0;
+/// * an error names a field of the command's table at that level ([`crate::layout`]);
 /// * a decoded command encodes at that level (`encode_level` never refuses what
 ///   `decode_level` produced), `encoded_len_level` is the length, and the encoding decodes
 ///   to the same command;
@@ -132,6 +133,21 @@ pub fn command_levels(data: &[u8]) {
         }
         Err(e) => {
             assert!(e.offset <= buf.len());
+            // The table-driven decoder names a field of the command's table at this level
+            // (the SSID's of either SSIDLEV family; a 4-octet ESID read with RFC 2204's).
+            if let (Some(l), Some(code)) = (layouts, e.command) {
+                let tables = [
+                    crate::layout::of(code, l),
+                    (code == CommandCode::Ssid).then(|| crate::layout::ssid(2)),
+                    (code == CommandCode::Esid)
+                        .then(|| crate::layout::of(code, crate::level::Layouts::Rev13))
+                        .flatten(),
+                ];
+                let named = e.field == "(end of command)"
+                    || e.field == "command identifier"
+                    || tables.iter().flatten().any(|t| t.field(e.field).is_some());
+                assert!(named, "{code} at level {}: field {}", level.get(), e.field);
+            }
             let absent = buf
                 .first()
                 .copied()
@@ -156,7 +172,7 @@ pub fn command_levels(data: &[u8]) {
 /// * the encoding decodes *strictly*, without deviations, to the same command, and
 ///   re-encodes to the same octets (encoding is a fixed point);
 /// * the encoding survives Stream Transmission Buffer framing (when it fits in 99999
-///   octets).
+///   octets), and special logic's envelope (RFC 5024 C.2.4) fed one octet at a time.
 ///
 /// Input layout: the first octet selects the mode (bit 7: 0 = build from the constructors,
 /// 1 = decode) and the command kind (low bits, modulo 18); in build mode the remaining
@@ -270,6 +286,21 @@ fn check_canonical(cmd: &Command, decoded: Option<Deviations>) {
         dec.push(&stream);
         assert_eq!(dec.next_buffer(), Ok(Some(wire.clone())));
         assert_eq!(dec.next_buffer(), Ok(None));
+        // Special logic's envelope (RFC 5024 C.2.4) carries it too, one octet at a time.
+        let bsn = crate::special::Bsn::new(wire.len() as u8 % 10).unwrap_or_default();
+        let envelope = crate::special::envelope(bsn, &wire);
+        let mut dec = crate::special::EnvelopeDecoder::new(crate::stb::MAX_EXCHANGE_BUFFER);
+        for b in envelope.chunks(1) {
+            dec.push(b);
+        }
+        assert_eq!(
+            dec.next(),
+            Some(crate::special::Received::Envelope {
+                bsn,
+                buffer: wire.clone(),
+            })
+        );
+        assert_eq!(dec.next(), None);
     }
     let _ = format!("{cmd:?}");
 }

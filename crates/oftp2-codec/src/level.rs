@@ -21,6 +21,9 @@
 //!   is not public.
 //! - [`Layouts::Oftp2`] for level `5`: RFC 5024 §5.3.
 //!
+//! Each family is a set of tables in [`crate::layout`] (one per command), which the codec's
+//! one decoder and one encoder walk: the table below is what those tables hold.
+//!
 //! Levels `0`, `3` and `6`-`9` have no established layouts: [`Layouts::of`] returns `None`
 //! and a session refuses to negotiate them.
 //!
@@ -83,20 +86,12 @@ impl Layouts {
         matches!(self, Self::Oftp2)
     }
 
-    /// Whether `code` is a command of this level: SECD, AUCH and AURP are OFTP 2.0 only
-    /// (RFC 5024 §5.3.16-5.3.18); NERP appeared in revision 1.4 (RFC 5024 §1.2).
+    /// Whether `code` is a command of this level, i.e. has a table in [`crate::layout`]:
+    /// SECD, AUCH and AURP are OFTP 2.0 only (RFC 5024 §5.3.16-5.3.18); NERP appeared in
+    /// revision 1.4 (RFC 5024 §1.2).
     #[must_use]
     pub const fn has(self, code: CommandCode) -> bool {
-        match code {
-            CommandCode::Secd | CommandCode::Auch | CommandCode::Aurp => self.is_oftp2(),
-            CommandCode::Nerp => !matches!(self, Self::Rev13),
-            _ => true,
-        }
-    }
-
-    /// Whether the date and time stamps have the short RFC 2204 form (YYMMDD, HHMMSS).
-    pub(crate) const fn short_stamps(self) -> bool {
-        matches!(self, Self::Rev13)
+        crate::layout::of(code, self).is_some()
     }
 }
 

@@ -5,10 +5,13 @@
 //!
 //! - [`Command`]: all 18 commands in their level-5 layouts (RFC 5024 §5.3), and in the OFTP
 //!   1.x layouts of levels 1, 2 and 4 ([`level`], [`Command::decode_level`],
-//!   [`Command::encode_level`]), decoded from one
+//!   [`Command::encode_level`]), each layout a table of fields ([`layout`]) that one
+//!   `nom` decoder and one encoder walk, decoded from one
 //!   exchange buffer with errors that name the command, the RFC field and the octet offset
 //!   ([`DecodeError`]), and encoded infallibly from field types that cannot hold an invalid
 //!   value ([`field`]).
+//! - [`special`]: the extended exchange buffer of special logic (RFC 5024 Appendix C.2):
+//!   envelope, ISO 8073 block checksum, shift-out transparency, NAK.
 //! - [`reason`]: the ESID, SFNA, EFNA and NERP reason codes, every listed code named and
 //!   unknown ones kept.
 //! - [`Leniency`]: lenient decoding, strict encoding (RFC 5024 §8.2): each tolerated
@@ -40,6 +43,7 @@ pub mod command;
 mod error;
 pub mod field;
 mod framing_error;
+pub mod layout;
 // Fuzz target bodies: only the `fuzzing` feature builds them (fuzz/ and the corpus replay test).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -48,6 +52,7 @@ mod leniency;
 pub mod level;
 mod parse;
 pub mod reason;
+pub mod special;
 pub mod stb;
 pub mod subrecord;
 pub mod vformat;

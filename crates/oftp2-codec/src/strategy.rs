@@ -298,7 +298,11 @@ fn fit_to_level(cmd: Command, level: ProtocolLevel) -> Option<Command> {
         return Some(cmd);
     }
     let stamp = |date: FileDate, time: FileTime| -> (FileDate, FileTime) {
-        if !l.short_stamps() {
+        // Six-digit stamps (YYMMDD, HHMMSS) where the level's SFID table has them.
+        let short = crate::layout::of(crate::CommandCode::Sfid, l)
+            .and_then(|t| t.field("SFIDDATE"))
+            .is_some_and(|f| f.width == crate::layout::Width::Fixed(6));
+        if !short {
             return (date, time);
         }
         let year = 1970 + date.year() % 100;

@@ -34,6 +34,12 @@ pub struct Timeouts {
     pub disconnect_linger: Duration,
     /// How long written data may wait in a partly filled DATA buffer before it is sent.
     pub partial_buffer: Duration,
+    /// Special logic's T1, the response time-out (RFC 5024 C.2.5.2, default 45 s): no block
+    /// arrived since ours, which is then sent again.
+    pub special_response: Duration,
+    /// Special logic's T2, the inter-character time-out (RFC 5024 C.2.5.2, default 7 s): an
+    /// envelope began and did not end; `<NAK><CR>` goes out.
+    pub special_inter_character: Duration,
 }
 
 impl Default for Timeouts {
@@ -43,6 +49,8 @@ impl Default for Timeouts {
             application_decision: Duration::from_secs(120),
             disconnect_linger: Duration::from_secs(10),
             partial_buffer: Duration::from_secs(2),
+            special_response: Duration::from_secs(45),
+            special_inter_character: Duration::from_secs(7),
         }
     }
 }
@@ -78,8 +86,26 @@ pub enum Framing {
     #[default]
     Stream,
     /// A transport that keeps message boundaries (X.25-like): one exchange buffer per
-    /// message, no header. Feed them with `handle_exchange_buffer`.
+    /// message, no header. Feed them with `handle_input` or `handle_exchange_buffer`. With
+    /// special logic ([`SpecialLogic`], RFC 5024 Appendix C.2) the records carry envelopes
+    /// and NAKs instead, which may be cut anywhere.
     Records,
+}
+
+/// Cap-logic (RFC 5024 §9.7): whether this entity supports or needs special logic, the
+/// extended exchange buffer with checksum and error recovery of Appendix C.2, negotiated
+/// with SSIDSPEC (§5.3.2, C.2.2). It is only offered with [`Framing::Records`] (RFC 5024
+/// §5.3.2: not for TCP/IP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SpecialLogic {
+    /// `0`: does not support special logic (SSIDSPEC `N`).
+    #[default]
+    NotSupported,
+    /// `1`: supports it: used when the partner's SSIDSPEC is `Y` too.
+    Supported,
+    /// `2`: needs it: a partner whose SSIDSPEC is `N` is refused (ESID 10).
+    Required,
 }
 
 /// What the session proposes and accepts (RFC 5024 §9.7 local constants).
@@ -110,6 +136,11 @@ pub struct Config {
     pub leniency: Leniency,
     /// Stream (STB) or message-preserving transport.
     pub framing: Framing,
+    /// Cap-logic: special logic (RFC 5024 Appendix C.2), with [`Framing::Records`] only.
+    pub special_logic: SpecialLogic,
+    /// How many times in a row special logic sends one block again before the session ends
+    /// (RFC 5024 C.2.5.3 (1): 5 recommended).
+    pub special_retry_limit: u8,
     /// Send ESID 09 before closing on a timeout, so the partner learns why (the RFC's
     /// table 9.9 B sends nothing; on by default).
     pub esid_on_timeout: bool,
@@ -124,7 +155,8 @@ pub struct Config {
 
 impl Config {
     /// A configuration with the defaults: both directions, buffer 99999, credit 999, no
-    /// compression, restart supported, stream framing, ESID 09 on timeouts. Secure
+    /// compression, restart supported, stream framing without special logic, ESID 09 on
+    /// timeouts. Secure
     /// authentication is decided per partner with [`crate::ConnectParams`].
     #[must_use]
     pub fn new(identity: OdetteId, password: Password) -> Self {
@@ -141,6 +173,8 @@ impl Config {
             credit_policy: CreditPolicy::AfterPoll,
             leniency: Leniency::default(),
             framing: Framing::Stream,
+            special_logic: SpecialLogic::NotSupported,
+            special_retry_limit: 5,
             esid_on_timeout: true,
             max_receipt_age: None,
             transcript_len: 64,

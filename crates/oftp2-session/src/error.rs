@@ -127,6 +127,17 @@ pub enum SessionError {
         /// The state.
         state: State,
     },
+    /// Special logic (RFC 5024 Appendix C.2) met a protocol violation, such as a block out
+    /// of sequence (C.2.5.3 (5); ESID 02).
+    #[error("special logic: {0}")]
+    SpecialLogic(&'static str),
+    /// Special logic sent one block again `retries` times in a row without success (RFC
+    /// 5024 C.2.5.3 (1)): the line is unusable, the session closes without ESID.
+    #[error("special logic: the block was sent again {retries} times without an answer")]
+    SpecialLogicRetries {
+        /// How many times the block was sent again.
+        retries: u8,
+    },
     /// The application aborted (F_ABORT_RQ).
     #[error("aborted by the application in state {state}")]
     LocalAbort {
@@ -233,7 +244,7 @@ impl SessionError {
     #[must_use]
     pub fn esid_reason(&self) -> Option<EsidReason> {
         Some(match self {
-            Self::Protocol { .. } => EsidReason::PROTOCOL_VIOLATION,
+            Self::Protocol { .. } | Self::SpecialLogic(_) => EsidReason::PROTOCOL_VIOLATION,
             Self::Decode { error, .. } => error.esid_reason(),
             Self::Framing { error } => match error.kind() {
                 FrameErrorKind::BadVersion { .. } | FrameErrorKind::BadFlags { .. } => {
@@ -253,6 +264,7 @@ impl SessionError {
             Self::PeerEnded { .. }
             | Self::Timeout { .. }
             | Self::Disconnected { .. }
+            | Self::SpecialLogicRetries { .. }
             | Self::LocalAbort { .. } => return None,
         })
     }

@@ -75,6 +75,24 @@
 //! HHMMSS, so a receipt comes back with the counter `0001`: match receipts of such files by
 //! the key of the SFID as the partner read it ([`oftp2_codec::Command::at_level`]).
 //!
+//! ## X.25-like transports and special logic
+//!
+//! With [`Framing::Records`] each [`Output::Transmit`] is one record of a transport that
+//! keeps message boundaries, and each record received goes to
+//! [`Session::handle_input`]. Such a line may be an asynchronous entry into an X.25 network,
+//! which can corrupt characters: special logic (RFC 5024 Appendix C.2,
+//! [`oftp2_codec::special`]) then protects every exchange buffer after the SSIDs (C.2.1)
+//! with an envelope carrying a block number and an ISO 8073 checksum. It is negotiated with
+//! SSIDSPEC from [`Config::special_logic`] (Cap-logic, §9.7: not supported, supported,
+//! needed; C.2.2: used when both SSIDs say `Y`, a side that needs it refuses a partner
+//! without it with ESID 10) and forces a credit of 1 (C.2.5.1). A bad block is answered
+//! with `<NAK><CR>`; a NAK, or T1 ([`Timeouts::special_response`], 45 s) without an
+//! answer, sends the last block again, at most [`Config::special_retry_limit`] times in a row;
+//! T2 ([`Timeouts::special_inter_character`], 7 s) ends an envelope that does not finish.
+//! Both are deadlines ([`Timer::SpecialResponse`], [`Timer::SpecialInterCharacter`]) like
+//! every other timer. [`Session::special_logic`] says whether it is in use. Stream framing
+//! (TCP) never offers it (RFC 5024 §5.3.2 SSIDSPEC).
+//!
 //! ## Timers never abort progress
 //!
 //! The inactivity timers ([`Timeouts`], RFC 5024 §4.7.2) are renewed by the progress they
@@ -138,7 +156,7 @@ mod state;
 
 #[cfg(feature = "cms")]
 pub use cms::CmsSecurity;
-pub use config::{Config, CreditPolicy, Framing, Timeouts};
+pub use config::{Config, CreditPolicy, Framing, SpecialLogic, Timeouts};
 pub use error::{ApiMisuse, AuthDiagnosis, BadArgument, RequestError, SessionError, Suspect};
 pub use event::{AbortOrigin, Event, FileId, Negotiated, ReceiptSignature};
 pub use output::{Deadline, Output, Timer};

@@ -54,6 +54,11 @@ pub enum Timer {
     /// buffer goes out as it is, so the partner sees progress (see
     /// [`crate::Timeouts::partial_buffer`]). Not an error.
     PartialBuffer,
+    /// Special logic's T1 (RFC 5024 C.2.5.2): no block since ours; it is sent again.
+    SpecialResponse,
+    /// Special logic's T2 (RFC 5024 C.2.5.2): an envelope began and did not end; a NAK
+    /// goes out.
+    SpecialInterCharacter,
 }
 
 impl core::fmt::Display for Timer {
@@ -63,6 +68,8 @@ impl core::fmt::Display for Timer {
             Self::ApplicationDecision => "no decision from the application",
             Self::DisconnectLinger => "the partner did not close after ESID",
             Self::PartialBuffer => "a partly filled DATA buffer is due",
+            Self::SpecialResponse => "special logic: no block from the partner (T1)",
+            Self::SpecialInterCharacter => "special logic: an envelope did not end (T2)",
         })
     }
 }

@@ -1,12 +1,11 @@
 //! Data transfer and direction: DATA, CDT, CD, RTR (RFC 5024 §5.3.6, §5.3.7, §5.3.12,
 //! §5.3.15).
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{CommandCode, Wire, unit_command};
-use crate::error::DecodeError;
-use crate::level::Layouts;
-use crate::parse::{Cursor, put_spaces};
+use crate::layout::slot::small::A;
+use crate::parse::{Fields, Value, Values};
 
 /// DATA, Data Exchange Buffer (RFC 5024 §5.3.6): `D` followed by subrecords (§7).
 ///
@@ -18,19 +17,26 @@ pub struct Data {
     pub payload: Bytes,
 }
 
+impl Values for Data {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Bytes(&self.payload),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Data {
     const CODE: CommandCode = CommandCode::Data;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        1 + self.payload.len()
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        dst.extend_from_slice(&self.payload);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let n = c.remaining();
-        Ok(Self {
-            payload: Bytes::copy_from_slice(c.take(n, "DATABUF")?),
-        })
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            payload: Bytes::copy_from_slice(f.bytes(A)),
+        }
     }
 }
 
@@ -39,17 +45,21 @@ impl Wire for Data {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Cdt;
 
+impl Values for Cdt {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, _slot: u8) -> Value<'_> {
+        Value::None
+    }
+}
+
 impl Wire for Cdt {
     const CODE: CommandCode = CommandCode::Cdt;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        3
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        put_spaces(dst, 2);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        c.reserved(2, "CDTRSV1")?;
-        Ok(Self)
+    fn build(_f: &Fields<'_>) -> Self {
+        Self
     }
 }
 

@@ -1,19 +1,13 @@
 //! Start and end of a file: SFID, SFPA, SFNA, EFID, EFPA, EFNA (RFC 5024 §5.3.3-5.3.5,
 //! §5.3.8-5.3.10).
 
-use bytes::{BufMut, BytesMut};
-
 use super::{CommandCode, Wire};
-use crate::error::{DecodeError, DecodeErrorKind};
 use crate::field::{
     Blocks13, CipherSuite, Count17, Decimal, Enveloping, FileCompression, FileDate, FileFormat,
     FileTime, OdetteId, SecurityLevel, UserData, Utf8Text, VirtualFileName,
 };
-use crate::level::{EncodeErrorKind, Layouts};
-use crate::parse::{
-    Cursor, at_most, date_fits, oftp2_only, put_date, put_digits, put_spaces, put_text, put_time,
-    put_yes_no,
-};
+use crate::layout::slot::small::{A, B, C, D};
+use crate::parse::{Fields, Value, Values};
 use crate::reason::{EfnaReason, SfnaReason};
 
 /// SFID, Start File (RFC 5024 §5.3.3): 165 octets plus the description.
@@ -101,138 +95,76 @@ impl Sfid {
     }
 }
 
+impl Values for Sfid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        use crate::layout::slot::sfid as s;
+        match slot {
+            s::DSN => Value::Bytes(self.dataset_name.as_bytes()),
+            s::DATE => Value::Date(&self.date),
+            s::TIME => Value::Time(&self.time),
+            s::USER => Value::Bytes(self.user_data.as_bytes()),
+            s::DEST => Value::Bytes(self.destination.as_bytes()),
+            s::ORIG => Value::Bytes(self.originator.as_bytes()),
+            s::FMT => Value::Byte(self.format.to_byte()),
+            s::LRECL => Value::Num(self.max_record_len.get()),
+            s::FSIZ => Value::Num(self.file_size.get()),
+            s::OSIZ => Value::Num(self.original_size.get()),
+            s::REST => Value::Num(self.restart.get()),
+            s::SEC => Value::Num(u64::from(self.security.code())),
+            s::CIPH => Value::Num(u64::from(self.cipher_suite.code())),
+            s::COMP => Value::Num(u64::from(self.compression.code())),
+            s::ENV => Value::Num(u64::from(self.enveloping.code())),
+            s::SIGN => Value::Flag(self.signed_eerp),
+            s::DESCL => Value::Num(self.description.len() as u64),
+            s::DESC => Value::Bytes(self.description.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Sfid {
     const CODE: CommandCode = CommandCode::Sfid;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() {
-            165 + self.description.len()
-        } else {
-            128
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = {
+        use crate::layout::slot::sfid as s;
+        const WHY: &str = "file security services are OFTP 2.0 only (RFC 5024 §5.3.3)";
+        &[
+            (s::SEC, "SFIDSEC", WHY),
+            (s::CIPH, "SFIDCIPH", WHY),
+            (s::COMP, "SFIDCOMP", WHY),
+            (s::ENV, "SFIDENV", WHY),
+            (
+                s::SIGN,
+                "SFIDSIGN",
+                "signed EERPs are OFTP 2.0 only (RFC 5024 §5.3.3)",
+            ),
+        ]
+    };
+    fn build(f: &Fields<'_>) -> Self {
+        use crate::layout::slot::sfid as s;
+        Self {
+            dataset_name: VirtualFileName::from_alnum(f.alnum(s::DSN)),
+            date: f.date(s::DATE),
+            time: f.time(s::TIME),
+            user_data: UserData::from_alnum(f.alnum(s::USER)),
+            destination: OdetteId::from_alnum(f.alnum(s::DEST)),
+            originator: OdetteId::from_alnum(f.alnum(s::ORIG)),
+            format: FileFormat::from_byte(f.byte(s::FMT)).unwrap_or(FileFormat::Unstructured),
+            max_record_len: Decimal::saturating(f.num(s::LRECL)),
+            file_size: Decimal::saturating(f.num(s::FSIZ)),
+            original_size: Decimal::saturating(f.num(s::OSIZ)),
+            restart: Decimal::saturating(f.num(s::REST)),
+            security: SecurityLevel::from_code(f.num(s::SEC) as u8).unwrap_or(SecurityLevel::None),
+            cipher_suite: CipherSuite::from_wire(f.num(s::CIPH) as u8),
+            compression: FileCompression::from_wire(f.num(s::COMP) as u8),
+            enveloping: Enveloping::from_wire(f.num(s::ENV) as u8),
+            signed_eerp: f.flag(s::SIGN),
+            description: f.text(s::DESC),
         }
-    }
-    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        if l.is_oftp2() {
-            return Ok(());
-        }
-        date_fits("SFIDDATE", self.date, l)?;
-        at_most("SFIDFSIZ", self.file_size.get(), 9_999_999)?;
-        at_most("SFIDREST", self.restart.get(), 999_999_999)?;
-        let why = "file security services are OFTP 2.0 only (RFC 5024 §5.3.3)";
-        oftp2_only("SFIDSEC", self.security != SecurityLevel::None, l, why)?;
-        oftp2_only("SFIDCIPH", self.cipher_suite != CipherSuite::NONE, l, why)?;
-        oftp2_only(
-            "SFIDCOMP",
-            self.compression != FileCompression::NONE,
-            l,
-            why,
-        )?;
-        oftp2_only("SFIDENV", self.enveloping != Enveloping::NONE, l, why)?;
-        oftp2_only(
-            "SFIDSIGN",
-            self.signed_eerp,
-            l,
-            "signed EERPs are OFTP 2.0 only (RFC 5024 §5.3.3)",
-        )
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        dst.put_slice(self.dataset_name.as_bytes());
-        match l {
-            Layouts::Rev13 => put_spaces(dst, 9),
-            _ => put_spaces(dst, 3),
-        }
-        put_date(dst, self.date, l);
-        put_time(dst, &self.time, l);
-        dst.put_slice(self.user_data.as_bytes());
-        dst.put_slice(self.destination.as_bytes());
-        dst.put_slice(self.originator.as_bytes());
-        dst.put_u8(self.format.to_byte());
-        put_digits(dst, 5, self.max_record_len.get());
-        if !l.is_oftp2() {
-            // RFC 2204 §5.3.3: SFIDFSIZ 9(7) at 112, SFIDREST 9(9) at 119, end at 128.
-            put_digits(dst, 7, self.file_size.get());
-            put_digits(dst, 9, self.restart.get());
-            return;
-        }
-        put_digits(dst, 13, self.file_size.get());
-        put_digits(dst, 13, self.original_size.get());
-        put_digits(dst, 17, self.restart.get());
-        put_digits(dst, 2, u64::from(self.security.code()));
-        put_digits(dst, 2, u64::from(self.cipher_suite.code()));
-        put_digits(dst, 1, u64::from(self.compression.code()));
-        put_digits(dst, 1, u64::from(self.enveloping.code()));
-        put_yes_no(dst, self.signed_eerp);
-        put_text(dst, &self.description);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let l = c.layouts();
-        let dataset_name = VirtualFileName::from_alnum(c.alnum("SFIDDSN")?);
-        // SFIDRSV1: X(9) in RFC 2204 §5.3.3, X(3) from revision 1.4 on.
-        c.reserved(if l.short_stamps() { 9 } else { 3 }, "SFIDRSV1")?;
-        let date = c.stamp_date("SFIDDATE")?;
-        let time = c.stamp_time("SFIDTIME")?;
-        let user_data = UserData::from_alnum(c.alnum("SFIDUSER")?);
-        let destination = OdetteId::from_alnum(c.alnum("SFIDDEST")?);
-        let originator = OdetteId::from_alnum(c.alnum("SFIDORIG")?);
-        let (at, b) = c.byte("SFIDFMT")?;
-        let format = FileFormat::from_byte(b).ok_or_else(|| {
-            c.err(
-                "SFIDFMT",
-                at,
-                DecodeErrorKind::BadValue {
-                    expected: "F, V, U or T",
-                },
-            )
-        })?;
-        let max_record_len = Decimal::saturating(c.digits(5, "SFIDLRECL")?);
-        if !l.is_oftp2() {
-            // RFC 2204 §5.3.3: the command ends with SFIDFSIZ 9(7) and SFIDREST 9(9).
-            let file_size = Decimal::saturating(c.digits(7, "SFIDFSIZ")?);
-            let restart = Decimal::saturating(c.digits(9, "SFIDREST")?);
-            let mut sfid = Self::new(dataset_name, date, time, originator, destination, format);
-            sfid.user_data = user_data;
-            sfid.max_record_len = max_record_len;
-            sfid.file_size = file_size;
-            sfid.restart = restart;
-            return Ok(sfid);
-        }
-        let file_size = Decimal::saturating(c.digits(13, "SFIDFSIZ")?);
-        let original_size = Decimal::saturating(c.digits(13, "SFIDOSIZ")?);
-        let restart = Decimal::saturating(c.digits(17, "SFIDREST")?);
-        let at = c.pos();
-        let security =
-            SecurityLevel::from_code(c.digits(2, "SFIDSEC")? as u8).ok_or_else(|| {
-                c.err(
-                    "SFIDSEC",
-                    at,
-                    DecodeErrorKind::BadValue {
-                        expected: "00, 01, 02 or 03",
-                    },
-                )
-            })?;
-        let cipher_suite = CipherSuite::from_wire(c.digits(2, "SFIDCIPH")? as u8);
-        let compression = FileCompression::from_wire(c.listed_digit("SFIDCOMP", "0 or 1")?);
-        let enveloping = Enveloping::from_wire(c.listed_digit("SFIDENV", "0 or 1")?);
-        let signed_eerp = c.yes_no("SFIDSIGN")?;
-        let description = c.text("SFIDDESCL", "SFIDDESC")?;
-        Ok(Self {
-            dataset_name,
-            date,
-            time,
-            user_data,
-            destination,
-            originator,
-            format,
-            max_record_len,
-            file_size,
-            original_size,
-            restart,
-            security,
-            cipher_suite,
-            compression,
-            enveloping,
-            signed_eerp,
-            description,
-        })
     }
 }
 
@@ -245,30 +177,26 @@ pub struct Sfpa {
     pub answer_count: Count17,
 }
 
+impl Values for Sfpa {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(self.answer_count.get()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Sfpa {
     const CODE: CommandCode = CommandCode::Sfpa;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() { 18 } else { 10 }
-    }
-    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        if l.is_oftp2() {
-            return Ok(());
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            answer_count: Decimal::saturating(f.num(A)),
         }
-        at_most("SFPAACNT", self.answer_count.get(), 999_999_999)
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        if l.is_oftp2() {
-            put_digits(dst, 17, self.answer_count.get());
-        } else {
-            put_digits(dst, 9, self.answer_count.get());
-        }
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        // SFPAACNT: 9(9) in RFC 2204 §5.3.4, 9(17) in RFC 5024.
-        let n = if c.layouts().is_oftp2() { 17 } else { 9 };
-        Ok(Self {
-            answer_count: Decimal::saturating(c.digits(n, "SFPAACNT")?),
-        })
     }
 }
 
@@ -285,32 +213,31 @@ pub struct Sfna {
     pub text: Utf8Text,
 }
 
-impl Wire for Sfna {
-    const CODE: CommandCode = CommandCode::Sfna;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() { 7 + self.text.len() } else { 4 }
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        put_digits(dst, 2, u64::from(self.reason.code()));
-        put_yes_no(dst, self.retry);
-        if l.is_oftp2() {
-            put_text(dst, &self.text);
+impl Values for Sfna {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(u64::from(self.reason.code())),
+            B => Value::Flag(self.retry),
+            C => Value::Num(self.text.len() as u64),
+            D => Value::Bytes(self.text.as_bytes()),
+            _ => Value::None,
         }
     }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let reason = SfnaReason::from_wire(c.digits(2, "SFNAREAS")? as u8);
-        let retry = c.yes_no("SFNARRTR")?;
-        // RFC 2204 §5.3.5: no reason text.
-        let text = if c.layouts().is_oftp2() {
-            c.text("SFNAREASL", "SFNAREAST")?
-        } else {
-            Utf8Text::empty()
-        };
-        Ok(Self {
-            reason,
-            retry,
-            text,
-        })
+}
+
+impl Wire for Sfna {
+    const CODE: CommandCode = CommandCode::Sfna;
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            reason: SfnaReason::from_wire(f.num(A) as u8),
+            retry: f.flag(B),
+            text: f.text(D),
+        }
     }
 }
 
@@ -325,39 +252,28 @@ pub struct Efid {
     pub unit_count: Count17,
 }
 
+impl Values for Efid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(self.record_count.get()),
+            B => Value::Num(self.unit_count.get()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Efid {
     const CODE: CommandCode = CommandCode::Efid;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() { 35 } else { 22 }
-    }
-    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        if l.is_oftp2() {
-            return Ok(());
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            record_count: Decimal::saturating(f.num(A)),
+            unit_count: Decimal::saturating(f.num(B)),
         }
-        at_most("EFIDRCNT", self.record_count.get(), 999_999_999)?;
-        at_most("EFIDUCNT", self.unit_count.get(), 999_999_999_999)
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        // Constant widths in each arm keep the digit loops specialised.
-        if l.is_oftp2() {
-            put_digits(dst, 17, self.record_count.get());
-            put_digits(dst, 17, self.unit_count.get());
-        } else {
-            put_digits(dst, 9, self.record_count.get());
-            put_digits(dst, 12, self.unit_count.get());
-        }
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        // RFC 2204 §5.3.8: EFIDRCNT 9(9), EFIDUCNT 9(12); RFC 5024: 9(17) each.
-        let (r, u) = if c.layouts().is_oftp2() {
-            (17, 17)
-        } else {
-            (9, 12)
-        };
-        Ok(Self {
-            record_count: Decimal::saturating(c.digits(r, "EFIDRCNT")?),
-            unit_count: Decimal::saturating(c.digits(u, "EFIDUCNT")?),
-        })
     }
 }
 
@@ -369,18 +285,26 @@ pub struct Efpa {
     pub change_direction: bool,
 }
 
+impl Values for Efpa {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Flag(self.change_direction),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Efpa {
     const CODE: CommandCode = CommandCode::Efpa;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        2
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        put_yes_no(dst, self.change_direction);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            change_direction: c.yes_no("EFPACD")?,
-        })
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            change_direction: f.flag(A),
+        }
     }
 }
 
@@ -395,26 +319,29 @@ pub struct Efna {
     pub text: Utf8Text,
 }
 
-impl Wire for Efna {
-    const CODE: CommandCode = CommandCode::Efna;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() { 6 + self.text.len() } else { 3 }
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        put_digits(dst, 2, u64::from(self.reason.code()));
-        if l.is_oftp2() {
-            put_text(dst, &self.text);
+impl Values for Efna {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(u64::from(self.reason.code())),
+            B => Value::Num(self.text.len() as u64),
+            C => Value::Bytes(self.text.as_bytes()),
+            _ => Value::None,
         }
     }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let reason = EfnaReason::from_wire(c.digits(2, "EFNAREAS")? as u8);
-        // RFC 2204 §5.3.10: no reason text.
-        let text = if c.layouts().is_oftp2() {
-            c.text("EFNAREASL", "EFNAREAST")?
-        } else {
-            Utf8Text::empty()
-        };
-        Ok(Self { reason, text })
+}
+
+impl Wire for Efna {
+    const CODE: CommandCode = CommandCode::Efna;
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            reason: EfnaReason::from_wire(f.num(A) as u8),
+            text: f.text(C),
+        }
     }
 }
 

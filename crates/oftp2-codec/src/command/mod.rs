@@ -8,14 +8,19 @@
 //! protocol level instead (RFC 2204 for levels 1 and 2, revision 1.4 for level 4: see
 //! [`crate::level`]). An SSID always uses the layout of its own SSIDLEV, which is read
 //! before the fields that differ, so a 1.x SSID is recognised whatever its tail holds.
+//!
+//! The layouts themselves are data ([`crate::layout`]): each command only says how its typed
+//! struct is built from the fields of a table and what each field holds, once for all
+//! levels.
 
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::field::ProtocolLevel;
+use crate::layout::{self, Layout};
 use crate::leniency::{Deviations, Leniency};
 use crate::level::{EncodeError, EncodeErrorKind, Layouts};
-use crate::parse::Cursor;
+use crate::parse::{self, Fields, Values};
 
 mod data;
 mod file;
@@ -174,23 +179,27 @@ impl core::fmt::Display for CommandCode {
     }
 }
 
-/// One command's layouts: how its fields are read from and written to an exchange buffer at
-/// each level ([`Layouts`]).
-pub(crate) trait Wire: Sized {
+/// One command's fields: how it is built from a decoded table ([`crate::layout`]) and what
+/// each field of its tables holds ([`Values`]), the same code at every level.
+pub(crate) trait Wire: Sized + Values {
     /// The command identifier.
     const CODE: CommandCode;
-    /// The encoded length in layout `l`, command octet included.
-    fn encoded_len(&self, l: Layouts) -> usize;
-    /// Whether the value can be written in layout `l`: the field that cannot hold it and why.
-    fn fits(&self, _l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        Ok(())
+    /// The fields some levels' tables lack that must then hold their "not used" value
+    /// (0, N or empty), each with its RFC name and why; other absent fields are left out.
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = &[];
+    /// The family of tables this value is written with in layout `l` (the SSID: that of
+    /// its own SSIDLEV).
+    fn family(&self, l: Layouts) -> Layouts {
+        l
     }
-    /// Writes the fields after the command octet in layout `l` (after [`Wire::fits`]; for
-    /// [`Command::encode`], which cannot fail, the OFTP 2.0 layout).
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts);
-    /// Reads the fields after the command octet in the cursor's layout; the caller checks
-    /// for trailing octets.
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError>;
+    /// The family of tables a received buffer is read with in layout `l` (the SSID: that of
+    /// the SSIDLEV it carries).
+    fn family_of_wire(_buf: &[u8], l: Layouts) -> Layouts {
+        l
+    }
+    /// Builds the command from the fields of its table; absent fields take their "not
+    /// used" value.
+    fn build(f: &Fields<'_>) -> Self;
 }
 
 /// One OFTP2 command: an exchange buffer's content (RFC 5024 §5.3).
@@ -265,8 +274,80 @@ macro_rules! dispatch {
     };
 }
 
-fn decode_as<T: Wire>(c: &mut Cursor<'_>) -> Result<T, DecodeError> {
-    T::decode_fields(c)
+fn build<T: Wire>(f: &Fields<'_>) -> T {
+    T::build(f)
+}
+
+/// Calls `$f` with the table of `$t` in the family `$l`, a constant in each arm, so that the
+/// table walk is compiled for that one table (the loops over a constant table unroll and
+/// every field's check and width fold: DESIGN of `parse`).
+macro_rules! with_table {
+    ($t:ty, $l:expr, $f:expr) => {
+        match $l {
+            Layouts::Oftp2 => $f(const { layout::of(<$t>::CODE, Layouts::Oftp2) }),
+            Layouts::Rev13 => $f(const { layout::of(<$t>::CODE, Layouts::Rev13) }),
+            Layouts::Rev14 => $f(const { layout::of(<$t>::CODE, Layouts::Rev14) }),
+        }
+    };
+}
+
+#[allow(
+    clippy::inline_always,
+    reason = "one copy per command and table: the table walk then folds to straight-line code"
+)]
+#[inline(always)]
+fn len_in<T: Wire>(c: &T, l: Layouts) -> usize {
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| t
+        .map_or(1, |t| parse::encoded_len(c, t)))
+}
+
+#[allow(
+    clippy::inline_always,
+    reason = "one copy per command and table: the table walk then folds to straight-line code"
+)]
+#[inline(always)]
+fn write_in<T: Wire>(c: &T, l: Layouts, dst: &mut BytesMut) {
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| {
+        if let Some(t) = t {
+            dst.reserve(parse::encoded_len(c, t));
+            dst.extend_from_slice(&[T::CODE.to_byte()]);
+            parse::write(c, t, dst);
+        }
+    });
+}
+
+/// Decodes `buf` as a `T` with its table in layout `l` (see [`with_table`]). One function
+/// per command, not inlined into [`Command::decode_layouts`]: the 18 commands' walks in one
+/// function made a stack frame that cost more than the walk.
+#[inline(never)]
+fn decode_in<T: Wire>(
+    buf: &[u8],
+    l: Layouts,
+    leniency: Leniency,
+) -> Result<(T, Deviations), DecodeError> {
+    let mut fields = Fields::new(buf);
+    let deviations = with_table!(T, T::family_of_wire(buf, l), |t: Option<
+        &'static Layout,
+    >| match t {
+        Some(t) => parse::parse(buf, t, leniency, &mut fields),
+        None => Err(DecodeError::new(
+            Some(T::CODE),
+            "command identifier",
+            0,
+            DecodeErrorKind::NotAtLevel { level: 0 },
+        )),
+    })?;
+    Ok((T::build(&fields), deviations))
+}
+
+fn fits_in<T: Wire>(c: &T, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
+    with_table!(T, c.family(l), |t: Option<&'static Layout>| match t {
+        Some(t) => parse::fits(c, t, T::REFUSED),
+        None => Err((
+            "command identifier",
+            EncodeErrorKind::NotAtLevel("the command does not exist at this level"),
+        )),
+    })
 }
 
 impl Command {
@@ -283,7 +364,7 @@ impl Command {
     /// OFTP 2.0 layout.
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        dispatch!(self, c => c.encoded_len(Layouts::Oftp2))
+        dispatch!(self, c => len_in(c, Layouts::Oftp2))
     }
 
     /// Appends the exchange buffer to `dst` (without the Stream Transmission Header), in the
@@ -293,9 +374,7 @@ impl Command {
     }
 
     fn write(&self, dst: &mut BytesMut, l: Layouts) {
-        dst.reserve(dispatch!(self, c => c.encoded_len(l)));
-        dst.extend_from_slice(&[self.code().to_byte()]);
-        dispatch!(self, c => c.encode_fields(dst, l));
+        dispatch!(self, c => write_in(c, l, dst));
     }
 
     /// The exchange buffer as a new [`Bytes`], in the OFTP 2.0 layout.
@@ -320,8 +399,8 @@ impl Command {
         if !l.has(self.code()) {
             return Err(err("command identifier", EncodeErrorKind::NoSuchCommand));
         }
-        dispatch!(self, c => c.fits(l)).map_err(|(field, kind)| err(field, kind))?;
-        Ok((l, dispatch!(self, c => c.encoded_len(l))))
+        dispatch!(self, c => fits_in(c, l)).map_err(|(field, kind)| err(field, kind))?;
+        Ok((l, dispatch!(self, c => len_in(c, l))))
     }
 
     /// The encoded length at `level` (see [`Command::encode_level`]).
@@ -436,29 +515,57 @@ impl Command {
                 DecodeErrorKind::UnknownCommand { byte: first },
             ));
         };
-        let mut c = Cursor::new(buf, code, leniency, layouts);
-        let cmd = match code {
-            CommandCode::Ssrm => Self::Ssrm(decode_as(&mut c)?),
-            CommandCode::Ssid => Self::Ssid(decode_as(&mut c)?),
-            CommandCode::Sfid => Self::Sfid(decode_as(&mut c)?),
-            CommandCode::Sfpa => Self::Sfpa(decode_as(&mut c)?),
-            CommandCode::Sfna => Self::Sfna(decode_as(&mut c)?),
-            CommandCode::Data => Self::Data(decode_as(&mut c)?),
-            CommandCode::Cdt => Self::Cdt(decode_as(&mut c)?),
-            CommandCode::Efid => Self::Efid(decode_as(&mut c)?),
-            CommandCode::Efpa => Self::Efpa(decode_as(&mut c)?),
-            CommandCode::Efna => Self::Efna(decode_as(&mut c)?),
-            CommandCode::Esid => Self::Esid(decode_as(&mut c)?),
-            CommandCode::Cd => Self::Cd(decode_as(&mut c)?),
-            CommandCode::Eerp => Self::Eerp(decode_as(&mut c)?),
-            CommandCode::Nerp => Self::Nerp(decode_as(&mut c)?),
-            CommandCode::Rtr => Self::Rtr(decode_as(&mut c)?),
-            CommandCode::Secd => Self::Secd(decode_as(&mut c)?),
-            CommandCode::Auch => Self::Auch(decode_as(&mut c)?),
-            CommandCode::Aurp => Self::Aurp(decode_as(&mut c)?),
-        };
-        let deviations = c.finish()?;
-        Ok((cmd, deviations))
+        if code == CommandCode::Esid && layouts.is_oftp2() && buf.len() == 4 {
+            let (fields, deviations) = Self::v1_esid(buf, leniency)?;
+            return Ok((Self::Esid(build(&fields)), deviations));
+        }
+        let (l, n) = (layouts, leniency);
+        Ok(match code {
+            CommandCode::Ssrm => decode_in(buf, l, n).map(|(c, d)| (Self::Ssrm(c), d))?,
+            CommandCode::Ssid => decode_in(buf, l, n).map(|(c, d)| (Self::Ssid(c), d))?,
+            CommandCode::Sfid => decode_in(buf, l, n).map(|(c, d)| (Self::Sfid(c), d))?,
+            CommandCode::Sfpa => decode_in(buf, l, n).map(|(c, d)| (Self::Sfpa(c), d))?,
+            CommandCode::Sfna => decode_in(buf, l, n).map(|(c, d)| (Self::Sfna(c), d))?,
+            CommandCode::Data => decode_in(buf, l, n).map(|(c, d)| (Self::Data(c), d))?,
+            CommandCode::Cdt => decode_in(buf, l, n).map(|(c, d)| (Self::Cdt(c), d))?,
+            CommandCode::Efid => decode_in(buf, l, n).map(|(c, d)| (Self::Efid(c), d))?,
+            CommandCode::Efpa => decode_in(buf, l, n).map(|(c, d)| (Self::Efpa(c), d))?,
+            CommandCode::Efna => decode_in(buf, l, n).map(|(c, d)| (Self::Efna(c), d))?,
+            CommandCode::Esid => decode_in(buf, l, n).map(|(c, d)| (Self::Esid(c), d))?,
+            CommandCode::Cd => decode_in(buf, l, n).map(|(c, d)| (Self::Cd(c), d))?,
+            CommandCode::Eerp => decode_in(buf, l, n).map(|(c, d)| (Self::Eerp(c), d))?,
+            CommandCode::Nerp => decode_in(buf, l, n).map(|(c, d)| (Self::Nerp(c), d))?,
+            CommandCode::Rtr => decode_in(buf, l, n).map(|(c, d)| (Self::Rtr(c), d))?,
+            CommandCode::Secd => decode_in(buf, l, n).map(|(c, d)| (Self::Secd(c), d))?,
+            CommandCode::Auch => decode_in(buf, l, n).map(|(c, d)| (Self::Auch(c), d))?,
+            CommandCode::Aurp => decode_in(buf, l, n).map(|(c, d)| (Self::Aurp(c), d))?,
+        })
+    }
+}
+
+impl Command {
+    /// A 4-octet ESID in a level 5 session: `F` + reason 9(2) + CR, the OFTP 1.x layout
+    /// (RFC 2204 §5.3.11), read with that table when [`Deviations::V1_ESID`] is tolerated.
+    fn v1_esid(buf: &[u8], leniency: Leniency) -> Result<(Fields<'_>, Deviations), DecodeError> {
+        let refused = DecodeError::new(
+            Some(CommandCode::Esid),
+            "ESIDREASL",
+            3,
+            DecodeErrorKind::TooShort {
+                expected: 7,
+                actual: 4,
+            },
+        );
+        let tolerated = leniency.accept.contains(Deviations::V1_ESID);
+        let mut f = Fields::new(buf);
+        match parse::parse(buf, &layout::ESID_13, leniency, &mut f) {
+            Ok(mut d) if tolerated => {
+                d.insert(Deviations::V1_ESID);
+                Ok((f, d))
+            }
+            Err(e) if tolerated || e.field == "ESIDREAS" => Err(e),
+            Ok(_) | Err(_) => Err(refused),
+        }
     }
 }
 
@@ -483,14 +590,17 @@ macro_rules! unit_command {
         #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
         pub struct $name;
 
+        impl crate::parse::Values for $name {
+            #[inline(always)]
+            fn value(&self, _slot: u8) -> crate::parse::Value<'_> {
+                crate::parse::Value::None
+            }
+        }
+
         impl crate::command::Wire for $name {
             const CODE: crate::command::CommandCode = crate::command::CommandCode::$code;
-            fn encoded_len(&self, _l: crate::level::Layouts) -> usize {
-                1
-            }
-            fn encode_fields(&self, _dst: &mut bytes::BytesMut, _l: crate::level::Layouts) {}
-            fn decode_fields(_c: &mut crate::parse::Cursor<'_>) -> Result<Self, crate::DecodeError> {
-                Ok(Self)
+            fn build(_f: &crate::parse::Fields<'_>) -> Self {
+                Self
             }
         }
     };

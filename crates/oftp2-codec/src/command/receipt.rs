@@ -1,15 +1,9 @@
 //! End-to-end responses: EERP and NERP (RFC 5024 §5.3.13, §5.3.14), their signing payloads
 //! and the key that matches them to the file they answer.
 
-use bytes::{BufMut, BytesMut};
-
 use super::{CommandCode, Sfid, Wire};
-use crate::error::DecodeError;
 use crate::field::{Binary, FileDate, FileTime, OdetteId, UserData, Utf8Text, VirtualFileName};
-use crate::level::{EncodeErrorKind, Layouts};
-use crate::parse::{
-    Cursor, date_fits, oftp2_only, put_binary, put_date, put_digits, put_spaces, put_text, put_time,
-};
+use crate::parse::{Fields, Value, Values};
 use crate::reason::NerpReason;
 
 /// The identity of a virtual file (RFC 5024 §1.5.2): dataset name, date and time stamp as
@@ -120,65 +114,49 @@ impl Eerp {
     }
 }
 
+impl Values for Eerp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        use crate::layout::slot::eerp as s;
+        match slot {
+            s::DSN => Value::Bytes(self.dataset_name.as_bytes()),
+            s::DATE => Value::Date(&self.date),
+            s::TIME => Value::Time(&self.time),
+            s::USER => Value::Bytes(self.user_data.as_bytes()),
+            s::DEST => Value::Bytes(self.destination.as_bytes()),
+            s::ORIG => Value::Bytes(self.originator.as_bytes()),
+            s::HSHL => Value::Num(self.hash.len() as u64),
+            s::HSH => Value::Bytes(self.hash.as_bytes()),
+            s::SIGL => Value::Num(self.signature.len() as u64),
+            s::SIG => Value::Bytes(self.signature.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Eerp {
     const CODE: CommandCode = CommandCode::Eerp;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() {
-            110 + self.hash.len() + self.signature.len()
-        } else {
-            106
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = {
+        use crate::layout::slot::eerp as s;
+        const WHY: &str = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.13)";
+        &[(s::HSH, "EERPHSH", WHY), (s::SIG, "EERPSIG", WHY)]
+    };
+    fn build(f: &Fields<'_>) -> Self {
+        use crate::layout::slot::eerp as s;
+        Self {
+            dataset_name: VirtualFileName::from_alnum(f.alnum(s::DSN)),
+            date: f.date(s::DATE),
+            time: f.time(s::TIME),
+            user_data: UserData::from_alnum(f.alnum(s::USER)),
+            destination: OdetteId::from_alnum(f.alnum(s::DEST)),
+            originator: OdetteId::from_alnum(f.alnum(s::ORIG)),
+            hash: f.binary(s::HSH),
+            signature: f.binary(s::SIG),
         }
-    }
-    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        date_fits("EERPDATE", self.date, l)?;
-        let why = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.13)";
-        oftp2_only("EERPHSH", !self.hash.is_empty(), l, why)?;
-        oftp2_only("EERPSIG", !self.signature.is_empty(), l, why)
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        dst.put_slice(self.dataset_name.as_bytes());
-        match l {
-            Layouts::Rev13 => put_spaces(dst, 9),
-            _ => put_spaces(dst, 3),
-        }
-        put_date(dst, self.date, l);
-        put_time(dst, &self.time, l);
-        dst.put_slice(self.user_data.as_bytes());
-        dst.put_slice(self.destination.as_bytes());
-        dst.put_slice(self.originator.as_bytes());
-        if l.is_oftp2() {
-            put_binary(dst, &self.hash);
-            put_binary(dst, &self.signature);
-        }
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let l = c.layouts();
-        let dataset_name = VirtualFileName::from_alnum(c.alnum("EERPDSN")?);
-        // EERPRSV1: X(9) in RFC 2204 §5.3.13, X(3) from revision 1.4 on.
-        c.reserved(if l.short_stamps() { 9 } else { 3 }, "EERPRSV1")?;
-        let date = c.stamp_date("EERPDATE")?;
-        let time = c.stamp_time("EERPTIME")?;
-        let user_data = UserData::from_alnum(c.alnum("EERPUSER")?);
-        let destination = OdetteId::from_alnum(c.alnum("EERPDEST")?);
-        let originator = OdetteId::from_alnum(c.alnum("EERPORIG")?);
-        let (hash, signature) = if l.is_oftp2() {
-            (
-                c.binary("EERPHSHL", "EERPHSH")?,
-                c.binary("EERPSIGL", "EERPSIG")?,
-            )
-        } else {
-            (Binary::empty(), Binary::empty())
-        };
-        Ok(Self {
-            dataset_name,
-            date,
-            time,
-            user_data,
-            destination,
-            originator,
-            hash,
-            signature,
-        })
     }
 }
 
@@ -259,70 +237,53 @@ impl Nerp {
     }
 }
 
+impl Values for Nerp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        use crate::layout::slot::nerp as s;
+        match slot {
+            s::DSN => Value::Bytes(self.dataset_name.as_bytes()),
+            s::DATE => Value::Date(&self.date),
+            s::TIME => Value::Time(&self.time),
+            s::DEST => Value::Bytes(self.destination.as_bytes()),
+            s::ORIG => Value::Bytes(self.originator.as_bytes()),
+            s::CREA => Value::Bytes(self.creator.as_bytes()),
+            s::REAS => Value::Num(u64::from(self.reason.code())),
+            s::REASL => Value::Num(self.text.len() as u64),
+            s::REAST => Value::Bytes(self.text.as_bytes()),
+            s::HSHL => Value::Num(self.hash.len() as u64),
+            s::HSH => Value::Bytes(self.hash.as_bytes()),
+            s::SIGL => Value::Num(self.signature.len() as u64),
+            s::SIG => Value::Bytes(self.signature.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Nerp {
     const CODE: CommandCode = CommandCode::Nerp;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() {
-            135 + self.text.len() + self.hash.len() + self.signature.len()
-        } else {
-            128
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = {
+        use crate::layout::slot::nerp as s;
+        const WHY: &str = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.14)";
+        &[(s::HSH, "NERPHSH", WHY), (s::SIG, "NERPSIG", WHY)]
+    };
+    fn build(f: &Fields<'_>) -> Self {
+        use crate::layout::slot::nerp as s;
+        Self {
+            dataset_name: VirtualFileName::from_alnum(f.alnum(s::DSN)),
+            date: f.date(s::DATE),
+            time: f.time(s::TIME),
+            destination: OdetteId::from_alnum(f.alnum(s::DEST)),
+            originator: OdetteId::from_alnum(f.alnum(s::ORIG)),
+            creator: OdetteId::from_alnum(f.alnum(s::CREA)),
+            reason: NerpReason::from_wire(f.num(s::REAS) as u8),
+            text: f.text(s::REAST),
+            hash: f.binary(s::HSH),
+            signature: f.binary(s::SIG),
         }
-    }
-    fn fits(&self, l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        let why = "signed receipts are OFTP 2.0 only (RFC 5024 §5.3.14)";
-        oftp2_only("NERPHSH", !self.hash.is_empty(), l, why)?;
-        oftp2_only("NERPSIG", !self.signature.is_empty(), l, why)
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        dst.put_slice(self.dataset_name.as_bytes());
-        put_spaces(dst, 6);
-        put_date(dst, self.date, l);
-        put_time(dst, &self.time, l);
-        dst.put_slice(self.destination.as_bytes());
-        dst.put_slice(self.originator.as_bytes());
-        dst.put_slice(self.creator.as_bytes());
-        put_digits(dst, 2, u64::from(self.reason.code()));
-        if l.is_oftp2() {
-            put_text(dst, &self.text);
-            put_binary(dst, &self.hash);
-            put_binary(dst, &self.signature);
-        }
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let dataset_name = VirtualFileName::from_alnum(c.alnum("NERPDSN")?);
-        c.reserved(6, "NERPRSV1")?;
-        let date = c.stamp_date("NERPDATE")?;
-        let time = c.stamp_time("NERPTIME")?;
-        let destination = OdetteId::from_alnum(c.alnum("NERPDEST")?);
-        let originator = OdetteId::from_alnum(c.alnum("NERPORIG")?);
-        let creator = OdetteId::from_alnum(c.alnum("NERPCREA")?);
-        let reason = NerpReason::from_wire(c.digits(2, "NERPREAS")? as u8);
-        // Revision 1.4 (level 4): the command ends after NERPREAS (see `crate::level`).
-        if !c.layouts().is_oftp2() {
-            return Ok(Self {
-                dataset_name,
-                date,
-                time,
-                destination,
-                originator,
-                creator,
-                reason,
-                text: Utf8Text::empty(),
-                hash: Binary::empty(),
-                signature: Binary::empty(),
-            });
-        }
-        Ok(Self {
-            dataset_name,
-            date,
-            time,
-            destination,
-            originator,
-            creator,
-            reason,
-            text: c.text("NERPREASL", "NERPREAST")?,
-            hash: c.binary("NERPHSHL", "NERPHSH")?,
-            signature: c.binary("NERPSIGL", "NERPSIG")?,
-        })
     }
 }

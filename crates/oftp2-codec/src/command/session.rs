@@ -1,17 +1,14 @@
 //! Start and end of a session, and secure authentication: SSRM, SSID, ESID, SECD, AUCH,
 //! AURP (RFC 5024 §5.3.1, §5.3.2, §5.3.11, §5.3.16-5.3.18).
 
-use bytes::{BufMut, BytesMut};
-
 use super::{CommandCode, Wire, unit_command};
-use crate::error::{DecodeError, DecodeErrorKind};
 use crate::field::{
     AuthResponse, Binary, BufferSize, Credit, OdetteId, Password, ProtocolLevel, SendReceive,
     UserData, Utf8Text,
 };
-use crate::leniency::Deviations;
-use crate::level::{EncodeErrorKind, Layouts};
-use crate::parse::{Cursor, put_binary, put_digits, put_spaces, put_text, put_yes_no};
+use crate::layout::slot::small::{A, B, C};
+use crate::level::Layouts;
+use crate::parse::{Fields, Value, Values};
 use crate::reason::EsidReason;
 
 /// SSRM, Start Session Ready Message (RFC 5024 §5.3.1): the Responder's
@@ -24,28 +21,21 @@ impl Ssrm {
     pub const MESSAGE: &'static [u8; 17] = b"ODETTE FTP READY ";
 }
 
+impl Values for Ssrm {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, _slot: u8) -> Value<'_> {
+        Value::None
+    }
+}
+
 impl Wire for Ssrm {
     const CODE: CommandCode = CommandCode::Ssrm;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        19
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        dst.put_slice(Self::MESSAGE);
-        dst.put_u8(0x0D);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let at = c.pos();
-        if c.take(17, "SSRMMSG")? != Self::MESSAGE {
-            return Err(c.err(
-                "SSRMMSG",
-                at,
-                DecodeErrorKind::BadValue {
-                    expected: "'ODETTE FTP READY '",
-                },
-            ));
-        }
-        c.carriage_return("SSRMCR")?;
-        Ok(Self)
+    fn build(_f: &Fields<'_>) -> Self {
+        Self
     }
 }
 
@@ -84,110 +74,70 @@ pub struct Ssid {
     pub user_data: UserData,
 }
 
+impl Values for Ssid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        use crate::layout::slot::ssid as s;
+        match slot {
+            s::LEV => Value::Num(u64::from(self.level.get())),
+            s::CODE => Value::Bytes(self.code.as_bytes()),
+            s::PSWD => Value::Bytes(self.password.as_bytes()),
+            s::SDEB => Value::Num(u64::from(self.buffer_size.get())),
+            s::SR => Value::Byte(self.mode.to_byte()),
+            s::CMPR => Value::Flag(self.compression),
+            s::REST => Value::Flag(self.restart),
+            s::SPEC => Value::Flag(self.special_logic),
+            s::CRED => Value::Num(u64::from(self.credit.get())),
+            s::AUTH => Value::Flag(self.secure_authentication),
+            s::USER => Value::Bytes(self.user_data.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
+/// The family of the SSID tables for SSIDLEV `level` ([`crate::layout::ssid`]).
+const fn ssid_family(level: u8) -> Layouts {
+    if level < 5 {
+        Layouts::Rev13
+    } else {
+        Layouts::Oftp2
+    }
+}
+
 impl Wire for Ssid {
     const CODE: CommandCode = CommandCode::Ssid;
-    fn fits(&self, _l: Layouts) -> Result<(), (&'static str, EncodeErrorKind)> {
-        if self.secure_authentication && self.level.get() < 5 {
-            return Err((
-                "SSIDAUTH",
-                EncodeErrorKind::NotAtLevel(
-                    "secure authentication is OFTP 2.0 only (RFC 2204 §5.3.2 has no SSIDAUTH)",
-                ),
-            ));
+    const REFUSED: &'static [(u8, &'static str, &'static str)] = &[(
+        crate::layout::slot::ssid::AUTH,
+        "SSIDAUTH",
+        "secure authentication is OFTP 2.0 only (RFC 2204 §5.3.2 has no SSIDAUTH)",
+    )];
+    // The SSID has the layout of its own SSIDLEV (RFC 2204 §5.3.2 below level 5); a
+    // non-digit SSIDLEV is read with level 5's table, which refuses it there.
+    fn family(&self, _l: Layouts) -> Layouts {
+        ssid_family(self.level.get())
+    }
+    fn family_of_wire(buf: &[u8], _l: Layouts) -> Layouts {
+        ssid_family(buf.get(1).map_or(5, |b| b.wrapping_sub(b'0')))
+    }
+    fn build(f: &Fields<'_>) -> Self {
+        use crate::layout::slot::ssid as s;
+        Self {
+            level: ProtocolLevel::new(f.num(s::LEV) as u8).unwrap_or(ProtocolLevel::V2_0),
+            code: OdetteId::from_alnum(f.alnum(s::CODE)),
+            password: Password::from_alnum(f.alnum(s::PSWD)),
+            buffer_size: BufferSize::new(f.num(s::SDEB) as u32).unwrap_or(BufferSize::MAX),
+            mode: SendReceive::from_byte(f.byte(s::SR)).unwrap_or(SendReceive::Both),
+            compression: f.flag(s::CMPR),
+            restart: f.flag(s::REST),
+            special_logic: f.flag(s::SPEC),
+            credit: Credit::new(f.num(s::CRED) as u16).unwrap_or(Credit::MAX),
+            secure_authentication: f.flag(s::AUTH),
+            user_data: UserData::from_alnum(f.alnum(s::USER)),
         }
-        Ok(())
-    }
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        61
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        put_digits(dst, 1, u64::from(self.level.get()));
-        dst.put_slice(self.code.as_bytes());
-        dst.put_slice(self.password.as_bytes());
-        put_digits(dst, 5, u64::from(self.buffer_size.get()));
-        dst.put_u8(self.mode.to_byte());
-        put_yes_no(dst, self.compression);
-        put_yes_no(dst, self.restart);
-        put_yes_no(dst, self.special_logic);
-        put_digits(dst, 3, u64::from(self.credit.get()));
-        if self.level.get() < 5 {
-            // RFC 2204 §5.3.2: SSIDRSV1, pos 47, X(5).
-            put_spaces(dst, 5);
-        } else {
-            put_yes_no(dst, self.secure_authentication);
-            put_spaces(dst, 4);
-        }
-        dst.put_slice(self.user_data.as_bytes());
-        dst.put_u8(0x0D);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let level = ProtocolLevel::new(c.digits(1, "SSIDLEV")? as u8).map_err(|_| {
-            c.err(
-                "SSIDLEV",
-                1,
-                DecodeErrorKind::BadValue {
-                    expected: "a digit",
-                },
-            )
-        })?;
-        let code = OdetteId::from_alnum(c.alnum("SSIDCODE")?);
-        let password = Password::from_alnum(c.alnum("SSIDPSWD")?);
-        let buffer_size =
-            BufferSize::new(c.ranged(5, "SSIDSDEB", 128, 99_999)? as u32).map_err(|_| {
-                c.err(
-                    "SSIDSDEB",
-                    35,
-                    DecodeErrorKind::BadValue {
-                        expected: "128..=99999",
-                    },
-                )
-            })?;
-        let (at, b) = c.byte("SSIDSR")?;
-        let mode = SendReceive::from_byte(b).ok_or_else(|| {
-            c.err(
-                "SSIDSR",
-                at,
-                DecodeErrorKind::BadValue {
-                    expected: "S, R or B",
-                },
-            )
-        })?;
-        let compression = c.yes_no("SSIDCMPR")?;
-        let restart = c.yes_no("SSIDREST")?;
-        let special_logic = c.yes_no("SSIDSPEC")?;
-        let credit = Credit::new(c.ranged(3, "SSIDCRED", 1, 999)? as u16).map_err(|_| {
-            c.err(
-                "SSIDCRED",
-                44,
-                DecodeErrorKind::BadValue {
-                    expected: "1..=999",
-                },
-            )
-        })?;
-        let secure_authentication = if level.get() < 5 {
-            // RFC 2204 §5.3.2: no SSIDAUTH; SSIDRSV1, pos 47, X(5).
-            c.reserved(5, "SSIDRSV1")?;
-            false
-        } else {
-            let auth = c.yes_no("SSIDAUTH")?;
-            c.reserved(4, "SSIDRSV1")?;
-            auth
-        };
-        let user_data = UserData::from_alnum(c.alnum("SSIDUSER")?);
-        c.carriage_return("SSIDCR")?;
-        Ok(Self {
-            level,
-            code,
-            password,
-            buffer_size,
-            mode,
-            compression,
-            restart,
-            special_logic,
-            credit,
-            secure_authentication,
-            user_data,
-        })
     }
 }
 
@@ -214,47 +164,29 @@ impl Esid {
     }
 }
 
+impl Values for Esid {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(u64::from(self.reason.code())),
+            B => Value::Num(self.text.len() as u64),
+            C => Value::Bytes(self.text.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Esid {
     const CODE: CommandCode = CommandCode::Esid;
-    fn encoded_len(&self, l: Layouts) -> usize {
-        if l.is_oftp2() { 7 + self.text.len() } else { 4 }
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, l: Layouts) {
-        put_digits(dst, 2, u64::from(self.reason.code()));
-        if l.is_oftp2() {
-            put_text(dst, &self.text);
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            reason: EsidReason::from_wire(f.num(A) as u8),
+            text: f.text(C),
         }
-        dst.put_u8(0x0D);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        let reason = EsidReason::from_wire(c.digits(2, "ESIDREAS")? as u8);
-        if !c.layouts().is_oftp2() {
-            // RFC 2204 §5.3.11: `F` + ESIDREAS 9(2) + ESIDCR at pos 3, no text.
-            c.optional_carriage_return("ESIDCR")?;
-            return Ok(Self {
-                reason,
-                text: Utf8Text::empty(),
-            });
-        }
-        if c.len() == 4 && c.remaining() == 1 {
-            // `F` + 9(2) + CR: the OFTP 1.x layout (RFC 2204), recognised by its length.
-            c.tolerate(
-                Deviations::V1_ESID,
-                "ESIDREASL",
-                DecodeErrorKind::TooShort {
-                    expected: 7,
-                    actual: 4,
-                },
-            )?;
-            c.carriage_return("ESIDCR")?;
-            return Ok(Self {
-                reason,
-                text: Utf8Text::empty(),
-            });
-        }
-        let text = c.text("ESIDREASL", "ESIDREAST")?;
-        c.optional_carriage_return("ESIDCR")?;
-        Ok(Self { reason, text })
     }
 }
 
@@ -274,18 +206,27 @@ pub struct Auch {
     pub challenge: Binary,
 }
 
+impl Values for Auch {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Num(self.challenge.len() as u64),
+            B => Value::Bytes(self.challenge.as_bytes()),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Auch {
     const CODE: CommandCode = CommandCode::Auch;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        3 + self.challenge.len()
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        put_binary(dst, &self.challenge);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
-        Ok(Self {
-            challenge: c.binary("AUCHCHLL", "AUCHCHAL")?,
-        })
+    fn build(f: &Fields<'_>) -> Self {
+        Self {
+            challenge: f.binary(B),
+        }
     }
 }
 
@@ -297,20 +238,30 @@ pub struct Aurp {
     pub response: AuthResponse,
 }
 
+impl Values for Aurp {
+    #[allow(
+        clippy::inline_always,
+        reason = "folds to one field once the slot is a constant"
+    )]
+    #[inline(always)]
+    fn value(&self, slot: u8) -> Value<'_> {
+        match slot {
+            A => Value::Bytes(&self.response.0),
+            _ => Value::None,
+        }
+    }
+}
+
 impl Wire for Aurp {
     const CODE: CommandCode = CommandCode::Aurp;
-    fn encoded_len(&self, _l: Layouts) -> usize {
-        21
-    }
-    fn encode_fields(&self, dst: &mut BytesMut, _l: Layouts) {
-        dst.put_slice(&self.response.0);
-    }
-    fn decode_fields(c: &mut Cursor<'_>) -> Result<Self, DecodeError> {
+    fn build(f: &Fields<'_>) -> Self {
         let mut r = [0u8; 20];
-        r.copy_from_slice(c.take(20, "AURPRSP")?);
-        Ok(Self {
+        if let Ok(b) = <[u8; 20]>::try_from(f.bytes(A)) {
+            r = b;
+        }
+        Self {
             response: AuthResponse(r),
-        })
+        }
     }
 }
 

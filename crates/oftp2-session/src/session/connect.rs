@@ -6,8 +6,9 @@ use super::{
     Proposal, ProtocolLevel, RequestError, Secd, SendReceive, Session, SessionError, Ssid, Ssrm,
     State, Utf8Text,
 };
+use crate::config::{Framing, SpecialLogic};
 use crate::params::supported_at_or_below;
-use oftp2_codec::Layouts;
+use oftp2_codec::{Credit, Layouts};
 
 impl Session {
     /// N_CON_CF (Initiator, 9.8 C) or N_CON_IND (Responder, 9.8 B: sends SSRM).
@@ -80,8 +81,15 @@ impl Session {
         ssid.credit = negotiated.credit;
         ssid.secure_authentication = negotiated.secure_authentication;
         ssid.user_data = self.proposal.user_data;
+        // C.2.2: SSIDSPEC Y only in answer to Y; then the credit is 1 (C.2.5.1).
+        let special = peer.special_logic && self.offers_special_logic();
+        ssid.special_logic = special;
         self.level = negotiated.level;
         self.send(&Command::Ssid(ssid));
+        if special {
+            // C.2.1: our SSID went out plain; every later buffer is enveloped.
+            self.start_special_logic();
+        }
         let auth = negotiated.secure_authentication;
         self.negotiated = Some(negotiated);
         if auth {
@@ -163,8 +171,13 @@ impl Session {
             );
             return;
         }
+        let special = peer.special_logic;
         self.peer_ssid = Some(peer);
         self.level = negotiated.level;
+        if special {
+            // C.2.1: every buffer after the two SSIDs is enveloped.
+            self.start_special_logic();
+        }
         let auth = negotiated.secure_authentication;
         self.negotiated = Some(negotiated);
         if auth {
@@ -198,14 +211,42 @@ impl Session {
         Ok(())
     }
 
+    /// Whether our SSID says SSIDSPEC `Y`: Cap-logic 1 or 2 (§9.7) on a transport that
+    /// keeps message boundaries (§5.3.2: special logic is not for TCP/IP).
+    pub(super) fn offers_special_logic(&self) -> bool {
+        self.config.framing == Framing::Records
+            && self.config.special_logic != SpecialLogic::NotSupported
+    }
+
+    /// SSIDSPEC as negotiated (Appendix C.2.2, §9.7 Cap-logic, §9.8 P2): used when both say
+    /// `Y`; the Responder may answer `Y` only to `Y`; Cap-logic 2 refuses a partner without
+    /// it.
+    fn special_logic_agreed(&self, peer: &Ssid, answer: bool) -> Result<bool, &'static str> {
+        let ours = self.offers_special_logic();
+        if answer && peer.special_logic && !ours {
+            return Err("the Responder's SSIDSPEC is Y but ours was N (RFC 5024 C.2.2)");
+        }
+        let agreed = peer.special_logic && ours;
+        if !agreed && self.config.special_logic == SpecialLogic::Required {
+            return Err("special logic is needed (Cap-logic 2, RFC 5024 §9.7) but SSIDSPEC is N");
+        }
+        Ok(agreed)
+    }
+
     /// §5.3.2 as seen by the Responder: it may only lower what the Initiator proposed.
     pub(super) fn negotiate(&self, peer: &Ssid) -> Result<Negotiated, &'static str> {
         let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
+        let special = self.special_logic_agreed(peer, false)?;
         Ok(Negotiated {
             partner: peer.code,
             level: peer.level.min(self.proposal.level),
             buffer_size: self.proposal.buffer_size.min(peer.buffer_size),
-            credit: self.proposal.credit.min(peer.credit),
+            // C.2.5.1: special logic's error recovery works with a credit of 1.
+            credit: if special {
+                Credit::MIN
+            } else {
+                self.proposal.credit.min(peer.credit)
+            },
             compression: self.proposal.compression && peer.compression,
             restart: self.proposal.restart && peer.restart,
             secure_authentication: self.proposal.secure_authentication,
@@ -223,11 +264,13 @@ impl Session {
             return Err("the Responder's SSIDCRED exceeds ours (it may only lower it)");
         }
         let (can_send, can_receive) = directions(self.proposal.mode, peer.mode)?;
+        let special = self.special_logic_agreed(peer, true)?;
         Ok(Negotiated {
             partner: peer.code,
             level: peer.level,
             buffer_size: peer.buffer_size,
-            credit: peer.credit,
+            // C.2.5.1: special logic's error recovery works with a credit of 1.
+            credit: if special { Credit::MIN } else { peer.credit },
             compression: self.proposal.compression && peer.compression,
             restart: self.proposal.restart && peer.restart,
             secure_authentication: self.proposal.secure_authentication,

@@ -15,6 +15,17 @@ impl Session {
     /// deadline change nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.clock(now);
+        if let Some(link) = self.link.as_mut()
+            && link.deadline().is_some_and(|(at, _)| now >= at)
+        {
+            // Special logic's T1 and T2 (Appendix C.2.5.2).
+            let mut events = Vec::new();
+            link.on_timeout(now, &mut events);
+            self.on_link_events(now, events);
+            if self.state == State::Closed {
+                return;
+            }
+        }
         if self.partial_due.is_some_and(|at| now >= at) {
             self.partial_due = None;
             self.flush_partial(now);

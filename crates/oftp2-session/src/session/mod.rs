@@ -13,6 +13,7 @@
 //! | `listener` | §9.12 receiving a file |
 //! | `receipts` | §5.3.12-5.3.15 CD, EERP, NERP, RTR |
 //! | `end` | §4.7 timers, §3.4 end of session, §9.9 errors and aborts |
+//! | `special` | Appendix C.2 special logic: envelopes, NAK, retransmission, T1, T2 |
 //!
 //! Comments name the table and transition letter each branch implements, e.g. "9.10 K".
 
@@ -22,6 +23,7 @@ mod end;
 mod listener;
 mod receipts;
 mod speaker;
+mod special;
 
 use speaker::{restart_counts, restart_problem, transfer_format};
 
@@ -94,6 +96,8 @@ pub struct Session {
     wall_clock: Option<(Instant, u64)>,
     state: State,
     stb: StbDecoder,
+    /// Special logic (Appendix C.2), once both SSIDs said SSIDSPEC `Y`.
+    link: Option<special::Link>,
     queue: VecDeque<Output>,
     /// The inactivity timer (§4.7.2).
     deadline: Option<Deadline>,
@@ -162,6 +166,7 @@ impl Session {
                 Role::Responder => State::Idle,
             },
             stb: StbDecoder::new(MAX_EXCHANGE_BUFFER),
+            link: None,
             queue: VecDeque::new(),
             deadline: None,
             partial_due: None,
@@ -220,16 +225,38 @@ impl Session {
         self.level
     }
 
+    /// Whether special logic is in use (RFC 5024 Appendix C.2): both SSIDs said SSIDSPEC
+    /// `Y` ([`crate::SpecialLogic`]); every exchange buffer after the SSIDs then travels in
+    /// an envelope with block number and checksum, with NAK and retransmission.
+    #[must_use]
+    pub fn special_logic(&self) -> bool {
+        self.link.is_some()
+    }
+
     /// Whether the session is over (nothing more will happen).
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.state == State::Closed
     }
 
-    /// The next deadline, if a timer runs: the earlier of the inactivity timer and the
-    /// partly filled DATA buffer's.
+    /// The next deadline, if a timer runs: the earliest of the inactivity timer, the
+    /// partly filled DATA buffer's and special logic's T1 and T2.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Deadline> {
+        let session = self.session_timeout();
+        let link = self.link.as_ref().and_then(special::Link::deadline);
+        match (session, link) {
+            (Some(d), Some((at, _))) if d.at <= at => Some(d),
+            (_, Some((at, timer))) => Some(Deadline {
+                at,
+                timer,
+                state: self.state,
+            }),
+            (d, None) => d,
+        }
+    }
+
+    fn session_timeout(&self) -> Option<Deadline> {
         match (self.deadline, self.partial_due) {
             (Some(d), Some(at)) if at < d.at => Some(Deadline {
                 at,
@@ -267,11 +294,12 @@ impl Session {
     }
 
     /// N_DATA_IND: bytes from the transport. With [`Framing::Stream`] they may be split
-    /// anywhere; with [`Framing::Records`] each call is one exchange buffer.
+    /// anywhere; with [`Framing::Records`] each call is one exchange buffer (with special
+    /// logic, octets of the line, split anywhere: see [`Session::special_logic`]).
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
         let now = self.clock(now);
         match self.config.framing {
-            Framing::Records => self.on_buffer(now, bytes),
+            Framing::Records => self.on_record(now, bytes),
             Framing::Stream => {
                 self.stb.push(bytes);
                 self.decode_stream(now);
@@ -297,7 +325,7 @@ impl Session {
         match self.config.framing {
             Framing::Records => {
                 let buffer = self.stb.receive_buffer().split();
-                self.on_buffer(now, &buffer);
+                self.on_record(now, &buffer);
             }
             Framing::Stream => self.decode_stream(now),
         }
@@ -318,10 +346,63 @@ impl Session {
         }
     }
 
-    /// One whole exchange buffer from a transport that keeps message boundaries.
+    /// One whole exchange buffer from a transport that keeps message boundaries (with
+    /// special logic, the octets of the line: see [`Session::special_logic`]).
     pub fn handle_exchange_buffer(&mut self, now: Instant, buffer: &[u8]) {
         let now = self.clock(now);
-        self.on_buffer(now, buffer);
+        self.on_record(now, buffer);
+    }
+
+    /// A record from a transport that keeps message boundaries: an exchange buffer, or with
+    /// special logic the octets of envelopes and NAKs (Appendix C.2).
+    fn on_record(&mut self, now: Instant, record: &[u8]) {
+        let Some(link) = self.link.as_mut() else {
+            self.on_buffer(now, record);
+            return;
+        };
+        let mut events = Vec::new();
+        link.receive(now, record, &mut events);
+        self.on_link_events(now, events);
+    }
+
+    /// What special logic produced: buffers for the state machine, octets for the line.
+    fn on_link_events(&mut self, now: Instant, events: Vec<special::LinkEvent>) {
+        for e in events {
+            match e {
+                special::LinkEvent::Deliver(buffer) => self.on_buffer(now, &buffer),
+                special::LinkEvent::Transmit(octets) => {
+                    self.queue.push_back(Output::Transmit(octets));
+                    self.unreported_output = true;
+                }
+                special::LinkEvent::Fail(error) => {
+                    if !matches!(self.state, State::Closed | State::WfNdisc) {
+                        self.fail(now, "special logic", error);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Starts special logic once both SSIDs said SSIDSPEC `Y` (Appendix C.2.2); block
+    /// numbers start at zero (C.2.6 item 1).
+    pub(super) fn start_special_logic(&mut self) {
+        let t = self.config.timeouts;
+        self.link = Some(special::Link::new(
+            MAX_EXCHANGE_BUFFER,
+            t.special_response,
+            t.special_inter_character,
+            self.config.special_retry_limit,
+        ));
+        self.log("special logic active (SSIDSPEC Y)".to_owned());
+    }
+
+    /// Wraps a record in special logic's envelope when it is active.
+    fn wrap(&mut self, record: Bytes) -> Bytes {
+        match (self.link.as_mut(), self.last_now) {
+            (Some(link), Some(now)) => link.wrap(now, &record),
+            _ => record,
+        }
     }
 
     fn on_buffer(&mut self, now: Instant, buffer: &[u8]) {
@@ -362,6 +443,8 @@ impl Session {
                 ssid.mode = p.mode;
                 ssid.compression = p.compression;
                 ssid.restart = p.restart;
+                // Appendix C.2.2: SSIDSPEC Y offers special logic.
+                ssid.special_logic = self.offers_special_logic();
                 ssid.credit = p.credit;
                 // SSIDAUTH exists from level 5 on (a 1.x proposal cannot require it).
                 ssid.secure_authentication =
@@ -613,14 +696,18 @@ impl Session {
             command = cmd.code().name(),
             "sent"
         );
-        self.queue.push_back(Output::Transmit(buf.freeze()));
+        let out = self.wrap(buf.freeze());
+        self.queue.push_back(Output::Transmit(out));
         self.unreported_output = true;
     }
 
     fn send_exchange(&mut self, buffer: &Bytes) {
         self.unreported_output = true;
         match self.config.framing {
-            Framing::Records => self.queue.push_back(Output::Transmit(buffer.clone())),
+            Framing::Records => {
+                let out = self.wrap(buffer.clone());
+                self.queue.push_back(Output::Transmit(out));
+            }
             Framing::Stream => {
                 // The header and the buffer go out as two pieces: no copy of the data.
                 let mut header = BytesMut::with_capacity(4);
@@ -671,6 +758,9 @@ impl Session {
         self.state = State::Closed;
         self.deadline = None;
         self.partial_due = None;
+        if let Some(link) = self.link.as_mut() {
+            link.stop();
+        }
         self.outgoing = None;
         self.incoming = None;
         self.stored = None;
