@@ -8,6 +8,10 @@
     clippy::expect_used,
     reason = "a benchmark fails by panicking"
 )]
+#![allow(
+    clippy::many_single_char_names,
+    reason = "criterion's c, g and b, the nodes a and b, the pipe's x and y"
+)]
 
 use std::path::Path;
 use std::sync::Arc;
