@@ -906,3 +906,70 @@ async fn an_offer_beyond_the_size_limit_is_refused_with_sfna_06() {
     }
     assert!(std::fs::read_dir(b.inbox_of(&id(ALPHA))).is_err() || rb.received.is_empty());
 }
+
+/// V records as a file holds them: each after a 2-octet big-endian length (RFC 5024 §6.5).
+fn v_file(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for r in records {
+        out.extend_from_slice(&u16::try_from(r.len()).unwrap().to_be_bytes());
+        out.extend_from_slice(r);
+    }
+    out
+}
+
+/// F and V files travel as records (RFC 5024 §5.3.3 SFIDFMT, §7.2 end-of-record flags)
+/// and arrive as their sender holds them: an F file as its records one after the other, a
+/// V file with each record's 2-octet length (§6.5). A file that does not fit its format is
+/// refused when it is queued, with the reason.
+#[tokio::test]
+async fn f_and_v_files_travel_as_records_and_arrive_as_they_were() {
+    use oftp2_codec::FileFormat;
+    let dir = tempfile::tempdir().unwrap();
+    let a = node(dir.path(), ALPHA, &[BRAVO], Arc::new(MemoryStore::new()));
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new()));
+    let records: Vec<Vec<u8>> = [1usize, 300, 5_000, 65_535, 2, 70_000 % 65_536]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| content(*n, u8::try_from(i).unwrap()))
+        .collect();
+    let v = v_file(&records);
+    let vpath = dir.path().join("v.dat");
+    std::fs::write(&vpath, &v).unwrap();
+    let fixed = content(80 * 500, 9);
+    let fpath = dir.path().join("f.dat");
+    std::fs::write(&fpath, &fixed).unwrap();
+    let bravo = id(BRAVO);
+    let vk = a
+        .queue_file_as(&bravo, &vpath, "VFILE", FileFormat::Variable, 65_535)
+        .unwrap();
+    let fk = a
+        .queue_file_as(&bravo, &fpath, "FFILE", FileFormat::Fixed, 80)
+        .unwrap();
+    assert_eq!(vk.identity.format, FileFormat::Variable);
+    let (ra, rb) = session(&a, &b, BRAVO).await;
+    assert!(ra.released && rb.released, "{ra:?}\n{rb:?}");
+    let inbox = b.inbox_of(&id(ALPHA));
+    assert_eq!(std::fs::read(inbox.join("VFILE")).unwrap(), v);
+    assert_eq!(std::fs::read(inbox.join("FFILE")).unwrap(), fixed);
+    assert_eq!(
+        a.store().outgoing(&fk.identity.key).unwrap().unwrap().state,
+        OutgoingState::Acknowledged
+    );
+    // Files that do not fit their format, named when queued.
+    let bad = |bytes: &[u8], format, lrecl| {
+        let p = dir.path().join("bad.dat");
+        std::fs::write(&p, bytes).unwrap();
+        a.queue_file_as(&bravo, &p, "BAD", format, lrecl)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(bad(&[0; 81], FileFormat::Fixed, 80).contains("not whole records of 80"));
+    assert!(
+        bad(&v_file(&[vec![1; 100]]), FileFormat::Variable, 99).contains("more than SFIDLRECL 99")
+    );
+    assert!(
+        bad(&v_file(&[vec![], vec![1]]), FileFormat::Variable, 10).contains("record 1 is empty")
+    );
+    assert!(bad(&[0, 5, 1, 2], FileFormat::Variable, 10).contains("ends inside it"));
+    assert!(bad(&[0; 10], FileFormat::Unstructured, 80).contains("U and T files have no records"));
+}

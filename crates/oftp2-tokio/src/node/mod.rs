@@ -390,13 +390,41 @@ impl Node {
 
     /// Queues the file at `path` for `partner` under the dataset name `dsn`: its
     /// virtual-file identity (stamp with the §5.3.3 counter, SHA-256 fingerprint) is fixed
-    /// now and stored. It is sent in the next session with that partner.
+    /// now and stored. It is sent in the next session with that partner, as an unstructured
+    /// file (SFIDFMT U); see [`Node::queue_file_as`] for the other formats.
     pub fn queue_file(
         &self,
         partner: &OdetteId,
         path: impl AsRef<Path>,
         dsn: &str,
     ) -> Result<OutgoingRecord, NodeError> {
+        self.queue_file_as(partner, path, dsn, FileFormat::Unstructured, 0)
+    }
+
+    /// [`Node::queue_file`] with the file's format (SFIDFMT, RFC 5024 §5.3.3) and maximum
+    /// record length (SFIDLRECL, 1-99999 for F and V, 0 for U and T):
+    ///
+    /// - `F`: the file is its records of `max_record_len` octets one after the other (its
+    ///   size a multiple of it); each is sent as one record.
+    /// - `V`: the file holds each record after a 2-octet big-endian length, the form RFC
+    ///   5024 §6.5 gives V records (1-65535 octets, ERRATA B.4; an empty record is refused
+    ///   here, see `check_layout`); a node stores the V files it receives the same way.
+    ///   Each is sent as one record.
+    /// - `U` and `T`: the octets as they are.
+    ///
+    /// The layout is checked now, so a file that does not fit its format is an error here,
+    /// not in a session. F and V files are sent from the start after a break (a restart
+    /// position counts records, §5.3.3 SFIDREST); with file services they travel as U
+    /// (§5.3.3 SFIDFMT, §6.5).
+    pub fn queue_file_as(
+        &self,
+        partner: &OdetteId,
+        path: impl AsRef<Path>,
+        dsn: &str,
+        format: FileFormat,
+        max_record_len: u64,
+    ) -> Result<OutgoingRecord, NodeError> {
+        check_layout(path.as_ref(), format, max_record_len)?;
         let p = self
             .partners
             .get(partner)
@@ -429,8 +457,8 @@ impl Node {
                     originator: self.config.identity,
                     destination: *partner,
                 },
-                format: FileFormat::Unstructured,
-                max_record_len: 0,
+                format,
+                max_record_len,
                 size,
                 sha256,
             },
@@ -739,6 +767,126 @@ fn hex(b: &[u8]) -> String {
         let _ = write!(s, "{x:02x}");
     }
     s
+}
+
+/// Whether the file at `path` fits `format` with records of at most `max_record_len`
+/// octets (see [`Node::queue_file_as`]).
+fn check_layout(path: &Path, format: FileFormat, max_record_len: u64) -> Result<(), NodeError> {
+    let bad = |why: String| NodeError::Invalid(format!("{}: {why}", path.display()));
+    match format {
+        FileFormat::Fixed | FileFormat::Variable if !(1..=99_999).contains(&max_record_len) => {
+            Err(bad(format!("SFIDLRECL {max_record_len} is not 1-99999")))
+        }
+        FileFormat::Fixed => {
+            let size = std::fs::metadata(path)?.len();
+            if size % max_record_len == 0 {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "{size} octets are not whole records of {max_record_len} (F format)"
+                )))
+            }
+        }
+        FileFormat::Variable => {
+            let mut reader = RecordReader::open(path, FileFormat::Variable, max_record_len)?;
+            while let Some(record) = reader.next_record()? {
+                // `Session::send_data` answers 0 for an empty record whether or not it took
+                // it, so the node cannot send one without risking its loss.
+                if record.is_empty() {
+                    return Err(bad(format!(
+                        "record {} is empty: the node does not send empty V records",
+                        reader.records
+                    )));
+                }
+            }
+            Ok(())
+        }
+        _ if max_record_len != 0 => Err(bad(format!(
+            "SFIDLRECL {max_record_len}: U and T files have no records (0)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Reads the records of an F file, or of a V file stored with 2-octet length headers
+/// (RFC 5024 §6.5).
+struct RecordReader {
+    file: std::io::BufReader<File>,
+    format: FileFormat,
+    max_record_len: u64,
+    /// Records read so far (for errors).
+    records: u64,
+}
+
+impl RecordReader {
+    fn open(path: &Path, format: FileFormat, max_record_len: u64) -> io::Result<Self> {
+        Ok(Self {
+            file: std::io::BufReader::with_capacity(CHUNK, File::open(path)?),
+            format,
+            max_record_len,
+            records: 0,
+        })
+    }
+
+    /// The next record, `None` at the end of the file.
+    fn next_record(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let len = match self.format {
+            FileFormat::Fixed => self.max_record_len,
+            _ => {
+                let mut header = [0u8; 2];
+                match read_full(&mut self.file, &mut header)? {
+                    0 => return Ok(None),
+                    2 => u64::from(u16::from_be_bytes(header)),
+                    _ => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!(
+                                "record {}: the file ends inside a length header",
+                                self.records + 1
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        if len > self.max_record_len {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "record {}: {len} octets, more than SFIDLRECL {}",
+                    self.records + 1,
+                    self.max_record_len
+                ),
+            ));
+        }
+        let mut record = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
+        let n = read_full(&mut self.file, &mut record)?;
+        if self.format == FileFormat::Fixed && n == 0 {
+            return Ok(None);
+        }
+        if n < record.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("record {}: the file ends inside it", self.records + 1),
+            ));
+        }
+        self.records += 1;
+        Ok(Some(record))
+    }
+}
+
+/// Reads until `buf` is full or the file ends; how many octets were read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(buf.get_mut(filled..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
 }
 
 /// A dataset name as one file name: RFC 5024 §5.3.3 allows `/` and `.` in SFIDDSN, which
@@ -1066,7 +1214,7 @@ impl Application for Exchange<'_> {
                     self.report.refused_offers.push(key);
                 }
             }
-            Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk.data),
+            Event::DataReceived { chunk, .. } => self.on_data(s, now, &chunk),
             Event::FileEnded {
                 declared, received, ..
             } => self.on_end(s, now, declared.units, received.units)?,

@@ -2,6 +2,7 @@
 //! partner's policy and the duplicate index, data made durable, EFPA only after the commit.
 
 use oftp2_auth::{FileLayers, Purpose};
+use oftp2_codec::DataChunk;
 
 use super::*;
 use crate::partner::FileServices;
@@ -16,6 +17,16 @@ pub(super) struct Receiving {
     /// Receiving again a file stored but not acknowledged: its place in the inbox, kept
     /// in the store (state Stored) until the new copy replaces it.
     replaces: Option<PathBuf>,
+    /// A V file (without file services): the record being received, until its end.
+    v_record: Option<Vec<u8>>,
+}
+
+/// Whether a file travels as U whatever its SFIDFMT: signed, compressed, encrypted or in
+/// a CMS envelope (RFC 5024 §5.3.3 SFIDFMT, §6.5), as the session reads it.
+fn travels_as_u(sfid: &Sfid) -> bool {
+    sfid.security != oftp2_codec::SecurityLevel::None
+        || sfid.compression != oftp2_codec::FileCompression::NONE
+        || sfid.enveloping != oftp2_codec::Enveloping::NONE
 }
 
 /// The temporary file of a virtual file being received: one name per virtual file, so a
@@ -64,6 +75,18 @@ impl Exchange<'_> {
             .get()
             .max(sfid.original_size.get())
             .saturating_mul(1024);
+        if !travels_as_u(&sfid)
+            && sfid.format == FileFormat::Variable
+            && sfid.max_record_len.get() > u64::from(u16::MAX)
+        {
+            // Stored with 2-octet record lengths (RFC 5024 §6.5, ERRATA B.4).
+            return refuse(
+                s,
+                SfnaReason::RECORD_LENGTH_NOT_SUPPORTED,
+                false,
+                "V records over 65535 octets cannot be stored",
+            );
+        }
         if declared > self.node.max_file_size {
             return refuse(
                 s,
@@ -180,7 +203,9 @@ impl Exchange<'_> {
             store.put_incoming(&record).map_err(io_err)?;
         }
         s.accept_file(now, id, restart).map_err(io_err)?;
+        let by_records = !travels_as_u(&sfid) && sfid.format == FileFormat::Variable;
         self.receiving = Some(Receiving {
+            v_record: by_records.then(Vec::new),
             id,
             sfid,
             record,
@@ -191,9 +216,31 @@ impl Exchange<'_> {
         Ok(())
     }
 
-    pub(super) fn on_data(&mut self, s: &mut Session, now: Instant, data: &[u8]) {
+    pub(super) fn on_data(&mut self, s: &mut Session, now: Instant, chunk: &DataChunk) {
         let Some(r) = self.receiving.as_mut() else {
             return;
+        };
+        // A V file is stored with a 2-octet length before each record (RFC 5024 §6.5), so
+        // its records survive on disk; the other formats as their octets.
+        let framed;
+        let data: &[u8] = match r.v_record.as_mut() {
+            Some(partial) => {
+                let mut out = Vec::with_capacity(chunk.data.len() + 2 * chunk.record_ends.len());
+                let mut from = 0;
+                for &end in &chunk.record_ends {
+                    partial.extend_from_slice(chunk.data.get(from..end).unwrap_or_default());
+                    // The session's reader holds records to SFIDLRECL, and an offer over
+                    // 65535 was refused: the length fits its two octets.
+                    let len = u16::try_from(partial.len()).unwrap_or(u16::MAX);
+                    out.extend_from_slice(&len.to_be_bytes());
+                    out.append(partial);
+                    from = end;
+                }
+                partial.extend_from_slice(chunk.data.get(from..).unwrap_or_default());
+                framed = out;
+                &framed
+            }
+            None => &chunk.data,
         };
         if r.record.stored.saturating_add(data.len() as u64) > self.node.max_file_size {
             tracing::error!(path = %r.record.path.display(), "a received file grew beyond the node's limit");
@@ -232,6 +279,18 @@ impl Exchange<'_> {
         };
         let partner = r.record.partner;
         let key = r.record.key;
+        // Octets after the last end of record of a V file: kept as a last record.
+        if let Some(rest) = r.v_record.take().filter(|v| !v.is_empty()) {
+            let len = u16::try_from(rest.len()).unwrap_or(u16::MAX);
+            let kept = r
+                .file
+                .write_all(&len.to_be_bytes())
+                .and_then(|()| r.file.write_all(&rest));
+            if let Err(e) = kept {
+                tracing::error!(%e, "cannot write a received file");
+            }
+            r.record.stored += 2 + rest.len() as u64;
+        }
         if declared_units != received_units {
             // §5.3.10 EFNA 11: invalid byte count. The partial file is dropped.
             let _ = std::fs::remove_file(&r.record.path);

@@ -22,6 +22,12 @@ pub(super) struct Sending {
     /// Octets handed to the session, from the start of the file.
     offset: u64,
     total: u64,
+    /// F and V files sent as records: the reader, the record in hand and how much of it
+    /// the session took.
+    records: Option<RecordReader>,
+    rec: Vec<u8>,
+    taken: usize,
+    in_record: bool,
 }
 
 impl Sending {
@@ -29,6 +35,16 @@ impl Sending {
     pub(super) fn key(&self) -> VirtualFileKey {
         self.record.identity.key
     }
+}
+
+/// Whether a queued file is sent as records: an F or V file without file services (with
+/// them it travels as U, RFC 5024 §5.3.3 SFIDFMT).
+fn by_records(record: &OutgoingRecord) -> bool {
+    record.services.is_none()
+        && matches!(
+            record.identity.format,
+            FileFormat::Fixed | FileFormat::Variable
+        )
 }
 
 impl Exchange<'_> {
@@ -170,6 +186,7 @@ impl Exchange<'_> {
             id.key.destination,
             id.format,
         );
+        sfid.max_record_len = Decimal::saturating(id.max_record_len);
         sfid.file_size = Decimal::saturating(size.div_ceil(1024).max(1));
         sfid.original_size = Decimal::saturating(id.size.div_ceil(1024).max(1));
         sfid.signed_eerp = record.signed_eerp;
@@ -186,7 +203,8 @@ impl Exchange<'_> {
         }
         // Offer to restart at the end: the partner lowers it to what it holds durably of
         // this very virtual file (RFC 5024 §1.5.4, §5.3.3 SFIDREST).
-        if s.negotiated().is_some_and(|n| n.restart) {
+        // F and V files are sent from the start: their position counts records.
+        if s.negotiated().is_some_and(|n| n.restart) && !by_records(&record) {
             sfid.restart = Count17::saturating(size / 1024);
         }
         let fid = s.start_file(now, sfid).map_err(io_err)?;
@@ -202,6 +220,10 @@ impl Exchange<'_> {
             done: false,
             offset: 0,
             total: 0,
+            records: None,
+            rec: Vec::new(),
+            taken: 0,
+            in_record: false,
         });
         Ok(())
     }
@@ -210,6 +232,16 @@ impl Exchange<'_> {
         let Some(snd) = self.sending.as_mut() else {
             return Ok(());
         };
+        if by_records(&snd.record) {
+            let id = &snd.record.identity;
+            snd.records = Some(RecordReader::open(
+                &snd.transmitted,
+                id.format,
+                id.max_record_len,
+            )?);
+            snd.total = std::fs::metadata(&snd.transmitted)?.len();
+            return Ok(());
+        }
         let mut f = File::open(&snd.transmitted)?;
         snd.offset = restart_at.saturating_mul(1024);
         f.seek(SeekFrom::Start(snd.offset))?;
@@ -230,6 +262,41 @@ impl Exchange<'_> {
         };
         if snd.done || s.state() != State::Opo {
             return Ok(false);
+        }
+        if let Some(reader) = snd.records.as_mut() {
+            // One record at a time, ended with its end-of-record flag (RFC 5024 §7.2).
+            if !snd.in_record {
+                match reader.next_record()? {
+                    Some(r) => {
+                        snd.rec = r;
+                        snd.taken = 0;
+                        snd.in_record = true;
+                    }
+                    None => {
+                        snd.done = true;
+                        s.close_file(now, snd.id, None).map_err(io_err)?;
+                        return Ok(true);
+                    }
+                }
+            }
+            let rest = snd.rec.get(snd.taken..).unwrap_or_default();
+            let taken = s.send_data(now, snd.id, rest, true).map_err(io_err)?;
+            snd.taken += taken;
+            // All of it taken: the record is sent (queued V files have no empty records).
+            let whole = taken > 0 && snd.taken == snd.rec.len();
+            if whole {
+                snd.in_record = false;
+            }
+            if taken > 0 {
+                snd.offset += taken as u64;
+                let key = snd.key();
+                self.node.observe(&Progress::Sending {
+                    key: &key,
+                    octets: snd.offset,
+                    total: snd.total,
+                });
+            }
+            return Ok(taken > 0);
         }
         let Some(f) = snd.file.as_mut() else {
             return Ok(false);
