@@ -19,6 +19,9 @@
 //! - **Receipts end to end**: EERPs are stored and sent until the partner's RTR; received
 //!   EERPs are matched by virtual-file key, a signed one checked against the hash of the
 //!   file as sent; NERPs are stored and surfaced.
+//! - **Every file format** (RFC 5024 §5.3.3 SFIDFMT): U and T as their octets, F and V as
+//!   records with their end-of-record flags ([`Node::queue_file_as`]); a V file is held on
+//!   disk with a 2-octet length before each record (§6.5), sent and received that way.
 //! - **File services** (RFC 5024 §6): files for a partner with
 //!   [`Partner::send_services`] are signed, compressed and encrypted once into a spool copy
 //!   (kept until the EERP, so a restart resumes the same octets and EERPHSH is checked
