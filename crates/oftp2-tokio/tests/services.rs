@@ -391,3 +391,122 @@ async fn a_file_that_is_only_compressed_needs_no_keys() {
         content
     );
 }
+
+/// A sending peer on a bare session that offers one file as it came from elsewhere: the
+/// SFID and the octets are the test's, not a node's.
+struct Peer {
+    sfid: oftp2_codec::Sfid,
+    data: Vec<u8>,
+    at: usize,
+    id: Option<oftp2_session::FileId>,
+    outcome: Option<String>,
+}
+
+impl oftp2_tokio::driver::Application for Peer {
+    fn on_event(
+        &mut self,
+        s: &mut oftp2_session::Session,
+        now: std::time::Instant,
+        event: oftp2_session::Event,
+    ) -> std::io::Result<()> {
+        use oftp2_session::Event;
+        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
+        match event {
+            Event::Connected(_) => {
+                s.start_file(now, self.sfid.clone()).map_err(e)?;
+            }
+            Event::FileAccepted { id, .. } => self.id = Some(id),
+            Event::FileDelivered { .. } => {
+                self.outcome = Some("EFPA".into());
+                s.change_direction(now).map_err(e)?;
+            }
+            Event::FileFailed { reason, text, .. } => {
+                self.outcome = Some(format!("EFNA {reason} {text}"));
+                s.change_direction(now).map_err(e)?;
+            }
+            Event::EerpReceived { .. } => s.ready_to_receive(now).map_err(e)?,
+            Event::BecameSpeaker { .. } => s.end_session(now).map_err(e)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn pump(
+        &mut self,
+        s: &mut oftp2_session::Session,
+        now: std::time::Instant,
+    ) -> std::io::Result<bool> {
+        let Some(id) = self.id else {
+            return Ok(false);
+        };
+        if self.at == usize::MAX || s.state() != oftp2_session::State::Opo {
+            return Ok(false);
+        }
+        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
+        let taken = s
+            .send_data(now, id, &self.data[self.at..], false)
+            .map_err(e)?;
+        self.at += taken;
+        if self.at == self.data.len() {
+            s.close_file(now, id, None).map_err(e)?;
+            self.at = usize::MAX;
+            return Ok(true);
+        }
+        Ok(taken > 0)
+    }
+}
+
+/// Interoperability of the node's receiving side with an independent implementation: a
+/// file OpenSSL signed (alice, SHA-256) and then encrypted (AES-256, streamed BER) to
+/// alice, with 4 octets after the EnvelopedData as a widely deployed Java implementation
+/// writes them, offered with SFIDSEC 03 and SFIDCIPH 04. The node opens it before EFPA,
+/// names the tolerated deviation, and publishes OpenSSL's input, byte for byte.
+#[tokio::test]
+async fn a_file_openssl_signed_and_encrypted_opens_to_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut setup = Setup::new(BRAVO, ALPHA, FileServices::NONE);
+    // BRAVO decrypts with alice's key and checks ALPHA's signature with alice's certificate.
+    setup.own_key = "alice";
+    setup.partner_cert = "alice";
+    let b = setup.node(dir.path());
+    let (date, time) = oftp2_codec::file_stamp(NOW, 1).unwrap();
+    let mut sfid = oftp2_codec::Sfid::new(
+        oftp2_codec::VirtualFileName::new("OPENSSL").unwrap(),
+        date,
+        time,
+        id(ALPHA),
+        id(BRAVO),
+        oftp2_codec::FileFormat::Unstructured,
+    );
+    sfid.security = oftp2_codec::SecurityLevel::EncryptedAndSigned;
+    sfid.cipher_suite = oftp2_codec::CipherSuite::AES256_RSA_SHA256;
+    sfid.enveloping = oftp2_codec::Enveloping::CMS;
+    let mut peer = Peer {
+        sfid,
+        data: common::data("file.signed.aes256.alice.ber.trail-eoc.p7m"),
+        at: 0,
+        id: None,
+        outcome: None,
+    };
+    let (x, y) = tokio::io::duplex(64 * 1024);
+    let mut session = oftp2_session::Session::initiator(
+        Config::new(id(ALPHA), Password::new("ALPHA").unwrap()),
+        oftp2_session::ConnectParams::new(),
+    );
+    let (r, rb) = tokio::join!(
+        oftp2_tokio::driver::run_with(x, &mut session, &mut peer, None),
+        b.accept(y, "pipe")
+    );
+    r.unwrap();
+    let rb = rb.unwrap();
+    assert!(rb.released, "{rb:?}");
+    assert_eq!(peer.outcome.as_deref(), Some("EFPA"));
+    assert_eq!(
+        std::fs::read(b.inbox_of(&id(ALPHA)).join("OPENSSL")).unwrap(),
+        common::data("file.txt")
+    );
+    let note = &rb.opened[0].1;
+    for part in ["signature verified", "decrypted", "deviation tolerated"] {
+        assert!(note.contains(part), "{note}");
+    }
+}
