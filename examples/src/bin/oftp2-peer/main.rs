@@ -284,8 +284,8 @@ enum Cmd {
     /// directions: receipts due come back, `--inbox` takes the partner's files).
     ///
     /// Ctrl-C: the file in progress is finished and its EERP awaited, the others are not
-    /// offered (exit code 1). A second Ctrl-C exits at once (the connection is cut; the
-    /// state, if any, keeps the file for a restart).
+    /// offered (exit code 1). A second Ctrl-C aborts (ESID 99; the state, if any, keeps
+    /// the file for a restart).
     Send {
         /// The files (none: only collect the EERPs still due for earlier files).
         files: Vec<PathBuf>,

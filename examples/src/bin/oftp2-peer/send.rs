@@ -183,7 +183,8 @@ pub(crate) fn send(job: &SendJob<'_>) -> Result<bool, BoxError> {
     for r in &records {
         node.seal_queued(r)?;
     }
-    // Ctrl-C: finish the file in progress and collect its EERP, offer no more; again: exit.
+    // Ctrl-C: finish the file in progress and collect its EERP, offer no more; again: abort
+    // (ESID 99; the state, if any, keeps the file for a restart).
     {
         let node = Arc::clone(&node);
         let pressed = std::sync::atomic::AtomicU32::new(0);
@@ -193,7 +194,7 @@ pub(crate) fn send(job: &SendJob<'_>) -> Result<bool, BoxError> {
                 node.drain();
             } else {
                 eprintln!("Ctrl-C again: aborting");
-                std::process::exit(130);
+                node.abort_sessions();
             }
         });
     }
