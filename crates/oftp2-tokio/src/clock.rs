@@ -1,4 +1,6 @@
-//! The driver owns the clock; the session only ever receives `now` as an argument.
+//! The runtime's one clock and one source of randomness: the Sans-IO crates only ever
+//! receive `now` and an RNG as arguments, and a [`crate::Node`] takes both as inputs
+//! ([`crate::Node::with_clock`], [`crate::Node::with_rng`]) whose defaults are here.
 
 use std::time::Instant;
 
@@ -16,4 +18,12 @@ pub fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// A generator seeded from the operating system, for content-encryption keys and RSA
+/// blinding (the default of [`crate::Node::with_rng`]).
+#[must_use]
+pub fn os_rng() -> Box<dyn oftp2_auth::CryptoRng + Send> {
+    let rng: rand::rngs::StdRng = rand::make_rng();
+    Box::new(rng)
 }

@@ -83,7 +83,7 @@ mod store;
 pub use net::PeerInfo;
 pub use node::{
     DEFAULT_MAX_FILE_SIZE, DeliveryCheck, LEASE_SECS, Node, NodeError, Observer, Progress,
-    SecurityFactory, SessionReport, WallClock, file_name_of, system_clock,
+    RngSource, SecurityFactory, SessionReport, WallClock, file_name_of, system_clock,
 };
 pub use partner::{Directory, FileServices, Lockout, Partner};
 pub use services::FileKeys;

@@ -83,6 +83,11 @@ impl Setup {
             dir.join(self.me),
         )
         .with_clock(Arc::new(|| NOW))
+        // Randomness is an input too: content-encryption keys from a seeded generator.
+        .with_rng(Arc::new(move || {
+            Box::new(rand::rngs::StdRng::seed_from_u64(seed + 100))
+                as Box<dyn oftp2_auth::CryptoRng + Send>
+        }))
         .with_security(Arc::new(move |_: &OdetteId| {
             let s = CmsSecurity::new(
                 vec![own.clone()],

@@ -67,6 +67,11 @@ pub type SecurityFactory = Arc<dyn Fn(&OdetteId) -> Option<Box<dyn SessionSecuri
 /// The wall clock in Unix seconds (a test gives a fake one).
 pub type WallClock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
+/// Makes the random number generator for one sealing or opening of a file (content-
+/// encryption keys, RSA blinding): [`crate::clock::os_rng`] by default; a test gives a
+/// seeded one.
+pub type RngSource = Arc<dyn Fn() -> Box<dyn oftp2_auth::CryptoRng + Send> + Send + Sync>;
+
 /// Why a node operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -179,6 +184,7 @@ pub struct Node {
     security: Option<SecurityFactory>,
     lockout: Lockout,
     clock: WallClock,
+    rng: RngSource,
     stamper: std::sync::Mutex<FileStamper>,
     delivery: Option<DeliveryCheck>,
     file_keys: FileKeys,
@@ -254,6 +260,7 @@ impl Node {
             security: None,
             lockout: Lockout::default(),
             clock: system_clock(),
+            rng: Arc::new(crate::clock::os_rng),
             stamper: std::sync::Mutex::new(FileStamper::new()),
             delivery: None,
             in_flight: std::sync::Mutex::default(),
@@ -366,6 +373,13 @@ impl Node {
     #[must_use]
     pub fn with_clock(mut self, clock: WallClock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Where the randomness for file services comes from (default: the operating system).
+    #[must_use]
+    pub fn with_rng(mut self, rng: RngSource) -> Self {
+        self.rng = rng;
         self
     }
 

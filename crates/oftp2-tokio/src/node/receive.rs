@@ -559,9 +559,9 @@ impl Node {
             Vec::new()
         };
         let opened = transmitted.with_extension("opened");
-        let mut rng: rand::rngs::StdRng = rand::make_rng();
+        let mut rng = (self.rng)();
         match crate::services::open_to_file(
-            &mut rng,
+            rng.as_mut(),
             transmitted,
             &opened,
             layers,

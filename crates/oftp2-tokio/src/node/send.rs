@@ -413,8 +413,8 @@ impl Node {
         if let Some(dir) = spool.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let mut rng: rand::rngs::StdRng = rand::make_rng();
-        let summary = crate::services::seal_to_spool(&mut rng, &record.path, &spool, &plan)
+        let mut rng = (self.rng)();
+        let summary = crate::services::seal_to_spool(rng.as_mut(), &record.path, &spool, &plan)
             .map_err(|e| e.to_string())?;
         // The EERPHSH of the sealed octets (§5.3.13), kept for a late receipt.
         if record.signed_eerp
