@@ -181,14 +181,6 @@ pub(crate) fn mb_per_s(octets: u64, d: Duration) -> f64 {
     octets as f64 / 1e6 / d.as_secs_f64().max(1e-9)
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
-    use std::fmt::Write as _;
-    b.iter().fold(String::new(), |mut s, x| {
-        let _ = write!(s, "{x:02x}");
-        s
-    })
-}
-
 pub(crate) fn cms(
     own: &identity::Identity,
     partner: &str,
@@ -627,12 +619,12 @@ pub(crate) fn demo_round(
         if let Some(note) = envelope_note {
             say!(print, "{note}");
         }
-        say!(print, "  sent       sha256 {}", hex(&sent_hash));
+        say!(print, "  sent       sha256 {}", hex::encode(sent_hash));
         if let Some(h) = stored_hash {
             say!(
                 print,
                 "  stored     sha256 {} {}",
-                hex(&h),
+                hex::encode(h),
                 if same {
                     "(identical, read back from disk)"
                 } else {
@@ -647,7 +639,7 @@ pub(crate) fn demo_round(
                 (Some(e), Some(Ok(()))) => format!(
                     "signed EERP verified (CMS SignedData of {} octets, EERPHSH {}), acknowledged with RTR",
                     e.signature.len(),
-                    hex(e.hash.as_bytes())
+                    hex::encode(e.hash.as_bytes())
                 ),
                 (Some(_), Some(Err(why))) => format!("EERP NOT verified: {why}"),
                 (Some(_), None) => "EERP received (unsigned), acknowledged with RTR".to_string(),
