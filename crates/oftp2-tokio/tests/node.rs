@@ -973,3 +973,54 @@ async fn f_and_v_files_travel_as_records_and_arrive_as_they_were() {
     assert!(bad(&[0, 5, 1, 2], FileFormat::Variable, 10).contains("ends inside it"));
     assert!(bad(&[0; 10], FileFormat::Unstructured, 80).contains("U and T files have no records"));
 }
+
+/// RFC 5024 §5.3.5 SFNA 05 (maximum record length not supported): a V file is stored with
+/// 2-octet record lengths (§6.5), so an offer with SFIDLRECL over 65535 is refused; and
+/// §5.3.11 ESID 08 (resources not available): a file that grows beyond the node's limit
+/// although its SFID declared no size ends the session, and nothing is published.
+#[tokio::test]
+async fn v_records_over_65535_get_sfna_05_and_a_file_beyond_the_limit_esid_08() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = node(dir.path(), BRAVO, &[ALPHA], Arc::new(MemoryStore::new())).with_max_file_size(100);
+    let (date, time) = oftp2_codec::file_stamp(1_795_435_200, 1).unwrap();
+    let sfid = |name: &str, format| {
+        Sfid::new(
+            oftp2_codec::VirtualFileName::new(name).unwrap(),
+            date,
+            time,
+            id(ALPHA),
+            id(BRAVO),
+            format,
+        )
+    };
+    let mut wide = sfid("WIDE", oftp2_codec::FileFormat::Variable);
+    wide.max_record_len = oftp2_codec::Decimal::new(70_000).unwrap();
+    let grows = sfid("GROWS", oftp2_codec::FileFormat::Unstructured);
+    let mut results = Vec::new();
+    for (offer, data) in [(wide, vec![1u8; 10]), (grows, vec![2u8; 1_000])] {
+        let (x, y) = tokio::io::duplex(64 * 1024);
+        let mut peer = common::Peer {
+            sfid: offer,
+            data,
+            at: 0,
+            id: None,
+            outcome: None,
+        };
+        let mut s = Session::initiator(Config::new(id(ALPHA), pw("ALPHAPW")), ConnectParams::new());
+        let (_, rb) = tokio::join!(run_with(x, &mut s, &mut peer, None), b.accept(y, "pipe"));
+        let rb = rb.unwrap();
+        assert!(rb.received.is_empty(), "{rb:?}");
+        results.push((peer.outcome, rb.esid));
+    }
+    assert_eq!(
+        results[0].0.as_deref(),
+        Some("SFNA 05 (maximum record length not supported)")
+    );
+    assert_eq!(
+        results[1],
+        (None, Some(oftp2_codec::EsidReason::RESOURCES_NOT_AVAILABLE))
+    );
+    assert!(std::fs::read_dir(b.inbox_of(&id(ALPHA))).map_or(true, |d| {
+        d.filter_map(Result::ok).all(|e| e.path().is_dir())
+    }));
+}

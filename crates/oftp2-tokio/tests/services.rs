@@ -397,70 +397,6 @@ async fn a_file_that_is_only_compressed_needs_no_keys() {
     );
 }
 
-/// A sending peer on a bare session that offers one file as it came from elsewhere: the
-/// SFID and the octets are the test's, not a node's.
-struct Peer {
-    sfid: oftp2_codec::Sfid,
-    data: Vec<u8>,
-    at: usize,
-    id: Option<oftp2_session::FileId>,
-    outcome: Option<String>,
-}
-
-impl oftp2_tokio::driver::Application for Peer {
-    fn on_event(
-        &mut self,
-        s: &mut oftp2_session::Session,
-        now: std::time::Instant,
-        event: oftp2_session::Event,
-    ) -> std::io::Result<()> {
-        use oftp2_session::Event;
-        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
-        match event {
-            Event::Connected(_) => {
-                s.start_file(now, self.sfid.clone()).map_err(e)?;
-            }
-            Event::FileAccepted { id, .. } => self.id = Some(id),
-            Event::FileDelivered { .. } => {
-                self.outcome = Some("EFPA".into());
-                s.change_direction(now).map_err(e)?;
-            }
-            Event::FileFailed { reason, text, .. } => {
-                self.outcome = Some(format!("EFNA {reason} {text}"));
-                s.change_direction(now).map_err(e)?;
-            }
-            Event::EerpReceived { .. } => s.ready_to_receive(now).map_err(e)?,
-            Event::BecameSpeaker { .. } => s.end_session(now).map_err(e)?,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn pump(
-        &mut self,
-        s: &mut oftp2_session::Session,
-        now: std::time::Instant,
-    ) -> std::io::Result<bool> {
-        let Some(id) = self.id else {
-            return Ok(false);
-        };
-        if self.at == usize::MAX || s.state() != oftp2_session::State::Opo {
-            return Ok(false);
-        }
-        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
-        let taken = s
-            .send_data(now, id, &self.data[self.at..], false)
-            .map_err(e)?;
-        self.at += taken;
-        if self.at == self.data.len() {
-            s.close_file(now, id, None).map_err(e)?;
-            self.at = usize::MAX;
-            return Ok(true);
-        }
-        Ok(taken > 0)
-    }
-}
-
 /// Interoperability of the node's receiving side with an independent implementation: a
 /// file OpenSSL signed (alice, SHA-256) and then encrypted (AES-256, streamed BER) to
 /// alice, with 4 octets after the EnvelopedData as a widely deployed Java implementation
@@ -486,7 +422,7 @@ async fn a_file_openssl_signed_and_encrypted_opens_to_its_content() {
     sfid.security = oftp2_codec::SecurityLevel::EncryptedAndSigned;
     sfid.cipher_suite = oftp2_codec::CipherSuite::AES256_RSA_SHA256;
     sfid.enveloping = oftp2_codec::Enveloping::CMS;
-    let mut peer = Peer {
+    let mut peer = common::Peer {
         sfid,
         data: common::data("file.signed.aes256.alice.ber.trail-eoc.p7m"),
         at: 0,

@@ -246,6 +246,17 @@ impl Exchange<'_> {
             tracing::error!(path = %r.record.path.display(), "a received file grew beyond the node's limit");
             let text = Utf8Text::truncated("the file is larger than this node takes");
             let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
+            // Dropped: an EFID already read with these octets must not store what was not
+            // written.
+            if let Some(r) = self.receiving.take() {
+                let _ = std::fs::remove_file(&r.record.path);
+                if r.replaces.is_none() {
+                    let _ = self
+                        .node
+                        .store
+                        .remove_incoming(&r.record.partner, &r.record.key);
+                }
+            }
             return;
         }
         let written = r.file.write_all(data).and_then(|()| {
@@ -263,6 +274,9 @@ impl Exchange<'_> {
             // RFC 5024 §5.3.11: 08, resources not available (disk full, I/O error).
             let text = Utf8Text::truncated(&format!("the receiver cannot store the file: {e}"));
             let _ = s.end_session_with_error(now, EsidReason::RESOURCES_NOT_AVAILABLE, text);
+            // What was written durably stays for a restart; an EFID already read with the
+            // octets that failed must not store the file short.
+            self.abandon_partial();
         }
     }
 

@@ -125,3 +125,77 @@ pub fn key(who: &str) -> Arc<dyn oftp2_auth::PrivateKey> {
             .unwrap_or_else(|e| panic!("{who}: {e}")),
     )
 }
+
+/// A sending peer on a bare session that offers one file as it came from elsewhere: the
+/// SFID and the octets are the test's, not a node's. It gives the turn after the answer
+/// and ends the session when it gets it back.
+pub struct Peer {
+    /// What it offers.
+    pub sfid: oftp2_codec::Sfid,
+    /// The octets it sends.
+    pub data: Vec<u8>,
+    /// How far it got (0 to start).
+    pub at: usize,
+    /// The transfer, once accepted.
+    pub id: Option<oftp2_session::FileId>,
+    /// EFPA, `EFNA nn ...` or `SFNA nn ...`.
+    pub outcome: Option<String>,
+}
+
+impl oftp2_tokio::driver::Application for Peer {
+    fn on_event(
+        &mut self,
+        s: &mut oftp2_session::Session,
+        now: std::time::Instant,
+        event: oftp2_session::Event,
+    ) -> std::io::Result<()> {
+        use oftp2_session::Event;
+        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
+        match event {
+            Event::Connected(_) => {
+                s.start_file(now, self.sfid.clone()).map_err(e)?;
+            }
+            Event::FileAccepted { id, .. } => self.id = Some(id),
+            Event::FileDelivered { .. } => {
+                self.outcome = Some("EFPA".into());
+                s.change_direction(now).map_err(e)?;
+            }
+            Event::FileRefused { reason, .. } => {
+                self.outcome = Some(format!("SFNA {reason}"));
+                s.change_direction(now).map_err(e)?;
+            }
+            Event::FileFailed { reason, text, .. } => {
+                self.outcome = Some(format!("EFNA {reason} {text}"));
+                s.change_direction(now).map_err(e)?;
+            }
+            Event::EerpReceived { .. } => s.ready_to_receive(now).map_err(e)?,
+            Event::BecameSpeaker { .. } => s.end_session(now).map_err(e)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn pump(
+        &mut self,
+        s: &mut oftp2_session::Session,
+        now: std::time::Instant,
+    ) -> std::io::Result<bool> {
+        let Some(id) = self.id else {
+            return Ok(false);
+        };
+        if self.at == usize::MAX || s.state() != oftp2_session::State::Opo {
+            return Ok(false);
+        }
+        let e = |e: oftp2_session::RequestError| std::io::Error::other(e.to_string());
+        let taken = s
+            .send_data(now, id, &self.data[self.at..], false)
+            .map_err(e)?;
+        self.at += taken;
+        if self.at == self.data.len() {
+            s.close_file(now, id, None).map_err(e)?;
+            self.at = usize::MAX;
+            return Ok(true);
+        }
+        Ok(taken > 0)
+    }
+}
