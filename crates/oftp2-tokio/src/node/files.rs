@@ -86,7 +86,8 @@ pub(super) fn check_layout(
         }
         FileFormat::Variable => {
             let mut reader = RecordReader::open(path, FileFormat::Variable, max_record_len)?;
-            while let Some(record) = reader.next_record()? {
+            let mut record = Vec::new();
+            while reader.next_record(&mut record)? {
                 // `Session::send_data` answers 0 for an empty record whether or not it took
                 // it, so the node cannot send one without risking its loss.
                 if record.is_empty() {
@@ -126,13 +127,15 @@ impl RecordReader {
     }
 
     /// The next record, `None` at the end of the file.
-    pub(super) fn next_record(&mut self) -> io::Result<Option<Vec<u8>>> {
+    /// The next record into `record` (its allocation reused); `false` at the end of the
+    /// file.
+    pub(super) fn next_record(&mut self, record: &mut Vec<u8>) -> io::Result<bool> {
         let len = match self.format {
             FileFormat::Fixed => self.max_record_len,
             _ => {
                 let mut header = [0u8; 2];
                 match read_full(&mut self.file, &mut header)? {
-                    0 => return Ok(None),
+                    0 => return Ok(false),
                     2 => u64::from(u16::from_be_bytes(header)),
                     _ => {
                         return Err(io::Error::new(
@@ -156,10 +159,10 @@ impl RecordReader {
                 ),
             ));
         }
-        let mut record = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
-        let n = read_full(&mut self.file, &mut record)?;
+        record.resize(usize::try_from(len).unwrap_or(usize::MAX), 0);
+        let n = read_full(&mut self.file, record)?;
         if self.format == FileFormat::Fixed && n == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         if n < record.len() {
             return Err(io::Error::new(
@@ -168,7 +171,7 @@ impl RecordReader {
             ));
         }
         self.records += 1;
-        Ok(Some(record))
+        Ok(true)
     }
 }
 

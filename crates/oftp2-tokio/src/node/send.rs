@@ -27,7 +27,6 @@ pub(super) struct Sending {
     records: Option<RecordReader>,
     rec: Vec<u8>,
     taken: usize,
-    in_record: bool,
 }
 
 impl Sending {
@@ -223,7 +222,6 @@ impl Exchange<'_> {
             records: None,
             rec: Vec::new(),
             taken: 0,
-            in_record: false,
         });
         Ok(())
     }
@@ -264,29 +262,19 @@ impl Exchange<'_> {
             return Ok(false);
         }
         if let Some(reader) = snd.records.as_mut() {
-            // One record at a time, ended with its end-of-record flag (RFC 5024 §7.2).
-            if !snd.in_record {
-                match reader.next_record()? {
-                    Some(r) => {
-                        snd.rec = r;
-                        snd.taken = 0;
-                        snd.in_record = true;
-                    }
-                    None => {
-                        snd.done = true;
-                        s.close_file(now, snd.id, None).map_err(io_err)?;
-                        return Ok(true);
-                    }
+            // One record at a time, ended with its end-of-record flag (RFC 5024 §7.2); the
+            // records are never empty (see `check_layout`), so one wholly taken is done.
+            if snd.taken == snd.rec.len() {
+                if !reader.next_record(&mut snd.rec)? {
+                    snd.done = true;
+                    s.close_file(now, snd.id, None).map_err(io_err)?;
+                    return Ok(true);
                 }
+                snd.taken = 0;
             }
             let rest = snd.rec.get(snd.taken..).unwrap_or_default();
             let taken = s.send_data(now, snd.id, rest, true).map_err(io_err)?;
             snd.taken += taken;
-            // All of it taken: the record is sent (queued V files have no empty records).
-            let whole = taken > 0 && snd.taken == snd.rec.len();
-            if whole {
-                snd.in_record = false;
-            }
             if taken > 0 {
                 snd.offset += taken as u64;
                 let key = snd.key();
